@@ -1,0 +1,4 @@
+import type { BenchScenario } from './scenario.js'
+
+/** Every scenario `samsa bench` knows, by name. */
+export const scenarios: readonly BenchScenario[] = []

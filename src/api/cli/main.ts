@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util'
+import { scenarios } from '../../../bench/scenarios.js'
+import { runDemo } from './demo.js'
+
+const HELP = `samsa — a Kafka cluster inside one Node.js process
+
+Usage:
+  samsa demo                     a short live demo of what is built so far
+  samsa bench <scenario> [opts]  run a benchmark (samsa bench --help lists them)
+  samsa --help                   this text
+`
+
+function benchHelp(): string {
+  const lines = ['Usage: samsa bench <scenario> [options]', '', 'Scenarios:']
+  for (const scenario of scenarios) {
+    lines.push(`  ${scenario.name.padEnd(12)} ${scenario.summary}`)
+    for (const line of scenario.usage) lines.push(`    ${line}`)
+  }
+  if (scenarios.length === 0) lines.push('  (none yet)')
+  return `${lines.join('\n')}\n`
+}
+
+async function bench(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(benchHelp())
+    return name === undefined ? 1 : 0
+  }
+  const scenario = scenarios.find((candidate) => candidate.name === name)
+  if (scenario === undefined) {
+    process.stderr.write(`samsa bench: unknown scenario '${name}'\n\n${benchHelp()}`)
+    return 1
+  }
+  await scenario.run(rest)
+  return 0
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'demo':
+      parseArgs({ args: [...rest], options: {}, strict: true })
+      await runDemo()
+      return 0
+    case 'bench':
+      return bench(rest)
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP)
+      return command === undefined ? 1 : 0
+    default:
+      process.stderr.write(`samsa: unknown command '${command}'\n\n${HELP}`)
+      return 1
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (error) {
+  process.stderr.write(`samsa: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+}
