@@ -1,0 +1,46 @@
+/** Options of one `ask`. */
+export interface AskOptions<Reply> {
+  /** Deadline for the reply; the system's default when left out. */
+  readonly timeoutMs?: number
+  /** Checks a reply that crossed a thread; without it the reply is trusted as `Reply`. */
+  readonly parseReply?: (value: unknown) => Reply
+}
+
+/** What a ref needs from the system it belongs to. */
+export interface MessageRouter {
+  tell(target: ActorRef<never>, message: unknown): void
+  ask<Reply>(target: ActorRef<never>, message: unknown, options: AskOptions<Reply>): Promise<Reply>
+}
+
+/**
+ * The address of an actor: its thread (node) and its name. Used the same way whether the actor
+ * lives on this thread or another, and may itself travel inside messages.
+ */
+export class ActorRef<Msg> {
+  declare readonly __messageType: (message: Msg) => void
+  readonly #router: MessageRouter
+
+  constructor(
+    readonly node: number,
+    readonly name: string,
+    router: MessageRouter,
+  ) {
+    this.#router = router
+  }
+
+  tell(message: Msg): void {
+    this.#router.tell(this as ActorRef<never>, message)
+  }
+
+  ask<Reply>(message: Msg, options: AskOptions<Reply> = {}): Promise<Reply> {
+    return this.#router.ask(this as ActorRef<never>, message, options)
+  }
+
+  equals(other: ActorRef<unknown>): boolean {
+    return other.node === this.node && other.name === this.name
+  }
+
+  toString(): string {
+    return `${this.name}@${this.node}`
+  }
+}

@@ -1,0 +1,93 @@
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
+import type { ActorDefinition } from '../actor/actor-definition.js'
+import { ActorSystem } from '../actor/actor-system.js'
+import { parseParentToThread, type ThreadToParent } from '../transport/control-frames.js'
+import { parseActorThreadData } from './actor-thread-data.js'
+
+/*
+ * The entry of every actor thread: a thin shell that hosts one actor in this thread's own
+ * ActorSystem, wires the links the parent hands it, and says it is alive.
+ */
+
+const parent = parentPort as MessagePort
+const toParent = (frame: ThreadToParent) => parent.postMessage(frame)
+const data = parseActorThreadData(workerData)
+const system = new ActorSystem(data.node, { seed: data.seed, structures: data.structures })
+system.applyFaultRules(data.faultRules)
+
+/** Frames that arrive before the actor exists wait, so none meets "no such actor". */
+let held: [number, Uint8Array][] | undefined = []
+const receiveFrame = (origin: number, frame: Uint8Array) => {
+  if (held === undefined) system.receiveFrame(origin, frame)
+  else held.push([origin, frame])
+}
+
+system.attachNode(0, parent)
+parent.on('message', (value: unknown) => {
+  if (value instanceof Uint8Array) {
+    receiveFrame(0, value)
+    return
+  }
+  const frame = parseParentToThread(value)
+  switch (frame?.kind) {
+    case 'peer':
+      system.attachNode(frame.node, frame.port)
+      frame.port.on('message', (peerFrame: unknown) => {
+        if (peerFrame instanceof Uint8Array) receiveFrame(frame.node, peerFrame)
+      })
+      return
+    case 'node-down':
+      system.nodeDown(frame.node, frame.reason)
+      return
+    case 'faults':
+      system.applyFaultRules(frame.rules)
+      toParent({ kind: 'faults-applied', version: frame.version })
+      return
+    case undefined:
+      return
+  }
+})
+
+system.on('terminated', (signal) => {
+  if (signal.child.name === data.name) toParent({ kind: 'actor-failed', message: signal.reason })
+})
+
+const beat = () => {
+  toParent({ kind: 'heartbeat' })
+  system.clock.schedule(data.heartbeatIntervalMs, beat)
+}
+
+function isDefinition(value: unknown): value is ActorDefinition<unknown, unknown, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as Record<string, unknown>
+  return (
+    typeof candidate.parseMessage === 'function' &&
+    typeof candidate.init === 'function' &&
+    typeof candidate.receive === 'function'
+  )
+}
+
+try {
+  const loaded: Record<string, unknown> = await import(data.module)
+  const definition = loaded[data.exportName]
+  if (!isDefinition(definition)) {
+    throw new TypeError(`${data.module} exports no actor definition named '${data.exportName}'`)
+  }
+  if (definition.parseArgs === undefined && data.args !== undefined) {
+    throw new TypeError(
+      `'${data.exportName}' takes arguments from another thread but has no parseArgs`,
+    )
+  }
+  const args = definition.parseArgs ? definition.parseArgs(data.args) : undefined
+  system.spawnLocal(definition, { name: data.name, args }, undefined, 'escalate')
+  const waiting = held
+  held = undefined
+  for (const [origin, frame] of waiting) system.receiveFrame(origin, frame)
+  toParent({ kind: 'ready' })
+  beat()
+} catch (error) {
+  toParent({
+    kind: 'spawn-failed',
+    message: error instanceof Error ? error.message : String(error),
+  })
+}

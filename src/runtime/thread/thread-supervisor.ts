@@ -1,0 +1,278 @@
+import { MessageChannel, type Worker } from 'node:worker_threads'
+import type { ActorRef } from '../actor/actor-ref.js'
+import type { ActorSystem } from '../actor/actor-system.js'
+import {
+  DEFAULT_SUPERVISION,
+  decideRestart,
+  type RestartHistory,
+  type SupervisionPolicy,
+} from '../actor/supervision.js'
+import { ActorTerminatedError } from '../errors/actor-errors.js'
+import { InvalidArgumentError, SamsaError } from '../errors/samsa-error.js'
+import { parseThreadToParent, type ThreadToParent } from '../transport/control-frames.js'
+import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
+import type { ActorThreadData } from './actor-thread-data.js'
+import { siblingEntry, spawnThread } from './spawn-thread.js'
+
+/** An actor to run alone on its own worker thread, loaded there from `module`. */
+export interface ThreadSpawnSpec<Args> {
+  /** The module that exports the actor's definition (a file URL, `.ts` or `.js`). */
+  readonly module: URL
+  readonly exportName: string
+  readonly name: string
+  readonly args: Args
+  readonly supervision?: SupervisionPolicy
+}
+
+export interface ThreadSupervisorOptions {
+  /** How often a thread says it is alive. */
+  readonly heartbeatIntervalMs?: number
+  /** Silence longer than this (on the parent's clock) counts as death. */
+  readonly heartbeatTimeoutMs?: number
+}
+
+type ChildStatus = 'starting' | 'running' | 'down' | 'stopped'
+
+interface ThreadChild {
+  readonly node: number
+  readonly spec: ThreadSpawnSpec<unknown>
+  readonly policy: SupervisionPolicy
+  worker: Worker | undefined
+  status: ChildStatus
+  lastHeartbeatAt: number
+  history: RestartHistory
+  firstStart: { resolve: () => void; reject: (error: unknown) => void } | undefined
+  appliedFaultsVersion: number
+}
+
+/** Failed to start an actor thread: its module, export or arguments are wrong. */
+export class ThreadSpawnError extends SamsaError {
+  override readonly name: string = 'ThreadSpawnError'
+}
+
+/**
+ * The main thread's side of worker-hosted actors: it owns the `Worker` handles, so it is the
+ * one that sees a thread exit or go silent. It wires every thread to every other (direct
+ * message channels, one hop), restarts or buries dead threads by policy, and spreads link
+ * fault rules to every thread.
+ */
+export class ThreadSupervisor {
+  readonly #children = new Map<number, ThreadChild>()
+  readonly #heartbeatIntervalMs: number
+  readonly #heartbeatTimeoutMs: number
+  readonly #faultWaiters = new Set<() => void>()
+  #nextNode = 1
+  #faultRules: readonly LinkFaultRule[] = []
+  #faultsVersion = 0
+  #monitoring = false
+  #stopped = false
+
+  constructor(
+    private readonly system: ActorSystem,
+    options: ThreadSupervisorOptions = {},
+  ) {
+    this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 200
+    this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3_000
+  }
+
+  spawn<Msg, Args>(spec: ThreadSpawnSpec<Args>): Promise<ActorRef<Msg>> {
+    if (!(spec.module instanceof URL)) throw new InvalidArgumentError('module must be a file URL')
+    if (typeof spec.exportName !== 'string' || typeof spec.name !== 'string') {
+      throw new InvalidArgumentError('exportName and name must be strings')
+    }
+    const child: ThreadChild = {
+      node: this.#nextNode++,
+      spec,
+      policy: spec.supervision ?? DEFAULT_SUPERVISION,
+      worker: undefined,
+      status: 'starting',
+      lastHeartbeatAt: this.system.clock.now(),
+      history: { restartTimes: [] },
+      firstStart: undefined,
+      appliedFaultsVersion: 0,
+    }
+    this.#children.set(child.node, child)
+    const started = new Promise<void>((resolve, reject) => {
+      child.firstStart = { resolve, reject }
+    })
+    this.#start(child)
+    this.#monitorHeartbeats()
+    return started.then(() => this.system.refFor<Msg>(child.node, spec.name))
+  }
+
+  /** Ends a thread as a crash would (for fault experiments and tests); policy then applies. */
+  crash(ref: ActorRef<never>, reason = 'crashed on request'): void {
+    const child = this.#children.get(ref.node)
+    if (child?.worker !== undefined) this.#died(child, child.worker, reason)
+  }
+
+  /** Replaces the link fault rules on every thread, resolving once each running thread has them. */
+  async setFaultRules(rules: unknown): Promise<void> {
+    this.#faultRules = parseFaultRules(rules)
+    const version = ++this.#faultsVersion
+    this.system.applyFaultRules(this.#faultRules)
+    const frame = { kind: 'faults', version, rules: this.#faultRules }
+    for (const child of this.#children.values()) child.worker?.postMessage(frame)
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        const waiting = [...this.#children.values()].some(
+          (child) =>
+            (child.status === 'running' || child.status === 'starting') &&
+            child.appliedFaultsVersion < version,
+        )
+        if (waiting) return
+        this.#faultWaiters.delete(check)
+        resolve()
+      }
+      this.#faultWaiters.add(check)
+      check()
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    const exits: Promise<number>[] = []
+    for (const child of this.#children.values()) {
+      child.status = 'stopped'
+      child.firstStart?.reject(
+        ActorTerminatedError.notRunning(child.spec.name, 'the system stopped'),
+      )
+      if (child.worker !== undefined) exits.push(child.worker.terminate())
+      child.worker = undefined
+    }
+    for (const waiter of this.#faultWaiters) waiter()
+    await Promise.all(exits)
+  }
+
+  #start(child: ThreadChild): void {
+    const data: ActorThreadData = {
+      node: child.node,
+      name: child.spec.name,
+      module: child.spec.module.href,
+      exportName: child.spec.exportName,
+      args: child.spec.args,
+      seed: this.system.faults.seed,
+      structures: this.system.structures,
+      heartbeatIntervalMs: this.#heartbeatIntervalMs,
+      faultRules: this.#faultRules,
+      faultsVersion: this.#faultsVersion,
+    }
+    const worker = spawnThread(siblingEntry(import.meta.url, 'actor-thread'), { workerData: data })
+    child.worker = worker
+    child.status = 'starting'
+    child.appliedFaultsVersion = this.#faultsVersion
+    this.system.attachNode(child.node, worker)
+    for (const other of this.#children.values()) {
+      if (other === child || other.worker === undefined) continue
+      const { port1, port2 } = new MessageChannel()
+      other.worker.postMessage({ kind: 'peer', node: child.node, port: port1 }, [port1])
+      worker.postMessage({ kind: 'peer', node: other.node, port: port2 }, [port2])
+    }
+    worker.on('message', (value: unknown) => {
+      if (child.worker !== worker) return
+      if (value instanceof Uint8Array) this.system.receiveFrame(child.node, value)
+      else this.#control(child, worker, parseThreadToParent(value))
+    })
+    worker.on('error', (error) => this.#died(child, worker, `uncaught error: ${error.message}`))
+    worker.on('exit', (code) => this.#died(child, worker, `thread exited with code ${code}`))
+  }
+
+  #control(child: ThreadChild, worker: Worker, frame: ThreadToParent | undefined): void {
+    switch (frame?.kind) {
+      case 'heartbeat':
+        child.lastHeartbeatAt = this.system.clock.now()
+        return
+      case 'ready':
+        child.status = 'running'
+        child.lastHeartbeatAt = this.system.clock.now()
+        if (child.firstStart !== undefined) {
+          child.firstStart.resolve()
+          child.firstStart = undefined
+        } else {
+          this.system.reportRestarted(this.system.refFor(child.node, child.spec.name))
+        }
+        return
+      case 'spawn-failed':
+        this.#bury(child, worker, new ThreadSpawnError(frame.message))
+        return
+      case 'actor-failed':
+        this.#died(child, worker, `actor failed: ${frame.message}`)
+        return
+      case 'faults-applied':
+        child.appliedFaultsVersion = Math.max(child.appliedFaultsVersion, frame.version)
+        for (const waiter of [...this.#faultWaiters]) waiter()
+        return
+      case undefined:
+        return
+    }
+  }
+
+  /** A thread that cannot start is not restarted: the same module would fail the same way. */
+  #bury(child: ThreadChild, worker: Worker, error: SamsaError): void {
+    if (child.worker !== worker) return
+    child.worker = undefined
+    child.status = 'stopped'
+    void worker.terminate()
+    this.system.nodeDown(child.node, error.message)
+    this.#broadcastNodeDown(child.node, error.message)
+    if (child.firstStart !== undefined) {
+      child.firstStart.reject(error)
+      child.firstStart = undefined
+    } else {
+      this.#reportTerminated(child, error.message, false)
+    }
+    for (const waiter of [...this.#faultWaiters]) waiter()
+  }
+
+  #died(child: ThreadChild, worker: Worker, reason: string): void {
+    if (child.worker !== worker || this.#stopped) return
+    if (child.firstStart !== undefined) {
+      this.#bury(child, worker, new ThreadSpawnError(`${child.spec.name} died starting: ${reason}`))
+      return
+    }
+    child.worker = undefined
+    child.status = 'down'
+    void worker.terminate()
+    this.system.nodeDown(child.node, reason)
+    this.#broadcastNodeDown(child.node, reason)
+    const decision = decideRestart(child.policy, child.history, this.system.clock.now())
+    child.history = decision.history
+    const why = decision.restart ? reason : `${reason} (${decision.reason})`
+    this.#reportTerminated(child, why, decision.restart)
+    for (const waiter of [...this.#faultWaiters]) waiter()
+    if (decision.restart) this.#start(child)
+    else child.status = 'stopped'
+  }
+
+  #reportTerminated(child: ThreadChild, reason: string, restarting: boolean): void {
+    this.system.reportTerminated({
+      type: 'child-terminated',
+      child: this.system.refFor(child.node, child.spec.name),
+      reason,
+      restarting,
+    })
+  }
+
+  #broadcastNodeDown(node: number, reason: string): void {
+    for (const other of this.#children.values()) {
+      other.worker?.postMessage({ kind: 'node-down', node, reason })
+    }
+  }
+
+  #monitorHeartbeats(): void {
+    if (this.#monitoring) return
+    this.#monitoring = true
+    const check = () => {
+      if (this.#stopped) return
+      const now = this.system.clock.now()
+      for (const child of this.#children.values()) {
+        const silentFor = now - child.lastHeartbeatAt
+        if (child.status === 'running' && child.worker && silentFor > this.#heartbeatTimeoutMs) {
+          this.#died(child, child.worker, `missed heartbeats for ${silentFor} ms`)
+        }
+      }
+      this.system.clock.schedule(this.#heartbeatIntervalMs, check)
+    }
+    this.system.clock.schedule(this.#heartbeatIntervalMs, check)
+  }
+}
