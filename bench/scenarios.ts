@@ -1,4 +1,5 @@
+import { actorMessaging } from './actors/actor-messaging.js'
 import type { BenchScenario } from './scenario.js'
 
 /** Every scenario `samsa bench` knows, by name. */
-export const scenarios: readonly BenchScenario[] = []
+export const scenarios: readonly BenchScenario[] = [actorMessaging]

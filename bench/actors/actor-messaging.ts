@@ -1,0 +1,174 @@
+import { once } from 'node:events'
+import { availableParallelism, cpus } from 'node:os'
+import { parseArgs } from 'node:util'
+import { MessageChannel, type Worker } from 'node:worker_threads'
+import { Bench } from 'tinybench'
+import { type ActorRef, ActorSystem } from '../../src/runtime/index.js'
+import { spawnThread } from '../../src/runtime/thread/spawn-thread.js'
+import type { BenchScenario } from '../scenario.js'
+import type { SinkMessage, SourceMessage } from './messaging-actors.js'
+
+/*
+ * Actor messaging between two worker-hosted actors, beside the same traffic sent by hand with
+ * postMessage between two plain workers, in the same run. Topologies (Disruptor style):
+ *   one-to-one throughput: source → sink, `count` small messages, then one ask to close
+ *   one-to-one throughput, batched: the same records, 100 to a message
+ *   ping-pong latency: source asks sink, one at a time
+ */
+
+interface Figures {
+  readonly samsa: number
+  readonly baseline: number
+  readonly ratio: number
+}
+
+const BATCH = 100
+const PINGS = 200
+
+class RawPair {
+  private constructor(
+    private readonly source: Worker,
+    private readonly sink: Worker,
+  ) {}
+
+  static async start(): Promise<RawPair> {
+    const entry = new URL(
+      `./raw-post-message-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+      import.meta.url,
+    )
+    const pair = new RawPair(spawnThread(entry), spawnThread(entry))
+    const { port1, port2 } = new MessageChannel()
+    pair.source.postMessage({ cmd: 'connect', port: port1 }, [port1])
+    pair.sink.postMessage({ cmd: 'connect', port: port2 }, [port2])
+    await Promise.all([once(pair.source, 'message'), once(pair.sink, 'message')])
+    return pair
+  }
+
+  async run(command: Record<string, unknown>): Promise<void> {
+    const done = once(this.source, 'message')
+    this.source.postMessage(command)
+    await done
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.source.terminate(), this.sink.terminate()])
+  }
+}
+
+async function measure(count: number, timeMs: number) {
+  const system = ActorSystem.start({ defaultAskTimeoutMs: 60_000 })
+  const raw = await RawPair.start()
+  try {
+    const module = new URL(
+      `./messaging-actors${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+      import.meta.url,
+    )
+    const [source, sink] = await Promise.all([
+      system.spawnOnThread<SourceMessage>({
+        module,
+        exportName: 'source',
+        name: 'source',
+        args: undefined,
+      }),
+      system.spawnOnThread<SinkMessage>({
+        module,
+        exportName: 'sink',
+        name: 'sink',
+        args: undefined,
+      }),
+    ])
+    const blast = async (to: ActorRef<SinkMessage>, batchSize: number) => {
+      const ok = await source.ask<boolean>({ t: 'blast', to, count, batchSize })
+      if (ok !== true) throw new Error('the sink counted fewer messages than were sent')
+    }
+    const bench = new Bench({ time: timeMs, warmupTime: 200 })
+    bench
+      .add('samsa one-way', () => blast(sink, 1))
+      .add('postMessage one-way', () => raw.run({ cmd: 'blast', count, batchSize: 1 }))
+      .add('samsa one-way batched', () => blast(sink, BATCH))
+      .add('postMessage one-way batched', () => raw.run({ cmd: 'blast', count, batchSize: BATCH }))
+      .add('samsa ask round trip', () => source.ask({ t: 'pings', to: sink, times: PINGS }))
+      .add('postMessage round trip', () => raw.run({ cmd: 'pings', times: PINGS }))
+    await bench.run()
+    const opsPerSec = (name: string): number => {
+      const task = bench.getTask(name)
+      const result = task?.result
+      if (result === undefined || !('throughput' in result)) throw new Error(`${name} did not run`)
+      return result.throughput.mean
+    }
+    const pair = (samsaTask: string, baselineTask: string, perOp: number): Figures => {
+      const samsa = opsPerSec(samsaTask) * perOp
+      const baseline = opsPerSec(baselineTask) * perOp
+      return { samsa, baseline, ratio: samsa / baseline }
+    }
+    const roundTrips = pair('samsa ask round trip', 'postMessage round trip', PINGS)
+    return {
+      oneWayMessagesPerSec: pair('samsa one-way', 'postMessage one-way', count),
+      oneWayBatchedRecordsPerSec: pair(
+        'samsa one-way batched',
+        'postMessage one-way batched',
+        count,
+      ),
+      roundTripMicros: {
+        samsa: 1e6 / roundTrips.samsa,
+        baseline: 1e6 / roundTrips.baseline,
+        ratio: roundTrips.baseline / roundTrips.samsa,
+      },
+    }
+  } finally {
+    await Promise.all([system.stop(), raw.stop()])
+  }
+}
+
+const format = (value: number) => Math.round(value).toLocaleString('en-US')
+
+export const actorMessaging: BenchScenario = {
+  name: 'actors',
+  summary: 'actor messaging between two worker threads, beside raw postMessage',
+  usage: [
+    '--count N      messages per one-way burst (default 20000)',
+    '--time-ms N    measuring time per task (default 1000)',
+    '--json         print one JSON object as the last line',
+  ],
+  async run(argv) {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        count: { type: 'string', default: '20000' },
+        'time-ms': { type: 'string', default: '1000' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    })
+    const count = Number(values.count)
+    const timeMs = Number(values['time-ms'])
+    if (!Number.isInteger(count) || count < BATCH || count % BATCH !== 0) {
+      throw new Error(`--count must be a positive multiple of ${BATCH}`)
+    }
+    if (!Number.isInteger(timeMs) || timeMs <= 0) throw new Error('--time-ms must be positive')
+    const figures = await measure(count, timeMs)
+    const report = {
+      scenario: 'actors',
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      count,
+      ...figures,
+    }
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`)
+      return
+    }
+    const { oneWayMessagesPerSec: single, oneWayBatchedRecordsPerSec: batched } = figures
+    const trip = figures.roundTripMicros
+    process.stdout.write(
+      [
+        `actor messaging, ${report.cores} cores, Node ${report.node}`,
+        `one-way, one message each : samsa ${format(single.samsa)}/s  postMessage ${format(single.baseline)}/s  ratio ${single.ratio.toFixed(2)}`,
+        `one-way, ${BATCH} per message   : samsa ${format(batched.samsa)} rec/s  postMessage ${format(batched.baseline)} rec/s  ratio ${batched.ratio.toFixed(2)}`,
+        `ask round trip            : samsa ${trip.samsa.toFixed(1)} µs  postMessage ${trip.baseline.toFixed(1)} µs  (baseline/samsa ${trip.ratio.toFixed(2)})`,
+        '',
+      ].join('\n'),
+    )
+  },
+}
