@@ -231,3 +231,17 @@ describe('link faults across threads', () => {
     expect(first.length).toBeLessThan(210)
   })
 })
+
+describe('shared memory in messages', () => {
+  it('shares a SharedArrayBuffer with another thread instead of copying it', async () => {
+    const system = startSystem()
+    const ref = await spawnCounter(system, 'counter')
+    const memory = new SharedArrayBuffer(8)
+    const echoed = await ref.ask<{ memory: SharedArrayBuffer }>({
+      type: 'echo',
+      payload: { memory },
+    })
+    new Int32Array(echoed.memory)[0] = 42
+    expect(new Int32Array(memory)[0]).toBe(42)
+  })
+})

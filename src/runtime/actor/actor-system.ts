@@ -25,7 +25,12 @@ import {
 } from '../transport/envelope.js'
 import { type LinkFaultRule, LinkFaults } from '../transport/link-faults.js'
 import { type FramePort, PeerLink } from '../transport/peer-link.js'
-import { type AgreedStructures, WireCodec } from '../transport/wire-codec.js'
+import {
+  type AgreedStructures,
+  type EncodedFrame,
+  fromPostedFrame,
+  WireCodec,
+} from '../transport/wire-codec.js'
 import type {
   ActorContext,
   ActorDefinition,
@@ -302,9 +307,18 @@ export class ActorSystem implements MessageRouter {
     }
   }
 
-  /** @internal An encoded frame of envelopes arrived from thread `origin`. */
-  receiveFrame(origin: number, frame: Uint8Array): void {
-    if (this.#stopped) return
+  /**
+   * @internal A message arrived from thread `origin`: when it is a data frame, its envelopes
+   * are delivered and the answer is true; anything else is left to the caller.
+   */
+  receiveFrame(origin: number, posted: unknown): boolean {
+    const frame = fromPostedFrame(posted)
+    if (frame === undefined) return false
+    if (!this.#stopped) this.#receiveEnvelopes(origin, frame)
+    return true
+  }
+
+  #receiveEnvelopes(origin: number, frame: EncodedFrame): void {
     let envelopes: unknown
     try {
       envelopes = this.#codec.decode(frame)

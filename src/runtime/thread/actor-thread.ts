@@ -2,6 +2,7 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import type { ActorDefinition } from '../actor/actor-definition.js'
 import { ActorSystem } from '../actor/actor-system.js'
 import { parseParentToThread, type ThreadToParent } from '../transport/control-frames.js'
+import { fromPostedFrame } from '../transport/wire-codec.js'
 import { parseActorThreadData } from './actor-thread-data.js'
 
 /*
@@ -16,25 +17,23 @@ const system = new ActorSystem(data.node, { seed: data.seed, structures: data.st
 system.applyFaultRules(data.faultRules)
 
 /** Frames that arrive before the actor exists wait, so none meets "no such actor". */
-let held: [number, Uint8Array][] | undefined = []
-const receiveFrame = (origin: number, frame: Uint8Array) => {
-  if (held === undefined) system.receiveFrame(origin, frame)
-  else held.push([origin, frame])
+let held: [number, unknown][] | undefined = []
+/** Delivers a data frame (now, or once the actor exists); false when `posted` is not one. */
+const receiveFrame = (origin: number, posted: unknown): boolean => {
+  if (held === undefined) return system.receiveFrame(origin, posted)
+  if (fromPostedFrame(posted) === undefined) return false
+  held.push([origin, posted])
+  return true
 }
 
 system.attachNode(0, parent)
 parent.on('message', (value: unknown) => {
-  if (value instanceof Uint8Array) {
-    receiveFrame(0, value)
-    return
-  }
+  if (receiveFrame(0, value)) return
   const frame = parseParentToThread(value)
   switch (frame?.kind) {
     case 'peer':
       system.attachNode(frame.node, frame.port)
-      frame.port.on('message', (peerFrame: unknown) => {
-        if (peerFrame instanceof Uint8Array) receiveFrame(frame.node, peerFrame)
-      })
+      frame.port.on('message', (peerFrame: unknown) => receiveFrame(frame.node, peerFrame))
       return
     case 'node-down':
       system.nodeDown(frame.node, frame.reason)

@@ -170,8 +170,9 @@ export class ThreadSupervisor {
     }
     worker.on('message', (value: unknown) => {
       if (child.worker !== worker) return
-      if (value instanceof Uint8Array) this.system.receiveFrame(child.node, value)
-      else this.#control(child, worker, parseThreadToParent(value))
+      if (!this.system.receiveFrame(child.node, value)) {
+        this.#control(child, worker, parseThreadToParent(value))
+      }
     })
     worker.on('error', (error) => this.#died(child, worker, `uncaught error: ${error.message}`))
     worker.on('exit', (code) => this.#died(child, worker, `thread exited with code ${code}`))

@@ -1,5 +1,5 @@
 import type { Envelope } from './envelope.js'
-import type { WireCodec } from './wire-codec.js'
+import { type EncodedFrame, toPostedFrame, type WireCodec } from './wire-codec.js'
 
 /** Anything a frame can be posted through: a Worker, a MessagePort, a worker's parentPort. */
 export interface FramePort {
@@ -54,13 +54,14 @@ export class PeerLink {
     if (port === undefined || this.#queue.length === 0) return
     const batch = this.#queue
     this.#queue = []
-    let frame: Uint8Array
+    let frame: EncodedFrame
     try {
       frame = this.codec.encode(batch)
     } catch {
       frame = this.codec.encode(this.#withoutUnencodable(batch))
     }
-    port.postMessage(frame, [frame.buffer as ArrayBuffer])
+    const posted = toPostedFrame(frame)
+    port.postMessage(posted.value, posted.transfer)
   }
 
   #withoutUnencodable(batch: readonly Envelope[]): Envelope[] {

@@ -4,13 +4,27 @@ import { ActorRef, type MessageRouter } from '../actor/actor-ref.js'
 /** Record structures every thread agrees on: the parent's list, handed to each worker at start. */
 export type AgreedStructures = readonly (readonly string[])[]
 
-const ACTOR_REF_EXTENSION = 0x51
-
 /**
- * Refs travel as (node, name) and come back bound to the system that decodes them. Decoding
- * is synchronous, so the router in force is simply set around each `decode` call.
+ * What one encoded batch of envelopes is on the wire: the msgpack bytes, plus the shared
+ * memory they mention. SharedArrayBuffers cannot be copied into bytes (they must stay shared),
+ * so they ride beside the bytes and are referred to by index.
+ */
+export interface EncodedFrame {
+  readonly bytes: Uint8Array
+  readonly shared: readonly SharedArrayBuffer[]
+}
+
+const ACTOR_REF_EXTENSION = 0x51
+const SHARED_MEMORY_EXTENSION = 0x52
+
+/*
+ * Encoding and decoding are synchronous, so the context an extension needs (the router that
+ * decoded refs belong to, the shared buffers of the frame at hand) is set around each call.
  */
 let decodingRouter: MessageRouter | undefined
+let encodingShared: SharedArrayBuffer[] = []
+let decodingShared: readonly SharedArrayBuffer[] = []
+
 addExtension({
   Class: ActorRef,
   type: ACTOR_REF_EXTENSION,
@@ -25,6 +39,17 @@ addExtension({
       throw new TypeError('malformed actor ref on the wire')
     }
     return new ActorRef(fields[0] as number, fields[1], decodingRouter)
+  },
+})
+
+addExtension({
+  Class: SharedArrayBuffer,
+  type: SHARED_MEMORY_EXTENSION,
+  write: (buffer: SharedArrayBuffer) => encodingShared.push(buffer) - 1,
+  read: (index: unknown) => {
+    const buffer = typeof index === 'number' ? decodingShared[index] : undefined
+    if (buffer === undefined) throw new TypeError('frame refers to shared memory it did not carry')
+    return buffer
   },
 })
 
@@ -56,17 +81,52 @@ export class WireCodec {
     this.#unpackr = new Unpackr(options())
   }
 
-  /** An exact-size copy, safe to transfer (msgpackr reuses its own buffer between calls). */
-  encode(value: unknown): Uint8Array {
-    return new Uint8Array(this.#packr.pack(value))
-  }
-
-  decode(bytes: Uint8Array): unknown {
-    decodingRouter = this.router
+  /** Bytes in an exact-size buffer, safe to transfer (msgpackr reuses its own between calls). */
+  encode(value: unknown): EncodedFrame {
+    const shared: SharedArrayBuffer[] = []
+    encodingShared = shared
     try {
-      return this.#unpackr.unpack(bytes)
+      return { bytes: new Uint8Array(this.#packr.pack(value)), shared }
     } finally {
-      decodingRouter = undefined
+      encodingShared = []
     }
   }
+
+  decode(frame: EncodedFrame): unknown {
+    decodingRouter = this.router
+    decodingShared = frame.shared
+    try {
+      return this.#unpackr.unpack(frame.bytes)
+    } finally {
+      decodingRouter = undefined
+      decodingShared = []
+    }
+  }
+}
+
+/**
+ * How a frame is posted: bare bytes (transferred, no copy) in the common case, or bytes with
+ * the shared buffers they mention.
+ */
+export type PostedFrame =
+  | Uint8Array
+  | { readonly bytes: Uint8Array; readonly shared: SharedArrayBuffer[] }
+
+export function toPostedFrame(frame: EncodedFrame): {
+  value: PostedFrame
+  transfer: ArrayBuffer[]
+} {
+  const transfer = [frame.bytes.buffer as ArrayBuffer]
+  if (frame.shared.length === 0) return { value: frame.bytes, transfer }
+  return { value: { bytes: frame.bytes, shared: [...frame.shared] }, transfer }
+}
+
+/** The frame in a posted message, or undefined when the message is not a data frame. */
+export function fromPostedFrame(value: unknown): EncodedFrame | undefined {
+  if (value instanceof Uint8Array) return { bytes: value, shared: [] }
+  if (typeof value !== 'object' || value === null) return undefined
+  const { bytes, shared } = value as { bytes?: unknown; shared?: unknown }
+  if (!(bytes instanceof Uint8Array) || !Array.isArray(shared)) return undefined
+  if (!shared.every((buffer) => buffer instanceof SharedArrayBuffer)) return undefined
+  return { bytes, shared }
 }
