@@ -1,5 +1,6 @@
 import { actorMessaging } from './actors/actor-messaging.js'
+import { logBench } from './log/log-bench.js'
 import type { BenchScenario } from './scenario.js'
 
 /** Every scenario `samsa bench` knows, by name. */
-export const scenarios: readonly BenchScenario[] = [actorMessaging]
+export const scenarios: readonly BenchScenario[] = [actorMessaging, logBench]

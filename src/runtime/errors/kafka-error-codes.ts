@@ -50,6 +50,7 @@ export const KAFKA_ERROR_CODES = {
   GROUP_ID_NOT_FOUND: { code: 69, retriable: false },
   FENCED_LEADER_EPOCH: { code: 74, retriable: true },
   UNKNOWN_LEADER_EPOCH: { code: 75, retriable: true },
+  UNSUPPORTED_COMPRESSION_TYPE: { code: 76, retriable: false },
   OFFSET_NOT_AVAILABLE: { code: 78, retriable: true },
   MEMBER_ID_REQUIRED: { code: 79, retriable: false },
   FENCED_INSTANCE_ID: { code: 82, retriable: false },

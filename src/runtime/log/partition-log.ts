@@ -1,0 +1,630 @@
+import { InvalidArgumentError, KafkaProtocolError, SamsaError } from '../errors/samsa-error.js'
+import { type LeaderEpoch, type Offset, toLeaderEpoch, toOffset } from '../ids.js'
+import { readInt32, readInt64, writeInt32, writeInt64 } from './big-endian.js'
+import { Counter, LogHeader, LogState, Word } from './log-header.js'
+import { OffsetIndex } from './offset-index.js'
+import {
+  BATCH_BASE_OFFSET,
+  BATCH_HEADER_SIZE,
+  BATCH_LAST_OFFSET_DELTA,
+  BATCH_LENGTH,
+  BATCH_LOG_OVERHEAD,
+  BATCH_MAX_TIMESTAMP,
+  BATCH_PARTITION_LEADER_EPOCH,
+  checkRecordBatch,
+  forEachRecord,
+} from './record-batch-codec.js'
+import { notifyChange, type WaitWord, waitUntil } from './wait.js'
+
+/*
+ * A partition log: record batches in a SharedArrayBuffer ring, one writer, any number of
+ * readers on any thread.
+ *
+ * Batches sit 8-byte aligned (V8 copies between 8-aligned views word by word) and never
+ * straddle the ring's end: a batch that would is placed at zero, and the tail is padding.
+ * Byte positions are running counts (never wrapped); the ring slot is position mod capacity.
+ *
+ * Publication order (the writer), so that a reader that sees a counter also sees what it
+ * covers:
+ *   append:   evict (FirstBatch, then LogStartOffset, StartBytePosition) → copy the batch and
+ *             its index entry → EndBatch, EndBytePosition, LogEndOffset → notify
+ *   truncate: Truncations+1 → the lowered end counters → notify
+ *
+ * A reader validates seqlock style: it loads Truncations and the counters, copies (or views)
+ * the batches, then loads FirstBatch and Truncations again. Eviction publishes FirstBatch
+ * before the writer overwrites anything, so if the copy saw overwritten bytes, the second
+ * load sees the eviction and the read answers OFFSET_OUT_OF_RANGE; a changed Truncations
+ * makes it start over. The plain reads of the copy cannot move past the Atomics load that
+ * follows them (Atomics are sequentially consistent, and on x86 loads are not reordered
+ * with loads).
+ */
+
+export interface PartitionLogOptions {
+  /** Bytes of the data ring: a power of two from 256 to 2^30. */
+  readonly capacity: number
+  /** Entries of the offset index (a power of two); default capacity / 64, at least 8. */
+  readonly indexCapacity?: number
+  /** The first offset of an empty log (Kafka's log start offset). Default 0. */
+  readonly startOffset?: number
+  readonly leaderEpoch?: number
+  /** Evict the oldest batches once the retained ones (with padding) pass this. Default: capacity. */
+  readonly retentionBytes?: number
+  /** Evict batches whose max timestamp is older than now − retentionMs. Default: never. */
+  readonly retentionMs?: number
+  /** Check each appended batch's CRC-32C (Kafka brokers do). Default true. */
+  readonly verifyCrc?: boolean
+  /** The clock retention reads. Default Date.now. */
+  readonly now?: () => number
+}
+
+/** Everything a reader on another thread needs: post it, then `PartitionLogReader.open` it. */
+export interface PartitionLogHandle {
+  readonly header: SharedArrayBuffer
+  readonly data: SharedArrayBuffer
+  readonly index: SharedArrayBuffer
+  readonly capacity: number
+  readonly indexCapacity: number
+}
+
+export interface ReadOptions {
+  /** Consumers read up to the high watermark; a replica fetcher reads up to the log end. */
+  readonly upTo?: 'high-watermark' | 'log-end'
+  /**
+   * Return views into the ring instead of copies. The writer may overwrite them at any time:
+   * after decoding, call `isIntact(result)` and discard what you decoded if it says false.
+   */
+  readonly zeroCopy?: boolean
+}
+
+export interface LogReadResult {
+  /** Whole batches, each exactly one RecordBatch (no padding). Empty when nothing is readable. */
+  readonly batches: readonly Uint8Array[]
+  /** Where the next read continues: the offset after the last returned batch. */
+  readonly nextOffset: Offset
+  readonly logStartOffset: Offset
+  readonly highWatermark: Offset
+  readonly logEndOffset: Offset
+  /** Running number of the first returned batch, for `isIntact`. */
+  readonly firstBatch: number
+  /** The truncation count the read saw, for `isIntact`. */
+  readonly truncations: number
+}
+
+const DEFAULT_READ: ReadOptions = {}
+const MIN_CAPACITY = 256
+const MAX_CAPACITY = 2 ** 30
+// A read that keeps meeting a truncation gives up rather than spin forever.
+const MAX_READ_ATTEMPTS = 64
+
+const align8 = (bytes: number): number => (bytes + 7) & ~7
+
+function isPowerOfTwo(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isInteger(value) && value > 0 && (value & (value - 1)) === 0
+  )
+}
+
+function checkCapacities(capacity: unknown, indexCapacity: unknown): void {
+  if (!isPowerOfTwo(capacity) || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY) {
+    throw new InvalidArgumentError(
+      `log capacity must be a power of two from ${MIN_CAPACITY} to ${MAX_CAPACITY}, got ${String(capacity)}`,
+    )
+  }
+  if (!isPowerOfTwo(indexCapacity) || indexCapacity > MAX_CAPACITY) {
+    throw new InvalidArgumentError(
+      `index capacity must be a power of two, got ${String(indexCapacity)}`,
+    )
+  }
+}
+
+function outOfRange(offset: number, logStart: number, logEnd: number): KafkaProtocolError {
+  return new KafkaProtocolError(
+    'OFFSET_OUT_OF_RANGE',
+    `offset ${offset} is outside the log [${logStart}, ${logEnd}]`,
+  )
+}
+
+/** Reads a partition log. Holds only the shared buffers, so it works on any thread. */
+export class PartitionLogReader {
+  readonly capacity: number
+  protected readonly header: LogHeader
+  protected readonly index: OffsetIndex
+  protected readonly data: Uint8Array
+  private readonly waitWord: WaitWord
+
+  protected constructor(handle: PartitionLogHandle) {
+    checkCapacities(handle.capacity, handle.indexCapacity)
+    if (!(handle.data instanceof SharedArrayBuffer) || handle.data.byteLength !== handle.capacity) {
+      throw new InvalidArgumentError(
+        `log data must be a SharedArrayBuffer of ${handle.capacity} bytes`,
+      )
+    }
+    this.capacity = handle.capacity
+    this.header = new LogHeader(handle.header)
+    this.index = new OffsetIndex(handle.index, handle.indexCapacity)
+    this.data = new Uint8Array(handle.data)
+    this.waitWord = {
+      words: this.header.words,
+      notifyIndex: LogHeader.wordIndex(Word.Notify),
+      waitersIndex: LogHeader.wordIndex(Word.Waiters),
+    }
+  }
+
+  /** Reopens a log from a handle that may have come from another thread (so it is checked). */
+  static open(handle: unknown): PartitionLogReader {
+    if (typeof handle !== 'object' || handle === null) {
+      throw new InvalidArgumentError('a partition log handle must be an object')
+    }
+    const { header, data, index, capacity, indexCapacity } = handle as Record<string, unknown>
+    if (
+      !(header instanceof SharedArrayBuffer) ||
+      !(data instanceof SharedArrayBuffer) ||
+      !(index instanceof SharedArrayBuffer) ||
+      typeof capacity !== 'number' ||
+      typeof indexCapacity !== 'number'
+    ) {
+      throw new InvalidArgumentError(
+        'a partition log handle has header, data and index SharedArrayBuffers and numeric capacities',
+      )
+    }
+    return new PartitionLogReader({ header, data, index, capacity, indexCapacity })
+  }
+
+  /** A plain object of the shared buffers: postMessage it to hand the log to another thread. */
+  handle(): PartitionLogHandle {
+    return {
+      header: this.header.buffer,
+      data: this.data.buffer as SharedArrayBuffer,
+      index: this.index.buffer,
+      capacity: this.capacity,
+      indexCapacity: this.index.capacity,
+    }
+  }
+
+  get logStartOffset(): Offset {
+    return this.header.load(Counter.LogStartOffset) as Offset
+  }
+
+  get logEndOffset(): Offset {
+    return this.header.load(Counter.LogEndOffset) as Offset
+  }
+
+  get highWatermark(): Offset {
+    return this.header.load(Counter.HighWatermark) as Offset
+  }
+
+  get leaderEpoch(): LeaderEpoch {
+    return this.header.loadWord(Word.LeaderEpoch) as LeaderEpoch
+  }
+
+  get state(): LogState {
+    return this.header.loadWord(Word.State) as LogState
+  }
+
+  /**
+   * Whole batches from the one holding `fromOffset`, up to the high watermark (or the log
+   * end), stopping before `maxBytes` would be passed, but always at least one batch if one is
+   * readable, however big (as Kafka does). Also stops where the ring wraps: the next read
+   * continues from `nextOffset`. Throws OFFSET_OUT_OF_RANGE when `fromOffset` is before the
+   * log start (or was evicted during the read) or past the log end.
+   */
+  read(fromOffset: number, maxBytes: number, options: ReadOptions = DEFAULT_READ): LogReadResult {
+    toOffset(fromOffset, 'fetch offset')
+    if (!Number.isInteger(maxBytes) || maxBytes < 0) {
+      throw new InvalidArgumentError(`maxBytes must be a non-negative integer, got ${maxBytes}`)
+    }
+    const header = this.header
+    const index = this.index
+    const capacity = this.capacity
+    const toLogEnd = options.upTo === 'log-end'
+    for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
+      const truncations = header.loadWord(Word.Truncations)
+      this.checkActive()
+      const logEnd = header.load(Counter.LogEndOffset)
+      const highWatermark = header.load(Counter.HighWatermark)
+      const limit = toLogEnd ? logEnd : highWatermark
+      const endBatch = header.load(Counter.EndBatch)
+      const firstBatch = header.load(Counter.FirstBatch)
+      const logStart = header.load(Counter.LogStartOffset)
+      const empty = {
+        batches: [],
+        nextOffset: fromOffset as Offset,
+        logStartOffset: logStart as Offset,
+        highWatermark: highWatermark as Offset,
+        logEndOffset: logEnd as Offset,
+        firstBatch: endBatch,
+        truncations,
+      }
+      if (fromOffset < logStart || fromOffset > logEnd) {
+        if (header.loadWord(Word.Truncations) !== truncations) continue
+        throw outOfRange(fromOffset, logStart, logEnd)
+      }
+      if (fromOffset >= limit) return empty
+
+      const first = index.findByOffset(firstBatch, endBatch, fromOffset)
+      const starts: number[] = []
+      const lengths: number[] = []
+      let startPosition = 0
+      let position = 0
+      let nextOffset = fromOffset
+      let total = 0
+      if (first >= firstBatch) {
+        startPosition = index.bytePosition(first)
+        position = startPosition
+        // Returned batches are one contiguous stretch of the ring: stop at its physical end,
+        // also when a batch ends exactly there and the next starts at zero with no padding.
+        const room = capacity - (startPosition % capacity)
+        for (let batch = first; batch < endBatch; batch++) {
+          const batchNext = index.nextOffset(batch)
+          const batchPosition = index.bytePosition(batch)
+          if (batchNext > limit || batchPosition !== position) break
+          const slot = batchPosition % capacity
+          const length = readInt32(this.data, slot + BATCH_LENGTH) + BATCH_LOG_OVERHEAD
+          // A length that cannot be is an overwrite in progress; validation below decides.
+          if (length < BATCH_HEADER_SIZE || batchPosition - startPosition + length > room) break
+          if (starts.length > 0 && total + length > maxBytes) break
+          starts.push(batchPosition - startPosition)
+          lengths.push(length)
+          total += length
+          position = batchPosition + align8(length)
+          nextOffset = batchNext
+        }
+      }
+
+      let region = this.data
+      let regionStart = startPosition % capacity
+      if (!options.zeroCopy && starts.length > 0) {
+        region = this.data.slice(regionStart, regionStart + (position - startPosition))
+        regionStart = 0
+      }
+      const batches: Uint8Array[] = []
+      for (let i = 0; i < starts.length; i++) {
+        const start = regionStart + (starts[i] as number)
+        batches.push(region.subarray(start, start + (lengths[i] as number)))
+      }
+      const holdsOffset = batches.length > 0 && batchHolds(batches[0] as Uint8Array, fromOffset)
+
+      if (header.loadWord(Word.Truncations) !== truncations) continue
+      if (header.load(Counter.FirstBatch) > first || first < firstBatch) {
+        throw outOfRange(
+          fromOffset,
+          header.load(Counter.LogStartOffset),
+          header.load(Counter.LogEndOffset),
+        )
+      }
+      if (batches.length === 0) return empty
+      if (!holdsOffset) continue
+      return {
+        batches,
+        nextOffset: nextOffset as Offset,
+        logStartOffset: logStart as Offset,
+        highWatermark: highWatermark as Offset,
+        logEndOffset: logEnd as Offset,
+        firstBatch: first,
+        truncations,
+      }
+    }
+    throw new SamsaError(`a read at offset ${fromOffset} kept racing truncations; try again`, {
+      retriable: true,
+    })
+  }
+
+  /** Whether the batches of a zero-copy read are still what was read (none overwritten). */
+  isIntact(result: LogReadResult): boolean {
+    return (
+      this.header.load(Counter.FirstBatch) <= result.firstBatch &&
+      this.header.loadWord(Word.Truncations) === result.truncations
+    )
+  }
+
+  /**
+   * The offset of the first record whose timestamp is at least `timestamp` (Kafka's
+   * ListOffsets by time), or null if no readable record is that recent.
+   */
+  offsetForTimestamp(timestamp: number, options: ReadOptions = DEFAULT_READ): Offset | null {
+    if (!Number.isSafeInteger(timestamp)) {
+      throw new InvalidArgumentError(`timestamp must be a safe integer, got ${timestamp}`)
+    }
+    const endBatch = this.header.load(Counter.EndBatch)
+    const found = this.index.findByTimestamp(
+      this.header.load(Counter.FirstBatch),
+      endBatch,
+      timestamp,
+    )
+    if (found >= endBatch) return null
+    let offset = this.index.baseOffset(found)
+    // The index's running maximum can point at a batch just before the one holding the
+    // record (after eviction, or when timestamps go backwards): walk forward batch by batch.
+    for (;;) {
+      const readable = Math.max(this.logStartOffset, offset)
+      const result = this.read(readable, 1, { upTo: options.upTo ?? 'high-watermark' })
+      const batch = result.batches[0]
+      if (batch === undefined) return null
+      let match = -1
+      forEachRecord(batch, (record) => {
+        if (match < 0 && record.timestamp >= timestamp && record.offset >= readable)
+          match = record.offset
+      })
+      if (match >= 0) return match as Offset
+      offset = result.nextOffset
+    }
+  }
+
+  /**
+   * Resolves true once a read from `offset` has something to return (or the log is no longer
+   * active, so the read would throw), false after `timeoutMs`. Does not block the event loop.
+   */
+  waitForData(
+    offset: number,
+    timeoutMs: number,
+    options: ReadOptions & { readonly spinIterations?: number } = DEFAULT_READ,
+  ): Promise<boolean> {
+    toOffset(offset)
+    const counter = options.upTo === 'log-end' ? Counter.LogEndOffset : Counter.HighWatermark
+    const header = this.header
+    return waitUntil(
+      this.waitWord,
+      () => header.load(counter) > offset || header.loadWord(Word.State) !== LogState.Active,
+      timeoutMs,
+      options.spinIterations ?? 0,
+    )
+  }
+
+  protected checkActive(): void {
+    const state = this.header.loadWord(Word.State)
+    if (state === LogState.Active) return
+    if (state === LogState.Closed) {
+      throw new KafkaProtocolError('KAFKA_STORAGE_ERROR', 'the partition log is closed')
+    }
+    throw new KafkaProtocolError('NOT_LEADER_OR_FOLLOWER', 'the partition log is fenced')
+  }
+
+  protected notifyReaders(): void {
+    notifyChange(this.waitWord)
+  }
+}
+
+function batchHolds(batch: Uint8Array, offset: number): boolean {
+  const base = readInt64(batch, BATCH_BASE_OFFSET)
+  return base <= offset && offset <= base + readInt32(batch, BATCH_LAST_OFFSET_DELTA)
+}
+
+/**
+ * The writer's side of a partition log (it can read too). Only one thread may hold it.
+ * Its counters are cached in fields; the shared header is written, never read back.
+ */
+export class PartitionLog extends PartitionLogReader {
+  private readonly retentionBytes: number
+  private readonly retentionMs: number
+  private readonly verifyCrc: boolean
+  private readonly now: () => number
+  private logStart: number
+  private logEnd: number
+  private highWatermarkValue: number
+  private firstBatch = 0
+  private endBatch = 0
+  private startByte = 0
+  private endByte = 0
+  private runningMaxTimestamp = Number.NEGATIVE_INFINITY
+  private epoch: number
+
+  constructor(options: PartitionLogOptions) {
+    const capacity = options.capacity
+    const indexCapacity = options.indexCapacity ?? Math.max(8, Math.floor(capacity / 64))
+    checkCapacities(capacity, indexCapacity)
+    super({
+      header: LogHeader.allocate().buffer,
+      data: new SharedArrayBuffer(capacity),
+      index: OffsetIndex.allocate(indexCapacity).buffer,
+      capacity,
+      indexCapacity,
+    })
+    const retentionBytes = options.retentionBytes ?? capacity
+    if (!Number.isInteger(retentionBytes) || retentionBytes <= 0 || retentionBytes > capacity) {
+      throw new InvalidArgumentError(`retentionBytes must be an integer from 1 to ${capacity}`)
+    }
+    const retentionMs = options.retentionMs ?? Number.POSITIVE_INFINITY
+    if (!(retentionMs >= 0)) throw new InvalidArgumentError('retentionMs must be ≥ 0')
+    this.retentionBytes = retentionBytes
+    this.retentionMs = retentionMs
+    this.verifyCrc = options.verifyCrc ?? true
+    this.now = options.now ?? Date.now
+    this.logStart = toOffset(options.startOffset ?? 0, 'start offset')
+    this.logEnd = this.logStart
+    this.highWatermarkValue = this.logStart
+    this.epoch = toLeaderEpoch(options.leaderEpoch ?? 0)
+    this.header.store(Counter.LogStartOffset, this.logStart)
+    this.header.store(Counter.LogEndOffset, this.logEnd)
+    this.header.store(Counter.HighWatermark, this.highWatermarkValue)
+    this.header.storeWord(Word.LeaderEpoch, this.epoch)
+    this.header.storeWord(Word.State, LogState.Active)
+  }
+
+  /**
+   * Appends one RecordBatch v2, assigning its offsets: patches its base offset (to the log
+   * end) and partition leader epoch in the ring's copy (the caller's bytes are untouched).
+   * Evicts the oldest batches as the ring or retention requires. Returns the base offset.
+   */
+  append(batch: Uint8Array): Offset {
+    this.checkActive()
+    if (!(batch instanceof Uint8Array))
+      throw new InvalidArgumentError('a batch must be a Uint8Array')
+    checkRecordBatch(batch, this.verifyCrc)
+    const length = batch.length
+    const slotBytes = align8(length)
+    const capacity = this.capacity
+    if (slotBytes > capacity) {
+      throw new KafkaProtocolError(
+        'RECORD_LIST_TOO_LARGE',
+        `a batch of ${length} bytes cannot fit in a log of ${capacity} bytes`,
+      )
+    }
+    const baseOffset = this.logEnd
+    const nextOffset = baseOffset + readInt32(batch, BATCH_LAST_OFFSET_DELTA) + 1
+    let position = this.endByte
+    const tail = capacity - (position % capacity)
+    if (slotBytes > tail) position += tail
+    const maxTimestamp = readInt64(batch, BATCH_MAX_TIMESTAMP)
+
+    this.evict(position + slotBytes)
+
+    const slot = position % capacity
+    const data = this.data
+    data.set(batch, slot)
+    writeInt64(data, slot + BATCH_BASE_OFFSET, baseOffset)
+    writeInt32(data, slot + BATCH_PARTITION_LEADER_EPOCH, this.epoch)
+    if (maxTimestamp > this.runningMaxTimestamp) this.runningMaxTimestamp = maxTimestamp
+    this.index.write(
+      this.endBatch,
+      baseOffset,
+      nextOffset,
+      position,
+      maxTimestamp,
+      this.runningMaxTimestamp,
+    )
+    this.endBatch++
+    this.endByte = position + slotBytes
+    this.logEnd = nextOffset
+    this.header.store(Counter.EndBatch, this.endBatch)
+    this.header.store(Counter.EndBytePosition, this.endByte)
+    this.header.store(Counter.LogEndOffset, nextOffset)
+    this.notifyReaders()
+    return baseOffset as Offset
+  }
+
+  /** Sets the high watermark (what consumers may read up to): from log start to log end. */
+  setHighWatermark(offset: number): void {
+    toOffset(offset, 'high watermark')
+    if (offset > this.logEnd || offset < this.logStart) {
+      throw new InvalidArgumentError(
+        `the high watermark must lie in [${this.logStart}, ${this.logEnd}], got ${offset}`,
+      )
+    }
+    this.highWatermarkValue = offset
+    this.header.store(Counter.HighWatermark, offset)
+    this.notifyReaders()
+  }
+
+  /** The epoch written into each batch appended from now on. */
+  setLeaderEpoch(epoch: number): void {
+    this.epoch = toLeaderEpoch(epoch)
+    this.header.storeWord(Word.LeaderEpoch, this.epoch)
+  }
+
+  /** A stale leader's log: appends and reads answer NOT_LEADER_OR_FOLLOWER until `activate`. */
+  fence(): void {
+    this.setState(LogState.Fenced)
+  }
+
+  activate(): void {
+    this.setState(LogState.Active)
+  }
+
+  /** For good: appends and reads answer KAFKA_STORAGE_ERROR, and waiters wake. */
+  close(): void {
+    this.setState(LogState.Closed)
+  }
+
+  /**
+   * Drops every batch holding an offset ≥ `offset` (a follower dropping an uncommitted
+   * suffix). As in Kafka, a batch that straddles `offset` goes whole, so the log end may end
+   * up below `offset`; truncating to or before the log start empties the log there.
+   */
+  truncateTo(offset: number): void {
+    toOffset(offset, 'truncation offset')
+    this.checkNotClosed()
+    if (offset >= this.logEnd) return
+    if (offset <= this.logStart) {
+      this.reset(offset)
+      return
+    }
+    const keep = this.index.findByOffset(this.firstBatch, this.endBatch, offset)
+    this.header.addWord(Word.Truncations, 1)
+    this.endBatch = keep
+    this.endByte = this.index.bytePosition(keep)
+    this.logEnd = this.index.baseOffset(keep)
+    this.runningMaxTimestamp =
+      keep > this.firstBatch ? this.index.runningMaxTimestamp(keep - 1) : Number.NEGATIVE_INFINITY
+    this.header.store(Counter.EndBatch, this.endBatch)
+    this.header.store(Counter.EndBytePosition, this.endByte)
+    this.header.store(Counter.LogEndOffset, this.logEnd)
+    if (this.highWatermarkValue > this.logEnd) {
+      this.highWatermarkValue = this.logEnd
+      this.header.store(Counter.HighWatermark, this.logEnd)
+    }
+    this.notifyReaders()
+  }
+
+  /** Empties the log; the next append gets `startOffset`. */
+  reset(startOffset: number): void {
+    toOffset(startOffset, 'start offset')
+    this.checkNotClosed()
+    this.header.addWord(Word.Truncations, 1)
+    this.firstBatch = this.endBatch
+    this.startByte = this.endByte
+    this.logStart = startOffset
+    this.logEnd = startOffset
+    this.highWatermarkValue = startOffset
+    this.runningMaxTimestamp = Number.NEGATIVE_INFINITY
+    this.header.store(Counter.FirstBatch, this.firstBatch)
+    this.header.store(Counter.StartBytePosition, this.startByte)
+    this.header.store(Counter.LogStartOffset, startOffset)
+    this.header.store(Counter.LogEndOffset, startOffset)
+    this.header.store(Counter.HighWatermark, startOffset)
+    this.notifyReaders()
+  }
+
+  /** Applies time retention now (appends apply it too); size retention needs no call. */
+  enforceRetention(): void {
+    this.checkNotClosed()
+    this.evict(Number.NEGATIVE_INFINITY)
+  }
+
+  /**
+   * Evicts from the front: batches in the way of a write that ends at byte `writeEnd`
+   * (the ring, or retentionBytes, counting from there), batches past the index's room, and
+   * batches older than retentionMs. Publishes the new front before anything is overwritten.
+   */
+  private evict(writeEnd: number): void {
+    const index = this.index
+    const keepFrom = writeEnd - this.retentionBytes
+    const indexRoom = writeEnd === Number.NEGATIVE_INFINITY ? index.capacity : index.capacity - 1
+    const expiredBefore =
+      this.retentionMs === Number.POSITIVE_INFINITY
+        ? Number.NEGATIVE_INFINITY
+        : this.now() - this.retentionMs
+    let first = this.firstBatch
+    const end = this.endBatch
+    while (
+      first < end &&
+      (index.bytePosition(first) < keepFrom ||
+        end - first > indexRoom ||
+        index.maxTimestamp(first) < expiredBefore)
+    ) {
+      first++
+    }
+    if (first === this.firstBatch) return
+    this.firstBatch = first
+    this.logStart = first < end ? index.baseOffset(first) : this.logEnd
+    this.startByte = first < end ? index.bytePosition(first) : this.endByte
+    this.header.store(Counter.FirstBatch, first)
+    this.header.store(Counter.LogStartOffset, this.logStart)
+    this.header.store(Counter.StartBytePosition, this.startByte)
+    if (this.highWatermarkValue < this.logStart) {
+      this.highWatermarkValue = this.logStart
+      this.header.store(Counter.HighWatermark, this.logStart)
+    }
+  }
+
+  private setState(state: LogState): void {
+    this.checkNotClosed()
+    this.header.storeWord(Word.State, state)
+    this.notifyReaders()
+  }
+
+  private checkNotClosed(): void {
+    if (this.header.loadWord(Word.State) === LogState.Closed) {
+      throw new KafkaProtocolError('KAFKA_STORAGE_ERROR', 'the partition log is closed')
+    }
+  }
+}
