@@ -30,6 +30,8 @@ export interface ActorContext<Msg> {
   readonly sender: ActorRef<never> | undefined
   /** Answers the ask being handled (nothing happens when the message was a tell). */
   reply(value: unknown): void
+  /** Answers the ask being handled with an error; the actor itself carries on. */
+  replyError(error: unknown): void
   /** Takes over the current ask's answer, to give it after this handler returns. */
   deferReply(): Replier
   /** Tells `message` to this actor after `delayMs` of the clock. */

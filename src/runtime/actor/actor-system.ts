@@ -651,6 +651,10 @@ export class ActorSystem implements MessageRouter {
         const address = takeReply()
         if (address !== undefined) system.#sendReply(actor, address, true, value)
       },
+      replyError(error) {
+        const address = takeReply()
+        if (address !== undefined) system.#sendReply(actor, address, false, toWireError(error))
+      },
       deferReply(): Replier {
         const address = takeReply()
         let settled = address === undefined
