@@ -1,0 +1,121 @@
+import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
+import type { WireError } from '../../runtime/errors/wire-error.js'
+import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
+import type { BrokerMessage } from '../broker/broker-protocol.js'
+import {
+  arrayField,
+  fieldsOf,
+  integerField,
+  optionalIntegerField,
+  stringField,
+} from '../protocol-fields.js'
+
+/** A topic to create, as CreateTopics carries it (KafkaJS's `ITopicConfig`, validated). */
+export interface TopicSpec {
+  readonly topic: string
+  readonly numPartitions: number
+  readonly replicationFactor: number
+  readonly retentionBytes?: number
+  readonly retentionMs?: number
+  readonly maxMessageBytes?: number
+  readonly logCapacityBytes?: number
+}
+
+/** What the supervisor is asked, from any thread. Replies are in the comment beside each. */
+export type SupervisorRequest =
+  /** → TopicResult[] */
+  | { readonly type: 'create-topics'; readonly topics: readonly TopicSpec[] }
+  /** → TopicResult[] */
+  | { readonly type: 'delete-topics'; readonly topics: readonly string[] }
+  /** → TopicResult[]; `count` is the new total, as Kafka's CreatePartitions takes it */
+  | {
+      readonly type: 'create-partitions'
+      readonly topicPartitions: readonly { readonly topic: string; readonly count: number }[]
+    }
+  /** → MetadataSnapshot; all topics when `topics` is absent */
+  | { readonly type: 'metadata'; readonly topics?: readonly string[] }
+
+export interface TopicResult {
+  readonly topic: string
+  readonly outcome: 'done' | 'already-exists' | 'failed'
+  readonly error?: WireError
+}
+
+export interface PartitionMetadata {
+  readonly partition: number
+  readonly leader: number
+  readonly replicas: readonly number[]
+  readonly isr: readonly number[]
+  readonly leaderEpoch: number
+  /** The leader replica's log: consumers read it directly. */
+  readonly log: PartitionLogHandle
+}
+
+export interface TopicMetadata {
+  readonly topic: string
+  readonly partitions: readonly PartitionMetadata[]
+}
+
+export interface BrokerMetadata {
+  readonly nodeId: number
+  readonly ref: ActorRef<BrokerMessage>
+  readonly alive: boolean
+}
+
+export interface MetadataSnapshot {
+  /** Bumped on every change, so a client can tell stale metadata from fresh. */
+  readonly version: number
+  readonly controllerId: number
+  readonly brokers: readonly BrokerMetadata[]
+  readonly topics: readonly TopicMetadata[]
+  /** Topics asked for that do not exist. */
+  readonly missing: readonly string[]
+}
+
+function topicSpec(value: unknown): TopicSpec {
+  const fields = fieldsOf(value, 'topic spec')
+  return {
+    topic: stringField(fields, 'topic'),
+    numPartitions: integerField(fields, 'numPartitions'),
+    replicationFactor: integerField(fields, 'replicationFactor'),
+    retentionBytes: optionalIntegerField(fields, 'retentionBytes', 1),
+    retentionMs: optionalIntegerField(fields, 'retentionMs', 0),
+    maxMessageBytes: optionalIntegerField(fields, 'maxMessageBytes', 1),
+    logCapacityBytes: optionalIntegerField(fields, 'logCapacityBytes', 1),
+  }
+}
+
+function topicNames(value: readonly unknown[]): string[] {
+  return value.map((name) => {
+    if (typeof name !== 'string') throw new MalformedMessageError('topic names must be strings')
+    return name
+  })
+}
+
+export function parseSupervisorRequest(value: unknown): SupervisorRequest {
+  const fields = fieldsOf(value, 'supervisor request')
+  switch (fields.type) {
+    case 'create-topics':
+      return { type: 'create-topics', topics: arrayField(fields, 'topics').map(topicSpec) }
+    case 'delete-topics':
+      return { type: 'delete-topics', topics: topicNames(arrayField(fields, 'topics')) }
+    case 'create-partitions':
+      return {
+        type: 'create-partitions',
+        topicPartitions: arrayField(fields, 'topicPartitions').map((entry) => {
+          const entryFields = fieldsOf(entry, 'topic partitions')
+          return {
+            topic: stringField(entryFields, 'topic'),
+            count: integerField(entryFields, 'count'),
+          }
+        }),
+      }
+    case 'metadata':
+      return fields.topics === undefined
+        ? { type: 'metadata' }
+        : { type: 'metadata', topics: topicNames(arrayField(fields, 'topics')) }
+    default:
+      throw new MalformedMessageError(`unknown supervisor request ${String(fields.type)}`)
+  }
+}
