@@ -36,7 +36,7 @@ export class ActorRef<Msg> {
     return this.#router.ask(this as ActorRef<never>, message, options)
   }
 
-  equals(other: ActorRef<unknown>): boolean {
+  equals(other: { readonly node: number; readonly name: string }): boolean {
     return other.node === this.node && other.name === this.name
   }
 

@@ -227,7 +227,7 @@ export function encodeRecordBatch(input: RecordBatchInput): Uint8Array {
       position = writeNullable(out, position, headers[h]!.value)
     }
   }
-  writeInt32(out, BATCH_CRC, crc32c(out.subarray(BATCH_ATTRIBUTES)))
+  sealRecordBatch(out)
   return out
 }
 
@@ -236,6 +236,14 @@ function corrupt(message: string): KafkaProtocolError {
 }
 
 /** The fixed header of the batch at the start of `batch`, unchecked. */
+/**
+ * Writes a batch's CRC-32C over everything from its attributes on: needed after changing any of
+ * those bytes (for instance a benchmark that patches record values into a template batch).
+ */
+export function sealRecordBatch(batch: Uint8Array): void {
+  writeInt32(batch, BATCH_CRC, crc32c(batch.subarray(BATCH_ATTRIBUTES)))
+}
+
 export function readRecordBatchHeader(batch: Uint8Array): RecordBatchHeader {
   if (batch.length < BATCH_HEADER_SIZE) {
     throw corrupt(`a record batch is at least ${BATCH_HEADER_SIZE} bytes, got ${batch.length}`)

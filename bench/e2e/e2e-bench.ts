@@ -1,0 +1,72 @@
+import { availableParallelism, cpus } from 'node:os'
+import { parseArgs } from 'node:util'
+import type { BenchScenario } from '../scenario.js'
+import { runEndToEnd } from './end-to-end.js'
+
+const INTEGER = /^\d+$/
+
+function integerOption(values: Record<string, unknown>, name: string, min: number): number {
+  const raw = values[name]
+  if (typeof raw !== 'string' || !INTEGER.test(raw) || Number(raw) < min) {
+    throw new Error(`--${name} must be an integer ≥ ${min}`)
+  }
+  return Number(raw)
+}
+
+export const e2eBench: BenchScenario = {
+  name: 'e2e',
+  summary: 'producer thread → brokers → consumer thread, every record verified',
+  usage: [
+    '--brokers N        brokers (default 1)',
+    '--partitions N     partitions of the topic (default 1)',
+    '--record-size N    value bytes per record (default 100)',
+    '--records N        records in all (default 2000000)',
+    '--acks N           -1, 0 or 1 (default 1)',
+    '--batch-records N  records per produced batch (default 1000)',
+    '--json             print one JSON object as the last line',
+  ],
+  async run(argv) {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        brokers: { type: 'string', default: '1' },
+        partitions: { type: 'string', default: '1' },
+        'record-size': { type: 'string', default: '100' },
+        records: { type: 'string', default: '2000000' },
+        acks: { type: 'string', default: '1' },
+        'batch-records': { type: 'string', default: '1000' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    })
+    const acks = Number(values.acks)
+    if (acks !== -1 && acks !== 0 && acks !== 1) throw new Error('--acks must be -1, 0 or 1')
+    const report = await runEndToEnd({
+      brokers: integerOption(values, 'brokers', 1),
+      partitions: integerOption(values, 'partitions', 1),
+      recordSize: integerOption(values, 'record-size', 17),
+      records: integerOption(values, 'records', 1),
+      acks,
+      batchRecords: integerOption(values, 'batch-records', 1),
+    })
+    const full = {
+      scenario: 'e2e',
+      ...report,
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify(full)}\n`)
+    else {
+      process.stdout.write(
+        [
+          `e2e: ${report.brokers} broker(s), ${report.partitions} partition(s), ${report.recordSize} B values, acks ${report.acks}`,
+          `  ${report.records.toLocaleString('en-US')} records in ${report.elapsedMs} ms: ${report.recordsPerSec.toLocaleString('en-US')} records/s, ${(report.bytesPerSec / 1e6).toFixed(0)} MB/s`,
+          `  verified: ${report.verified}${report.problems.length > 0 ? ` (${report.problems.join('; ')})` : ''}`,
+          '',
+        ].join('\n'),
+      )
+    }
+    if (!report.verified) process.exitCode = 1
+  },
+}

@@ -1,0 +1,257 @@
+import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import type { Clock, Timer } from '../../runtime/clock/clock.js'
+import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
+import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
+import { arrayField, fieldsOf, integerField, stringField } from '../protocol-fields.js'
+import type { SupervisorRequest } from '../supervisor/supervisor-protocol.js'
+import {
+  type FetchedPartition,
+  InterruptibleLogReader,
+  PartitionFetcher,
+  type ResetPolicy,
+  type SeekTarget,
+} from './partition-fetcher.js'
+
+export interface FetchSessionOptions {
+  readonly supervisor: ActorRef<SupervisorRequest>
+  readonly clock: Clock
+  /** The reset policy of each subscribed topic (KafkaJS's per-subscription `fromBeginning`). */
+  readonly topics: ReadonlyMap<string, ResetPolicy>
+  /** Where to start partitions that have a remembered position or a pending seek. */
+  readonly startAt: ReadonlyMap<string, SeekTarget>
+  readonly isPaused: (topic: string, partition: number) => boolean
+  /** Longest wait for data in one fetch (KafkaJS's `maxWaitTimeInMs`). */
+  readonly maxWaitTimeMs: number
+  /** Byte budget of one fetch across partitions; each readable partition gives one batch at least. */
+  readonly maxBytes: number
+  readonly maxBytesPerPartition: number
+  /** Metadata older than this is asked again (KafkaJS's `metadataMaxAge`). */
+  readonly metadataMaxAgeMs: number
+  /** Least time between metadata asks while a partition's log is unusable. */
+  readonly refreshBackoffMs: number
+}
+
+/** The parts of a metadata reply a consumer uses, checked (the reply may cross a thread). */
+export interface TopicLogs {
+  readonly topics: readonly {
+    readonly topic: string
+    readonly partitions: readonly { readonly partition: number; readonly log: unknown }[]
+  }[]
+  readonly missing: readonly string[]
+}
+
+function parseTopicLogs(value: unknown): TopicLogs {
+  const fields = fieldsOf(value, 'metadata')
+  return {
+    topics: arrayField(fields, 'topics').map((entry) => {
+      const topicFields = fieldsOf(entry, 'topic metadata')
+      return {
+        topic: stringField(topicFields, 'topic'),
+        partitions: arrayField(topicFields, 'partitions').map((partition) => {
+          const partitionFields = fieldsOf(partition, 'partition metadata')
+          return {
+            partition: integerField(partitionFields, 'partition', 0),
+            log: partitionFields.log,
+          }
+        }),
+      }
+    }),
+    missing: arrayField(fields, 'missing').map((topic) => {
+      if (typeof topic !== 'string')
+        throw new MalformedMessageError('missing topics must be strings')
+      return topic
+    }),
+  }
+}
+
+/** Asks the controller which of `topics` exist (all topics when absent) and their leaders' logs. */
+export function askTopicLogs(
+  supervisor: ActorRef<SupervisorRequest>,
+  topics?: readonly string[],
+): Promise<TopicLogs> {
+  const request: SupervisorRequest =
+    topics === undefined ? { type: 'metadata' } : { type: 'metadata', topics }
+  return supervisor.ask<TopicLogs>(request, { parseReply: parseTopicLogs })
+}
+
+export const partitionKey = (topic: string, partition: number): string =>
+  `${topic}\u0000${partition}`
+
+/** Whether an error means the log read from is no longer the leader's live log. */
+function isStaleLog(error: unknown): boolean {
+  return (
+    error instanceof KafkaProtocolError &&
+    (error.type === 'NOT_LEADER_OR_FOLLOWER' || error.type === 'KAFKA_STORAGE_ERROR')
+  )
+}
+
+/**
+ * The partitions of a consumer's subscribed topics, each with its position, and the fetch
+ * rounds over them: read what is committed from the leaders' shared logs, and when nothing
+ * is, wait on those logs (no polling) until data comes, the max wait passes, or `interrupt()`.
+ * Metadata is asked again when a log is fenced or closed, and when it is older than
+ * `metadataMaxAgeMs` (which is how partitions added later are found).
+ */
+export class FetchSession {
+  readonly #options: FetchSessionOptions
+  readonly #fetchers = new Map<string, PartitionFetcher>()
+  #refreshedAt = Number.NEGATIVE_INFINITY
+  #refreshDue = false
+  #interrupts = 0
+  #closed = false
+  #wakeIdle: (() => void) | undefined
+  // The partition the next round reads first, so that a byte budget spent early is fair.
+  #rotation = 0
+
+  private constructor(options: FetchSessionOptions) {
+    this.#options = options
+  }
+
+  /** Asks for metadata and positions every partition (so "latest" means now). */
+  static async start(options: FetchSessionOptions): Promise<FetchSession> {
+    const session = new FetchSession(options)
+    await session.#refresh()
+    return session
+  }
+
+  /** Assigned partitions by topic, partitions in order. */
+  assignment(): Map<string, number[]> {
+    const byTopic = new Map<string, number[]>()
+    for (const topic of this.#options.topics.keys()) byTopic.set(topic, [])
+    for (const fetcher of this.#fetchers.values())
+      byTopic.get(fetcher.topic)?.push(fetcher.partition)
+    for (const partitions of byTopic.values()) partitions.sort((a, b) => a - b)
+    return byTopic
+  }
+
+  fetcher(topic: string, partition: number): PartitionFetcher | undefined {
+    return this.#fetchers.get(partitionKey(topic, partition))
+  }
+
+  /** Every partition's position, to start the next session where this one left off. */
+  positions(): Map<string, SeekTarget> {
+    const positions = new Map<string, SeekTarget>()
+    for (const [key, fetcher] of this.#fetchers) positions.set(key, fetcher.position)
+    return positions
+  }
+
+  /**
+   * One fetch round: what is readable now; when nothing is, waits (up to the max wait, or an
+   * interrupt) and reads once more. Empty when nothing came.
+   */
+  async fetch(zeroCopy: boolean): Promise<FetchedPartition[]> {
+    if (this.#closed) return []
+    const now = this.#options.clock.now()
+    if (this.#refreshDue || now - this.#refreshedAt >= this.#options.metadataMaxAgeMs) {
+      if (now - this.#refreshedAt >= this.#options.refreshBackoffMs) await this.#refresh()
+    }
+    const fetched = this.#readAll(zeroCopy)
+    if (fetched.length > 0 || this.#closed) return fetched
+    await this.#waitForData()
+    return this.#closed ? [] : this.#readAll(zeroCopy)
+  }
+
+  /** Ends the current wait at once: a seek, a resume or a stop wants the loop to look again. */
+  interrupt(): void {
+    this.#interrupts++
+    // Ends the race in #waitForData, which then wakes the log waits it started.
+    this.#wakeIdle?.()
+  }
+
+  close(): void {
+    this.#closed = true
+    this.interrupt()
+  }
+
+  #readAll(zeroCopy: boolean): FetchedPartition[] {
+    const fetchers = [...this.#fetchers.values()]
+    const fetched: FetchedPartition[] = []
+    let budget = this.#options.maxBytes
+    const count = fetchers.length
+    const first = count === 0 ? 0 : this.#rotation++ % count
+    for (let i = 0; i < count && budget > 0; i++) {
+      const fetcher = fetchers[(first + i) % count] as PartitionFetcher
+      if (this.#options.isPaused(fetcher.topic, fetcher.partition)) continue
+      let result: FetchedPartition | null
+      try {
+        result = fetcher.read(Math.min(this.#options.maxBytesPerPartition, budget), zeroCopy)
+      } catch (error) {
+        if (!isStaleLog(error)) throw error
+        this.#refreshDue = true
+        continue
+      }
+      if (result === null) continue
+      fetched.push(result)
+      for (const batch of result.batches) budget -= batch.length
+    }
+    return fetched
+  }
+
+  async #waitForData(): Promise<void> {
+    const { clock, maxWaitTimeMs, isPaused } = this.#options
+    const fetchers = [...this.#fetchers.values()]
+    if (fetchers.some((fetcher) => !fetcher.available)) this.#refreshDue = true
+    const waiting = fetchers.filter(
+      (fetcher) => fetcher.available && !isPaused(fetcher.topic, fetcher.partition),
+    )
+    const interruptsAtStart = this.#interrupts
+    let settled = false
+    const interrupted = () => settled || this.#interrupts !== interruptsAtStart
+    const waits = waiting.map((fetcher) =>
+      fetcher.reader.waitForDataOr(fetcher.position, maxWaitTimeMs, interrupted),
+    )
+    // With no log to wait on (all paused, or none usable), or a metadata ask to make soon,
+    // a timer on the clock bounds the wait instead.
+    const idleMs = this.#refreshDue
+      ? this.#options.refreshBackoffMs
+      : waits.length === 0
+        ? maxWaitTimeMs
+        : undefined
+    let timer: Timer | undefined
+    const idle = new Promise<void>((resolve) => {
+      this.#wakeIdle = resolve
+      if (idleMs !== undefined) timer = clock.schedule(idleMs, resolve)
+    })
+    try {
+      if (!interrupted()) await Promise.race([idle, ...waits])
+    } finally {
+      settled = true
+      this.#wakeIdle = undefined
+      if (timer !== undefined) clock.cancel(timer)
+      for (const fetcher of waiting) fetcher.reader.interrupt()
+      // Each wait holds a timer until it returns: let them all finish before going on.
+      await Promise.all(waits)
+    }
+  }
+
+  async #refresh(): Promise<void> {
+    const { supervisor, clock, topics, startAt } = this.#options
+    this.#refreshedAt = clock.now()
+    this.#refreshDue = false
+    const metadata = await askTopicLogs(supervisor, [...topics.keys()])
+    if (this.#closed) return
+    for (const topic of metadata.missing) {
+      for (const [key, fetcher] of this.#fetchers) {
+        if (fetcher.topic === topic) this.#fetchers.delete(key)
+      }
+    }
+    for (const { topic, partitions } of metadata.topics) {
+      const policy = topics.get(topic)
+      if (policy === undefined) continue
+      for (const { partition, log } of partitions) {
+        const key = partitionKey(topic, partition)
+        const existing = this.#fetchers.get(key)
+        if (existing?.reader.sameLog(log)) continue
+        const reader = InterruptibleLogReader.open(log)
+        if (existing !== undefined) existing.replaceLog(reader)
+        else {
+          const start = startAt.get(key) ?? policy
+          this.#fetchers.set(key, new PartitionFetcher(topic, partition, reader, policy, start))
+        }
+      }
+    }
+    for (const fetcher of this.#fetchers.values()) {
+      if (!fetcher.available) this.#refreshDue = true
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { ActorRef } from '../runtime/actor/actor-ref.js'
+import { MalformedMessageError } from '../runtime/errors/actor-errors.js'
+
+/*
+ * Field readers for validating messages that arrive from another thread. Each throws a
+ * MalformedMessageError that names the field, so a bad message is rejected, never trusted.
+ */
+
+export type Fields = Readonly<Record<string, unknown>>
+
+export function fieldsOf(value: unknown, what: string): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MalformedMessageError(`${what} must be an object`)
+  }
+  return value as Fields
+}
+
+export function stringField(fields: Fields, name: string): string {
+  const value = fields[name]
+  if (typeof value !== 'string') throw new MalformedMessageError(`${name} must be a string`)
+  return value
+}
+
+export function integerField(fields: Fields, name: string, min = Number.MIN_SAFE_INTEGER): number {
+  const value = fields[name]
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new MalformedMessageError(`${name} must be an integer ≥ ${min}`)
+  }
+  return value
+}
+
+export function optionalIntegerField(fields: Fields, name: string, min = 0): number | undefined {
+  return fields[name] === undefined || fields[name] === null
+    ? undefined
+    : integerField(fields, name, min)
+}
+
+export function bytesField(fields: Fields, name: string): Uint8Array {
+  const value = fields[name]
+  if (!(value instanceof Uint8Array)) throw new MalformedMessageError(`${name} must be bytes`)
+  return value
+}
+
+export function arrayField(fields: Fields, name: string): readonly unknown[] {
+  const value = fields[name]
+  if (!Array.isArray(value)) throw new MalformedMessageError(`${name} must be an array`)
+  return value
+}
+
+export function refField<Msg>(fields: Fields, name: string): ActorRef<Msg> {
+  const value = fields[name]
+  if (!(value instanceof ActorRef)) throw new MalformedMessageError(`${name} must be an actor ref`)
+  return value as ActorRef<Msg>
+}

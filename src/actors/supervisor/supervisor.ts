@@ -1,0 +1,335 @@
+import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
+import { defineActor } from '../../runtime/actor/actor-definition.js'
+import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
+import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
+import { toWireError } from '../../runtime/errors/wire-error.js'
+import type { BrokerMessage, ReplicaCreated } from '../broker/broker-protocol.js'
+import type { TopicConfig } from '../topic-config.js'
+import {
+  type MetadataSnapshot,
+  type PartitionMetadata,
+  parseSupervisorRequest,
+  type SupervisorRequest,
+  type TopicResult,
+  type TopicSpec,
+} from './supervisor-protocol.js'
+import { validateTopicSpec } from './topic-rules.js'
+
+export interface SupervisorArgs {
+  readonly brokers: readonly { readonly id: number; readonly ref: ActorRef<BrokerMessage> }[]
+  /** Topic settings a CreateTopics request leaves out. */
+  readonly topicDefaults: TopicConfig
+}
+
+/** Work the supervisor finished asynchronously, fed back to it as a message (local only). */
+type Completion =
+  | {
+      readonly type: 'partitions-ready'
+      readonly topic: string
+      readonly config: TopicConfig
+      readonly partitions: readonly PartitionMetadata[]
+      readonly failure?: unknown
+      readonly done: (result: TopicResult) => void
+    }
+  | { readonly type: 'broker-down'; readonly brokerId: number; readonly reason: string }
+
+export type SupervisorMessage = SupervisorRequest | Completion
+
+interface TopicState {
+  readonly config: TopicConfig
+  readonly partitions: readonly PartitionMetadata[]
+}
+
+interface SupervisorState {
+  readonly brokers: readonly {
+    readonly id: number
+    readonly ref: ActorRef<BrokerMessage>
+    readonly alive: boolean
+  }[]
+  readonly topics: ReadonlyMap<string, TopicState>
+  /** Topics with a create, delete or growth under way: a second request for them waits its turn. */
+  readonly busy: ReadonlySet<string>
+  readonly topicDefaults: TopicConfig
+  readonly topicsCreated: number
+  readonly version: number
+}
+
+/**
+ * The supervisor: owns the cluster metadata (brokers, topics, partition placement, leaders
+ * and epochs) and is the controller that creates, grows and deletes topics on the brokers.
+ * It runs on the main thread, where broker deaths are seen.
+ */
+export const supervisor = defineActor<SupervisorMessage, SupervisorState, SupervisorArgs>({
+  parseMessage: parseSupervisorRequest,
+  init: ({ brokers, topicDefaults }) => ({
+    brokers: brokers.map((entry) => ({ ...entry, alive: true })),
+    topics: new Map(),
+    busy: new Set(),
+    topicDefaults,
+    topicsCreated: 0,
+    version: 1,
+  }),
+  receive(state, message, context) {
+    switch (message.type) {
+      case 'metadata':
+        context.reply(snapshot(state, message.topics))
+        return state
+      case 'create-topics':
+        return createTopics(state, message.topics, context)
+      case 'create-partitions':
+        return createPartitions(state, message.topicPartitions, context)
+      case 'delete-topics':
+        return deleteTopics(state, message.topics, context)
+      case 'partitions-ready':
+        return partitionsReady(state, message)
+      case 'broker-down':
+        return {
+          ...state,
+          brokers: state.brokers.map((entry) =>
+            entry.id === message.brokerId ? { ...entry, alive: false } : entry,
+          ),
+          version: state.version + 1,
+        }
+    }
+  },
+})
+
+function snapshot(state: SupervisorState, names?: readonly string[]): MetadataSnapshot {
+  const wanted = names ?? [...state.topics.keys()]
+  const live = state.brokers.filter((entry) => entry.alive)
+  return {
+    version: state.version,
+    controllerId: live[0]?.id ?? -1,
+    brokers: state.brokers.map((entry) => ({
+      nodeId: entry.id,
+      ref: entry.ref,
+      alive: entry.alive,
+    })),
+    topics: wanted.flatMap((topic) => {
+      const found = state.topics.get(topic)
+      return found === undefined ? [] : [{ topic, partitions: found.partitions }]
+    }),
+    missing: wanted.filter((topic) => !state.topics.has(topic)),
+  }
+}
+
+/** Gathers per-topic outcomes and answers the request once all are in. */
+function collect(replier: Replier, topics: readonly string[]) {
+  const results = new Map<string, TopicResult>()
+  const finish = () => {
+    if (results.size === topics.length) replier.resolve(topics.map((topic) => results.get(topic)))
+  }
+  return {
+    done(result: TopicResult) {
+      results.set(result.topic, result)
+      finish()
+    },
+    failed(topic: string, error: unknown) {
+      results.set(topic, { topic, outcome: 'failed', error: toWireError(error) })
+      finish()
+    },
+    finish,
+  }
+}
+
+/** What Kafka answers for a topic whose creation or change is still under way (retriable). */
+function busyError(topic: string): KafkaProtocolError {
+  return new KafkaProtocolError(
+    'LEADER_NOT_AVAILABLE',
+    `topic '${topic}' is being created or changed; try again`,
+  )
+}
+
+function createTopics(
+  state: SupervisorState,
+  specs: readonly TopicSpec[],
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  const replies = collect(
+    context.deferReply(),
+    specs.map((spec) => spec.topic),
+  )
+  const busy = new Set(state.busy)
+  let topicsCreated = state.topicsCreated
+  const live = state.brokers.filter((entry) => entry.alive)
+  for (const spec of specs) {
+    if (state.topics.has(spec.topic)) {
+      replies.done({ topic: spec.topic, outcome: 'already-exists' })
+      continue
+    }
+    if (busy.has(spec.topic)) {
+      replies.failed(spec.topic, busyError(spec.topic))
+      continue
+    }
+    try {
+      validateTopicSpec(spec, live.length)
+    } catch (error) {
+      replies.failed(spec.topic, error)
+      continue
+    }
+    busy.add(spec.topic)
+    const config: TopicConfig = {
+      logCapacityBytes: spec.logCapacityBytes ?? state.topicDefaults.logCapacityBytes,
+      retentionBytes: spec.retentionBytes ?? state.topicDefaults.retentionBytes,
+      retentionMs: spec.retentionMs ?? state.topicDefaults.retentionMs,
+      maxMessageBytes: spec.maxMessageBytes ?? state.topicDefaults.maxMessageBytes,
+    }
+    const placement = live.map((_, index) => live[(topicsCreated + index) % live.length])
+    topicsCreated += 1
+    addPartitions(spec.topic, config, 0, spec.numPartitions, placement, context, replies.done)
+  }
+  replies.finish()
+  return { ...state, busy, topicsCreated }
+}
+
+function createPartitions(
+  state: SupervisorState,
+  requests: readonly { readonly topic: string; readonly count: number }[],
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  const replies = collect(
+    context.deferReply(),
+    requests.map((request) => request.topic),
+  )
+  const busy = new Set(state.busy)
+  const live = state.brokers.filter((entry) => entry.alive)
+  for (const { topic, count } of requests) {
+    const existing = state.topics.get(topic)
+    if (existing === undefined) {
+      replies.failed(
+        topic,
+        new KafkaProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' does not exist`),
+      )
+      continue
+    }
+    if (busy.has(topic)) {
+      replies.failed(topic, busyError(topic))
+      continue
+    }
+    const current = existing.partitions.length
+    if (!Number.isInteger(count) || count <= current) {
+      replies.failed(
+        topic,
+        new KafkaProtocolError(
+          'INVALID_PARTITIONS',
+          `topic '${topic}' has ${current} partitions; the new count must be more, got ${count}`,
+        ),
+      )
+      continue
+    }
+    busy.add(topic)
+    const firstLeader = existing.partitions[0]?.leader
+    const start = Math.max(
+      0,
+      live.findIndex((entry) => entry.id === firstLeader),
+    )
+    const placement = live.map((_, index) => live[(start + index) % live.length])
+    addPartitions(topic, existing.config, current, count, placement, context, replies.done)
+  }
+  replies.finish()
+  return { ...state, busy }
+}
+
+/**
+ * Asks the brokers for replicas of partitions [from, to) of a topic, leaders spread round
+ * the live brokers from `placement[0]`, and feeds the outcome back as `partitions-ready`.
+ */
+function addPartitions(
+  topic: string,
+  config: TopicConfig,
+  from: number,
+  to: number,
+  placement: readonly (
+    | { readonly id: number; readonly ref: ActorRef<BrokerMessage> }
+    | undefined
+  )[],
+  context: ActorContext<SupervisorMessage>,
+  done: (result: TopicResult) => void,
+): void {
+  const asks: Promise<PartitionMetadata>[] = []
+  for (let partition = from; partition < to; partition++) {
+    const leader = placement[partition % placement.length]
+    if (leader === undefined) continue
+    asks.push(
+      leader.ref
+        .ask<ReplicaCreated>({ type: 'create-replica', topic, partition, leaderEpoch: 0, config })
+        .then((created) => ({
+          partition,
+          leader: leader.id,
+          replicas: [leader.id],
+          isr: [leader.id],
+          leaderEpoch: 0,
+          log: created.log,
+        })),
+    )
+  }
+  context.pipeToSelf(Promise.all(asks), (outcome) => ({
+    type: 'partitions-ready',
+    topic,
+    config,
+    partitions: outcome.ok ? outcome.value : [],
+    failure: outcome.ok ? undefined : outcome.error,
+    done,
+  }))
+}
+
+function partitionsReady(
+  state: SupervisorState,
+  message: Extract<Completion, { type: 'partitions-ready' }>,
+): SupervisorState {
+  const busy = new Set(state.busy)
+  busy.delete(message.topic)
+  if (message.failure !== undefined) {
+    message.done({ topic: message.topic, outcome: 'failed', error: toWireError(message.failure) })
+    return { ...state, busy }
+  }
+  const topics = new Map(state.topics)
+  const before = topics.get(message.topic)?.partitions ?? []
+  topics.set(message.topic, {
+    config: message.config,
+    partitions: [...before, ...message.partitions],
+  })
+  message.done({ topic: message.topic, outcome: 'done' })
+  return { ...state, busy, topics, version: state.version + 1 }
+}
+
+function deleteTopics(
+  state: SupervisorState,
+  names: readonly string[],
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  const replies = collect(context.deferReply(), names)
+  const topics = new Map(state.topics)
+  for (const topic of names) {
+    const existing = topics.get(topic)
+    if (existing === undefined || state.busy.has(topic)) {
+      replies.failed(
+        topic,
+        existing === undefined
+          ? new KafkaProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' does not exist`)
+          : busyError(topic),
+      )
+      continue
+    }
+    topics.delete(topic)
+    for (const partition of existing.partitions) {
+      const leader = state.brokers.find((entry) => entry.id === partition.leader)
+      // The metadata no longer names the topic; a broker that misses this keeps a dead log.
+      leader?.ref
+        .ask({ type: 'delete-replica', topic, partition: partition.partition })
+        .catch(() => {})
+    }
+    replies.done({ topic, outcome: 'done' })
+  }
+  replies.finish()
+  return { ...state, topics, version: state.version + 1 }
+}
+
+/** Validates that a message meant only for the supervisor itself did not come from outside. */
+export function assertLocalOnly(message: SupervisorMessage): SupervisorRequest {
+  if (message.type === 'partitions-ready' || message.type === 'broker-down') {
+    throw new MalformedMessageError(`${message.type} is internal to the supervisor`)
+  }
+  return message
+}

@@ -1,0 +1,296 @@
+import type {
+  MetadataSnapshot,
+  SupervisorRequest,
+  TopicMetadata,
+  TopicResult,
+  TopicSpec,
+} from '../actors/supervisor/supervisor-protocol.js'
+import { fromWireError } from '../runtime/errors/wire-error.js'
+import { PartitionLogReader } from '../runtime/log/partition-log.js'
+import type { ClusterConnection } from './cluster.js'
+import {
+  createProtocolError,
+  KafkaJSAggregateError,
+  KafkaJSCreateTopicError,
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSProtocolError,
+  toKafkaJSError,
+} from './errors.js'
+import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
+import { validatePartitionCount, validateTopicName } from './validation.js'
+
+/** KafkaJS's `ITopicConfig`. */
+export interface TopicConfigInput {
+  readonly topic: string
+  readonly numPartitions?: number
+  readonly replicationFactor?: number
+  readonly replicaAssignment?: readonly unknown[]
+  readonly configEntries?: readonly { readonly name: string; readonly value: string }[]
+}
+
+export interface PartitionOffsets {
+  readonly partition: number
+  readonly offset: string
+  readonly high: string
+  readonly low: string
+}
+
+const EVENTS = {
+  CONNECT: 'admin.connect',
+  DISCONNECT: 'admin.disconnect',
+  REQUEST: 'admin.network.request',
+  REQUEST_TIMEOUT: 'admin.network.request_timeout',
+  REQUEST_QUEUE_SIZE: 'admin.network.request_queue_size',
+} as const
+
+/** Broker defaults a CreateTopics may leave out: Kafka's `num.partitions` and replication. */
+const DEFAULT_PARTITIONS = 1
+const DEFAULT_REPLICATION_FACTOR = 1
+
+/** The topic configs samsa honours, by Kafka name. */
+const CONFIG_FIELDS: Readonly<Record<string, keyof TopicSpec>> = {
+  'retention.ms': 'retentionMs',
+  'retention.bytes': 'retentionBytes',
+  'max.message.bytes': 'maxMessageBytes',
+  'samsa.log.capacity.bytes': 'logCapacityBytes',
+}
+
+function topicSpec(input: TopicConfigInput): TopicSpec {
+  if (typeof input !== 'object' || input === null) {
+    throw new KafkaJSNonRetriableError('Invalid topics array: each entry needs a topic')
+  }
+  // Name and partition count are the controller's to refuse, per topic, as a broker does.
+  const topic = input.topic
+  if (typeof topic !== 'string') {
+    throw new KafkaJSNonRetriableError(`Invalid topic: expected a string, got ${typeof topic}`)
+  }
+  if (input.replicaAssignment !== undefined && input.replicaAssignment.length > 0) {
+    throw new KafkaJSNonRetriableError('replicaAssignment is not supported by samsa yet')
+  }
+  const numPartitions =
+    input.numPartitions === undefined || input.numPartitions === -1
+      ? DEFAULT_PARTITIONS
+      : input.numPartitions
+  const replicationFactor =
+    input.replicationFactor === undefined || input.replicationFactor === -1
+      ? DEFAULT_REPLICATION_FACTOR
+      : input.replicationFactor
+  const spec: Record<string, unknown> = { topic, numPartitions, replicationFactor }
+  for (const entry of input.configEntries ?? []) {
+    const field = CONFIG_FIELDS[entry?.name]
+    const value = Number(entry?.value)
+    if (field === undefined) {
+      throw createProtocolError(
+        'INVALID_CONFIG',
+        `topic config '${String(entry?.name)}' is not supported`,
+      )
+    }
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw createProtocolError(
+        'INVALID_CONFIG',
+        `${entry.name} must be a whole number, got ${entry.value}`,
+      )
+    }
+    spec[field] = value
+  }
+  return spec as unknown as TopicSpec
+}
+
+/** A KafkaJS-shaped admin client. It never creates topics by itself. */
+export class Admin {
+  readonly events = EVENTS
+  readonly #instrumentation: InstrumentationEmitter
+  #connected = false
+
+  constructor(private readonly connection: ClusterConnection) {
+    this.#instrumentation = new InstrumentationEmitter(EVENTS, () => connection.clock.now())
+  }
+
+  async connect(): Promise<void> {
+    if (this.connection.isStopped()) throw new KafkaJSError('the cluster is stopped')
+    this.#connected = true
+    this.#instrumentation.emit(EVENTS.CONNECT)
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.#connected) return
+    this.#connected = false
+    this.#instrumentation.emit(EVENTS.DISCONNECT)
+  }
+
+  on(eventName: string, listener: (event: InstrumentationEvent) => void): () => void {
+    return this.#instrumentation.on(eventName, listener)
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.#metadata()).topics.map((topic) => topic.topic)
+  }
+
+  /** Resolves true, or false when every topic already existed; other failures are aggregated. */
+  async createTopics(options: {
+    readonly topics: readonly TopicConfigInput[]
+    readonly validateOnly?: boolean
+    readonly waitForLeaders?: boolean
+    readonly timeout?: number
+  }): Promise<boolean> {
+    if (!Array.isArray(options?.topics)) {
+      throw new KafkaJSNonRetriableError(`Invalid topics array ${String(options?.topics)}`)
+    }
+    const specs = options.topics.map(topicSpec)
+    const names = specs.map((spec) => spec.topic)
+    if (new Set(names).size !== names.length) {
+      throw new KafkaJSNonRetriableError(
+        'Invalid topics array, it cannot have multiple entries for the same topic',
+      )
+    }
+    if (options.validateOnly === true) return true
+    const results = await this.#ask<TopicResult[]>({ type: 'create-topics', topics: specs })
+    const failures = results.filter((result) => result.outcome === 'failed')
+    if (failures.length > 0) {
+      throw new KafkaJSAggregateError(
+        'Topic creation errors',
+        failures.map(
+          (failure) => new KafkaJSCreateTopicError(protocolErrorOf(failure), failure.topic),
+        ),
+      )
+    }
+    return results.some((result) => result.outcome === 'done')
+  }
+
+  async deleteTopics(options: {
+    readonly topics: readonly string[]
+    readonly timeout?: number
+  }): Promise<void> {
+    if (!Array.isArray(options?.topics)) {
+      throw new KafkaJSNonRetriableError(`Invalid topics array ${String(options?.topics)}`)
+    }
+    const names = options.topics.map((topic) => validateTopicName(topic))
+    const results = await this.#ask<TopicResult[]>({ type: 'delete-topics', topics: names })
+    const failed = results.find((result) => result.outcome === 'failed')
+    if (failed !== undefined) throw protocolErrorOf(failed)
+  }
+
+  /** `count` is the new total, as KafkaJS takes it. Resolves undefined. */
+  async createPartitions(options: {
+    readonly topicPartitions: readonly { readonly topic: string; readonly count: number }[]
+    readonly validateOnly?: boolean
+    readonly timeout?: number
+  }): Promise<void> {
+    if (!Array.isArray(options?.topicPartitions)) {
+      throw new KafkaJSNonRetriableError(
+        `Invalid topic partitions array ${String(options?.topicPartitions)}`,
+      )
+    }
+    const requests = options.topicPartitions.map(({ topic, count }) => ({
+      topic: validateTopicName(topic),
+      count: validatePartitionCount(count),
+    }))
+    if (options.validateOnly === true) return
+    const results = await this.#ask<TopicResult[]>({
+      type: 'create-partitions',
+      topicPartitions: requests,
+    })
+    const failures = results.filter((result) => result.outcome === 'failed')
+    if (failures.length > 0) {
+      throw new KafkaJSAggregateError('Partition creation errors', failures.map(protocolErrorOf))
+    }
+  }
+
+  async fetchTopicMetadata(options: { readonly topics?: readonly string[] } = {}) {
+    const metadata = await this.#metadata(options.topics)
+    return {
+      topics: metadata.topics.map(({ topic, partitions }) => ({
+        name: topic,
+        partitions: partitions.map((partition) => ({
+          partitionErrorCode: 0,
+          partitionId: partition.partition,
+          leader: partition.leader,
+          replicas: [...partition.replicas],
+          isr: [...partition.isr],
+          offlineReplicas: [],
+        })),
+      })),
+    }
+  }
+
+  /** Per partition: `offset` and `high` are the high watermark, `low` the log start offset. */
+  async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const metadata = await this.#topic(topic)
+    return metadata.partitions.map((partition) => {
+      const log = PartitionLogReader.open(partition.log)
+      const high = String(log.highWatermark)
+      return { partition: partition.partition, offset: high, high, low: String(log.logStartOffset) }
+    })
+  }
+
+  /** Per partition, the first offset whose timestamp is at or after `timestamp`, else the high watermark. */
+  async fetchTopicOffsetsByTimestamp(
+    topic: string,
+    timestamp?: number,
+  ): Promise<{ partition: number; offset: string }[]> {
+    const metadata = await this.#topic(topic)
+    return metadata.partitions.map((partition) => {
+      const log = PartitionLogReader.open(partition.log)
+      const found = timestamp === undefined ? null : log.offsetForTimestamp(timestamp)
+      return { partition: partition.partition, offset: String(found ?? log.highWatermark) }
+    })
+  }
+
+  async describeCluster() {
+    const metadata = await this.#metadata()
+    return {
+      brokers: metadata.brokers
+        .filter((broker) => broker.alive)
+        .map((broker) => ({ nodeId: broker.nodeId, host: 'samsa', port: broker.nodeId })),
+      controller: metadata.controllerId,
+      clusterId: 'samsa',
+    }
+  }
+
+  async #topic(topic: string): Promise<TopicMetadata> {
+    const name = validateTopicName(topic)
+    const metadata = await this.#metadata([name])
+    const found = metadata.topics[0]
+    if (found === undefined) {
+      throw createProtocolError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `this server does not host topic '${name}'`,
+      )
+    }
+    return found
+  }
+
+  async #metadata(topics?: readonly string[]): Promise<MetadataSnapshot> {
+    const names = topics?.map((topic) => validateTopicName(topic))
+    const metadata = await this.#ask<MetadataSnapshot>(
+      names === undefined ? { type: 'metadata' } : { type: 'metadata', topics: names },
+    )
+    const missing = metadata.missing[0]
+    if (missing !== undefined) {
+      throw createProtocolError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `this server does not host topic '${missing}'`,
+      )
+    }
+    return metadata
+  }
+
+  async #ask<Reply>(request: SupervisorRequest): Promise<Reply> {
+    if (!this.#connected || this.connection.isStopped()) {
+      throw new KafkaJSError('The admin client is disconnected', { retriable: true })
+    }
+    try {
+      return await this.connection.supervisor.ask<Reply>(request)
+    } catch (error) {
+      throw toKafkaJSError(error)
+    }
+  }
+}
+
+function protocolErrorOf(result: TopicResult): KafkaJSProtocolError {
+  const error = toKafkaJSError(fromWireError(result.error))
+  return error instanceof KafkaJSProtocolError
+    ? error
+    : createProtocolError('UNKNOWN_SERVER_ERROR', `${result.topic}: ${error.message}`)
+}

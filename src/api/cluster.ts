@@ -1,0 +1,174 @@
+import type { BrokerArgs } from '../actors/broker/broker.js'
+import type { BrokerMessage } from '../actors/broker/broker-protocol.js'
+import { type SupervisorMessage, supervisor } from '../actors/supervisor/supervisor.js'
+import type { SupervisorRequest } from '../actors/supervisor/supervisor-protocol.js'
+import type { TopicConfig } from '../actors/topic-config.js'
+import type { ActorRef } from '../runtime/actor/actor-ref.js'
+import { ActorSystem } from '../runtime/actor/actor-system.js'
+import type { Clock } from '../runtime/clock/clock.js'
+import { InvalidArgumentError } from '../runtime/errors/samsa-error.js'
+import { siblingEntry } from '../runtime/thread/spawn-thread.js'
+import { Admin } from './admin.js'
+import { Consumer, type ConsumerConfig } from './consumer.js'
+import { KafkaJSNonRetriableError } from './errors.js'
+import { Producer, type ProducerConfig } from './producer.js'
+
+export interface ClusterOptions {
+  /** Brokers, each on its own worker thread. Default 3. */
+  readonly brokers?: number
+  /** The one seed behind every random choice (fault decisions), so a run replays. */
+  readonly seed?: number
+  /** Drives the cluster's timers; a `ManualClock` lets tests jump over timeouts. */
+  readonly clock?: Clock
+  /** Bytes of each partition replica's ring (a power of two). Default 8 MiB. */
+  readonly logCapacityBytes?: number
+  /** Kafka's `max.message.bytes` default for topics. Default 1 MiB + 12 bytes, as Kafka. */
+  readonly maxMessageBytes?: number
+  /** Kafka's `retention.ms` default for topics. Default: keep until the ring is full. */
+  readonly retentionMs?: number
+  /** How often brokers say they are alive, and how long silence means death. */
+  readonly heartbeatIntervalMs?: number
+  readonly sessionTimeoutMs?: number
+}
+
+const DEFAULT_LOG_CAPACITY = 8 * 1024 * 1024
+const KAFKA_MAX_MESSAGE_BYTES = 1_048_588
+
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${String(value)}`)
+  }
+  return value
+}
+
+/** Something that must be shut when the cluster stops. */
+interface Client {
+  disconnect(): Promise<void>
+}
+
+/**
+ * A Kafka cluster inside this process: brokers on worker threads, the supervisor on this one.
+ * Hands out KafkaJS-shaped producers, consumers and admin clients.
+ */
+export class Cluster {
+  readonly #clients = new Set<Client>()
+  #stopping: Promise<void> | undefined
+
+  private constructor(
+    readonly system: ActorSystem,
+    /** The controller: metadata, topics. Clients on any thread reach the cluster through it. */
+    readonly supervisor: ActorRef<SupervisorRequest>,
+    readonly brokerRefs: readonly ActorRef<BrokerMessage>[],
+  ) {}
+
+  static async start(options: ClusterOptions = {}): Promise<Cluster> {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('Cluster.start takes an options object')
+    }
+    const brokerCount = positiveInteger(options.brokers, 'brokers', 3)
+    const logCapacityBytes = positiveInteger(
+      options.logCapacityBytes,
+      'logCapacityBytes',
+      DEFAULT_LOG_CAPACITY,
+    )
+    if ((logCapacityBytes & (logCapacityBytes - 1)) !== 0) {
+      throw new InvalidArgumentError(
+        `logCapacityBytes must be a power of two, got ${logCapacityBytes}`,
+      )
+    }
+    const topicDefaults: TopicConfig = {
+      logCapacityBytes,
+      maxMessageBytes: positiveInteger(
+        options.maxMessageBytes,
+        'maxMessageBytes',
+        KAFKA_MAX_MESSAGE_BYTES,
+      ),
+      retentionMs:
+        options.retentionMs === undefined
+          ? undefined
+          : positiveInteger(options.retentionMs, 'retentionMs', 1),
+    }
+    const system = ActorSystem.start({
+      seed: options.seed,
+      clock: options.clock,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      heartbeatTimeoutMs: options.sessionTimeoutMs,
+    })
+    try {
+      const module = siblingEntry(import.meta.url, '../actors/broker/broker')
+      const brokers = await Promise.all(
+        Array.from({ length: brokerCount }, (_, id) =>
+          system.spawnOnThread<BrokerMessage, BrokerArgs>({
+            module,
+            exportName: 'broker',
+            name: `broker-${id}`,
+            args: { brokerId: id },
+            // Without replication a restarted broker would come back empty: leave it down.
+            supervision: { strategy: 'stop' },
+          }),
+        ),
+      )
+      const controller = system.spawn(supervisor, {
+        name: 'supervisor',
+        args: { brokers: brokers.map((ref, id) => ({ id, ref })), topicDefaults },
+      })
+      system.on('terminated', (signal) => {
+        const brokerId = brokers.findIndex((ref) => ref.equals(signal.child))
+        if (brokerId >= 0) {
+          const down: SupervisorMessage = { type: 'broker-down', brokerId, reason: signal.reason }
+          ;(controller as ActorRef<SupervisorMessage>).tell(down)
+        }
+      })
+      return new Cluster(system, controller as ActorRef<SupervisorRequest>, brokers)
+    } catch (error) {
+      await system.stop()
+      throw error
+    }
+  }
+
+  producer(config: ProducerConfig = {}): Producer {
+    return this.#track(new Producer(this.#running(), config))
+  }
+
+  consumer(config: ConsumerConfig): Consumer {
+    return this.#track(new Consumer(this.#running(), config))
+  }
+
+  admin(): Admin {
+    return this.#track(new Admin(this.#running()))
+  }
+
+  /** Disconnects every client, then stops every broker thread and timer. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await Promise.allSettled([...this.#clients].map((client) => client.disconnect()))
+      this.#clients.clear()
+      await this.system.stop()
+    })()
+    return this.#stopping
+  }
+
+  #running(): ClusterConnection {
+    if (this.#stopping !== undefined) {
+      throw new KafkaJSNonRetriableError('the cluster is stopped')
+    }
+    return {
+      supervisor: this.supervisor,
+      clock: this.system.clock,
+      isStopped: () => this.#stopping !== undefined,
+    }
+  }
+
+  #track<T extends Client>(client: T): T {
+    this.#clients.add(client)
+    return client
+  }
+}
+
+/** What a client needs of the cluster: the controller's address and the clock. */
+export interface ClusterConnection {
+  readonly supervisor: ActorRef<SupervisorRequest>
+  readonly clock: Clock
+  readonly isStopped: () => boolean
+}

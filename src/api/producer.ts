@@ -1,0 +1,325 @@
+import type { Acks } from '../actors/broker/broker-protocol.js'
+import { DefaultPartitioner } from '../actors/producer/partitioner.js'
+import { ProducerClient } from '../actors/producer/producer-client.js'
+import type { RecordHeader, RecordInput } from '../runtime/log/record-batch-codec.js'
+import type { ClusterConnection } from './cluster.js'
+import { KafkaJSError, KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
+import { type RetryOptions, withRetries } from './retry.js'
+import { toBufferOrNull, toHeaders, validateTopicName } from './validation.js'
+
+/** KafkaJS's `ProducerConfig`, with samsa's accumulator settings beside it. */
+export interface ProducerConfig {
+  readonly retry?: RetryOptions
+  /** Requests in flight per broker. Default 5 (Kafka's default). */
+  readonly maxInFlightRequests?: number
+  /** Accepted for KafkaJS compatibility; topics are never created by a produce here. */
+  readonly allowAutoTopicCreation?: boolean
+  /** Accepted; the idempotent producer is not built yet, so retries may duplicate. */
+  readonly idempotent?: boolean
+  readonly transactionalId?: string
+  /** How long a partition's batch waits for more records (Kafka's `linger.ms`). Default 0. */
+  readonly lingerMs?: number
+  /** Bytes at which a partition's batch is sent at once (Kafka's `batch.size`). */
+  readonly batchSize?: number
+  /** KafkaJS's custom partitioner hook. */
+  readonly createPartitioner?: () => (args: {
+    topic: string
+    partitionMetadata: readonly { partitionId: number; leader: number }[]
+    message: Message
+  }) => number
+}
+
+/** KafkaJS's `Message`. */
+export interface Message {
+  readonly key?: string | Buffer | null
+  readonly value: string | Buffer | null
+  readonly partition?: number
+  readonly headers?: Readonly<Record<string, string | Buffer | (string | Buffer)[] | undefined>>
+  readonly timestamp?: string
+}
+
+export interface ProducerRecord {
+  readonly topic: string
+  readonly messages: readonly Message[]
+  readonly acks?: number
+  readonly timeout?: number
+  readonly compression?: number
+}
+
+export interface ProducerBatch {
+  readonly topicMessages: readonly {
+    readonly topic: string
+    readonly messages: readonly Message[]
+  }[]
+  readonly acks?: number
+  readonly timeout?: number
+  readonly compression?: number
+}
+
+/** KafkaJS's `RecordMetadata`: one per partition written, numbers as strings. */
+export interface RecordMetadata {
+  readonly topicName: string
+  readonly partition: number
+  readonly errorCode: number
+  readonly baseOffset: string
+  readonly logAppendTime: string
+  readonly logStartOffset: string
+}
+
+const EVENTS = {
+  CONNECT: 'producer.connect',
+  DISCONNECT: 'producer.disconnect',
+  REQUEST: 'producer.network.request',
+  REQUEST_TIMEOUT: 'producer.network.request_timeout',
+  REQUEST_QUEUE_SIZE: 'producer.network.request_queue_size',
+} as const
+
+function toAcks(value: unknown): Acks {
+  if (value === undefined) return -1
+  if (value === -1 || value === 0 || value === 1) return value
+  throw new KafkaJSNonRetriableError(`Invalid acks: expected -1, 0 or 1, got ${String(value)}`)
+}
+
+function toRecordHeaders(message: Message, field: string): RecordHeader[] {
+  const headers: RecordHeader[] = []
+  for (const [key, value] of Object.entries(toHeaders(message.headers, field))) {
+    const values = Array.isArray(value) ? value : [value]
+    for (const one of values) headers.push({ key, value: one })
+  }
+  return headers
+}
+
+function toTimestamp(value: unknown, field: string, now: number): number {
+  if (value === undefined || value === null) return now
+  const timestamp =
+    typeof value === 'string' || typeof value === 'number' ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+    throw new KafkaJSNonRetriableError(
+      `Invalid ${field}: expected epoch milliseconds, got ${String(value)}`,
+    )
+  }
+  return timestamp
+}
+
+/**
+ * A KafkaJS-shaped producer. `send` resolves one RecordMetadata per partition written (none
+ * with acks 0), retrying retriable errors after a metadata refresh as KafkaJS does.
+ */
+export class Producer {
+  readonly events = EVENTS
+  readonly #client: ProducerClient
+  readonly #instrumentation: InstrumentationEmitter
+  readonly #partitioner: DefaultPartitioner
+  readonly #customPartitioner:
+    | ReturnType<NonNullable<ProducerConfig['createPartitioner']>>
+    | undefined
+  #connected = false
+
+  constructor(
+    private readonly connection: ClusterConnection,
+    private readonly config: ProducerConfig = {},
+  ) {
+    if (config.transactionalId !== undefined) {
+      throw new KafkaJSNonRetriableError('transactions are not supported by samsa yet')
+    }
+    this.#client = new ProducerClient(connection.supervisor, connection.clock, {
+      lingerMs: config.lingerMs,
+      batchSize: config.batchSize,
+      maxInFlightRequests: config.maxInFlightRequests,
+    })
+    this.#instrumentation = new InstrumentationEmitter(EVENTS, () => connection.clock.now())
+    this.#partitioner = new DefaultPartitioner()
+    this.#customPartitioner = config.createPartitioner?.()
+  }
+
+  async connect(): Promise<void> {
+    if (this.connection.isStopped()) throw new KafkaJSError('the cluster is stopped')
+    await withRetries(
+      () => this.#client.refreshMetadata(),
+      this.config.retry,
+      this.connection.clock,
+      async () => {},
+    )
+    this.#connected = true
+    this.#instrumentation.emit(EVENTS.CONNECT)
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.#connected) return
+    this.#client.flushAll()
+    this.#connected = false
+    this.#instrumentation.emit(EVENTS.DISCONNECT)
+  }
+
+  isIdempotent(): boolean {
+    return false
+  }
+
+  on(eventName: string, listener: (event: InstrumentationEvent) => void): () => void {
+    return this.#instrumentation.on(eventName, listener)
+  }
+
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (typeof record !== 'object' || record === null) {
+      return Promise.reject(new KafkaJSNonRetriableError('send takes { topic, messages }'))
+    }
+    return this.sendBatch({
+      topicMessages: [{ topic: record.topic, messages: record.messages }],
+      acks: record.acks,
+      timeout: record.timeout,
+      compression: record.compression,
+    })
+  }
+
+  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    this.#assertConnected()
+    if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.topicMessages)) {
+      throw new KafkaJSNonRetriableError('sendBatch takes { topicMessages: [{ topic, messages }] }')
+    }
+    if (batch.compression !== undefined && batch.compression !== 0) {
+      throw new KafkaJSNonRetriableError('compression is not supported by samsa yet')
+    }
+    const acks = toAcks(batch.acks)
+    const prepared = batch.topicMessages.map(({ topic, messages }) =>
+      this.#prepare(topic, messages),
+    )
+    const perPartition = await Promise.all(
+      prepared.map(async ({ topic, messages }) => {
+        const groups = await this.#groupByPartition(topic, messages)
+        return Promise.all(
+          [...groups].map(([partition, records]) => this.#write(topic, partition, acks, records)),
+        )
+      }),
+    )
+    return acks === 0 ? [] : perPartition.flat()
+  }
+
+  /**
+   * samsa's zero-copy path for benchmarks: one RecordBatch v2 already encoded (for instance by
+   * `encodeRecordBatch`), appended to one partition with no per-message work.
+   */
+  async sendEncodedBatch(request: {
+    readonly topic: string
+    readonly partition: number
+    readonly batch: Uint8Array
+    readonly acks?: number
+  }): Promise<RecordMetadata | undefined> {
+    this.#assertConnected()
+    const acks = toAcks(request.acks)
+    const response = await withRetries(
+      () => this.#client.produceEncoded(request.topic, request.partition, acks, request.batch),
+      this.config.retry,
+      this.connection.clock,
+      () => this.#client.refreshMetadata(),
+    )
+    if (acks === 0) return undefined
+    return {
+      topicName: request.topic,
+      partition: request.partition,
+      errorCode: 0,
+      baseOffset: String(response.baseOffset),
+      logAppendTime: '-1',
+      logStartOffset: String(response.logStartOffset),
+    }
+  }
+
+  #assertConnected(): void {
+    if (!this.#connected || this.connection.isStopped()) {
+      throw new KafkaJSError('The producer is disconnected', { retriable: true })
+    }
+  }
+
+  #prepare(topic: unknown, messages: unknown) {
+    const name = validateTopicName(topic)
+    if (!Array.isArray(messages)) {
+      throw new KafkaJSNonRetriableError(
+        `Invalid messages array [${String(messages)}] for topic "${name}"`,
+      )
+    }
+    const now = this.connection.clock.now()
+    const prepared = messages.map((message: Message, index) => {
+      const field = `message ${index} for topic "${name}"`
+      if (typeof message !== 'object' || message === null) {
+        throw new KafkaJSNonRetriableError(`Invalid ${field}: expected an object`)
+      }
+      if (message.value === undefined) {
+        throw new KafkaJSNonRetriableError(`Invalid ${field}: it has no value`)
+      }
+      const record: RecordInput = {
+        key: toBufferOrNull(message.key, `key of ${field}`),
+        value: toBufferOrNull(message.value, `value of ${field}`),
+        headers: toRecordHeaders(message, `headers of ${field}`),
+        timestamp: toTimestamp(message.timestamp, `timestamp of ${field}`, now),
+      }
+      return { message, record }
+    })
+    return { topic: name, messages: prepared }
+  }
+
+  async #groupByPartition(
+    topic: string,
+    messages: readonly { readonly message: Message; readonly record: RecordInput }[],
+  ): Promise<Map<number, RecordInput[]>> {
+    const metadata = await withRetries(
+      () => this.#client.topic(topic),
+      this.config.retry,
+      this.connection.clock,
+      () => this.#client.refreshMetadata(),
+    )
+    const numPartitions = metadata.partitions.length
+    const groups = new Map<number, RecordInput[]>()
+    for (const { message, record } of messages) {
+      let partition: number
+      try {
+        partition =
+          this.#customPartitioner !== undefined && message.partition === undefined
+            ? this.#customPartitioner({
+                topic,
+                partitionMetadata: metadata.partitions.map((entry) => ({
+                  partitionId: entry.partition,
+                  leader: entry.leader,
+                })),
+                message,
+              })
+            : this.#partitioner.choosePartition({
+                topic,
+                key: record.key,
+                partition: message.partition,
+                numPartitions,
+              })
+      } catch (error) {
+        throw toKafkaJSError(error)
+      }
+      let group = groups.get(partition)
+      if (group === undefined) {
+        group = []
+        groups.set(partition, group)
+      }
+      group.push(record)
+    }
+    return groups
+  }
+
+  async #write(
+    topic: string,
+    partition: number,
+    acks: Acks,
+    records: readonly RecordInput[],
+  ): Promise<RecordMetadata> {
+    const appended = await withRetries(
+      () => this.#client.append(topic, partition, acks, records),
+      this.config.retry,
+      this.connection.clock,
+      () => this.#client.refreshMetadata(),
+    )
+    return {
+      topicName: topic,
+      partition,
+      errorCode: 0,
+      baseOffset: String(appended.baseOffset),
+      logAppendTime: '-1',
+      logStartOffset: String(appended.logStartOffset),
+    }
+  }
+}
