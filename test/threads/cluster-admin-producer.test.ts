@@ -132,6 +132,18 @@ describe('producer', () => {
     expect(offsets.every((entry) => entry.low === '0' && entry.offset === entry.high)).toBe(true)
   })
 
+  it('sees partitions added after it connected, told by the supervisor, not by an error', async () => {
+    const { cluster, admin } = await startCluster()
+    await admin.createTopics({ topics: [{ topic: 'growing', numPartitions: 2 }] })
+    const producer = cluster.producer({ retry: { retries: 0 } })
+    await producer.connect()
+    await producer.send({ topic: 'growing', messages: [{ value: 'before' }] })
+    await admin.createPartitions({ topicPartitions: [{ topic: 'growing', count: 4 }] })
+    await expect(
+      producer.send({ topic: 'growing', messages: [{ value: 'after', partition: 3 }] }),
+    ).resolves.toMatchObject([{ partition: 3, baseOffset: '0' }])
+  })
+
   it('round-trips headers, null keys and null values', async () => {
     const { cluster, admin } = await startCluster({ brokers: 1 })
     await admin.createTopics({ topics: [{ topic: 't' }] })

@@ -93,6 +93,7 @@ export class ProducerClient {
   readonly #stagingBytes: number
   #staging: StagingArea | undefined
   #metadata: MetadataSnapshot | undefined
+  #changes: Int32Array | undefined
   #refreshing: Promise<MetadataSnapshot> | undefined
 
   constructor(
@@ -123,7 +124,7 @@ export class ProducerClient {
 
   /** The topic's metadata, fetched once if not known; UNKNOWN_TOPIC_OR_PARTITION if absent. */
   async topic(name: string): Promise<TopicMetadata> {
-    const cached = this.#metadata?.topics.find((topic) => topic.topic === name)
+    const cached = this.#fresh()?.topics.find((topic) => topic.topic === name)
     if (cached !== undefined) return cached
     const fresh = (await this.refreshMetadata()).topics.find((topic) => topic.topic === name)
     if (fresh === undefined) {
@@ -274,6 +275,14 @@ export class ProducerClient {
       )
     }
     return { id: broker.nodeId, ref: broker.ref }
+  }
+
+  /** The metadata held, unless the supervisor has published a newer version since. */
+  #fresh(): MetadataSnapshot | undefined {
+    const held = this.#metadata
+    if (held === undefined) return undefined
+    if (this.#changes?.buffer !== held.changes) this.#changes = new Int32Array(held.changes)
+    return Atomics.load(this.#changes, 0) === held.version ? held : undefined
   }
 
   #limitFor(brokerId: number): InFlightLimit {

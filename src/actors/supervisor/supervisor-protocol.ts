@@ -66,6 +66,11 @@ export interface BrokerMetadata {
 export interface MetadataSnapshot {
   /** Bumped on every change, so a client can tell stale metadata from fresh. */
   readonly version: number
+  /**
+   * One Int32 that always holds the current version: the supervisor's push to every client on
+   * any thread. A client compares it with `version` before trusting what it holds.
+   */
+  readonly changes: SharedArrayBuffer
   readonly controllerId: number
   readonly brokers: readonly BrokerMetadata[]
   readonly topics: readonly TopicMetadata[]

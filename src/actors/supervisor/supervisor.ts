@@ -53,6 +53,8 @@ interface SupervisorState {
   readonly topicDefaults: TopicConfig
   readonly topicsCreated: number
   readonly version: number
+  /** Where `version` is published (see MetadataSnapshot.changes). */
+  readonly changes: Int32Array
 }
 
 /**
@@ -69,37 +71,52 @@ export const supervisor = defineActor<SupervisorMessage, SupervisorState, Superv
     topicDefaults,
     topicsCreated: 0,
     version: 1,
+    changes: new Int32Array(new SharedArrayBuffer(4)).fill(1),
   }),
   receive(state, message, context) {
-    switch (message.type) {
-      case 'metadata':
-        context.reply(snapshot(state, message.topics))
-        return state
-      case 'create-topics':
-        return createTopics(state, message.topics, context)
-      case 'create-partitions':
-        return createPartitions(state, message.topicPartitions, context)
-      case 'delete-topics':
-        return deleteTopics(state, message.topics, context)
-      case 'partitions-ready':
-        return partitionsReady(state, message)
-      case 'broker-down':
-        return {
-          ...state,
-          brokers: state.brokers.map((entry) =>
-            entry.id === message.brokerId ? { ...entry, alive: false } : entry,
-          ),
-          version: state.version + 1,
-        }
+    const next = handle(state, message, context)
+    if (next.version !== state.version) {
+      Atomics.store(next.changes, 0, next.version)
+      Atomics.notify(next.changes, 0)
     }
+    return next
   },
 })
+
+function handle(
+  state: SupervisorState,
+  message: SupervisorMessage,
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  switch (message.type) {
+    case 'metadata':
+      context.reply(snapshot(state, message.topics))
+      return state
+    case 'create-topics':
+      return createTopics(state, message.topics, context)
+    case 'create-partitions':
+      return createPartitions(state, message.topicPartitions, context)
+    case 'delete-topics':
+      return deleteTopics(state, message.topics, context)
+    case 'partitions-ready':
+      return partitionsReady(state, message)
+    case 'broker-down':
+      return {
+        ...state,
+        brokers: state.brokers.map((entry) =>
+          entry.id === message.brokerId ? { ...entry, alive: false } : entry,
+        ),
+        version: state.version + 1,
+      }
+  }
+}
 
 function snapshot(state: SupervisorState, names?: readonly string[]): MetadataSnapshot {
   const wanted = names ?? [...state.topics.keys()]
   const live = state.brokers.filter((entry) => entry.alive)
   return {
     version: state.version,
+    changes: state.changes.buffer as SharedArrayBuffer,
     controllerId: live[0]?.id ?? -1,
     brokers: state.brokers.map((entry) => ({
       nodeId: entry.id,
