@@ -291,13 +291,23 @@ describe('consumer: positions', () => {
     await consumer.run({ eachMessage: async (payload) => messages.record(payload) })
     consumer.pause([{ topic: 'lanes', partitions: [0] }])
     expect(consumer.paused()).toEqual([{ topic: 'lanes', partitions: [0] }])
+    let fetches = 0
+    const stopCounting = consumer.on(consumer.events.FETCH, () => {
+      fetches++
+    })
     await produce(cluster, 'lanes', 0, values('held'))
     await produce(cluster, 'lanes', 1, values('free-1'))
     await messages.until(1)
+    // Let the event loop turn for a while: a fetch loop that kept reading the paused
+    // partition would go round once per turn (the count below would show it).
+    await new Promise((resolve) => setTimeout(resolve, 100))
     // Another round for partition 1: had partition 0 not been paused, it would be read by now.
     await produce(cluster, 'lanes', 1, values('free-2'))
     await messages.until(2)
     expect(messages.texts()).toEqual(['free-1', 'free-2'])
+    // A paused partition's data wakes no fetch: rounds follow the unpaused arrivals only.
+    stopCounting()
+    expect(fetches).toBeLessThan(50)
     consumer.resume([{ topic: 'lanes' }])
     expect(consumer.paused()).toEqual([])
     await messages.until(3)
@@ -453,6 +463,35 @@ describe('consumer: handler failures', () => {
       { offsets: ['0', '1', '2', '3'], first: '0', last: '3', lag: '0', hw: '4' },
       { offsets: ['2', '3'], first: '2', last: '3', lag: '0', hw: '4' },
     ])
+  })
+  it('keeps the event loop turning while a batch handler resolves nothing', async () => {
+    const cluster = await startCluster()
+    await createTopic(cluster, 'stuck')
+    await produce(cluster, 'stuck', 0, values('again'))
+    const consumer = await connectedConsumer(cluster)
+    await consumer.subscribe({ topic: 'stuck', fromBeginning: true })
+    let immediateRan = false
+    let deliveries = 0
+    let verdict: (turned: boolean) => void = () => {}
+    const turned = new Promise<boolean>((resolve) => {
+      verdict = resolve
+    })
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        deliveries++
+        // Redelivered on every round until resolved; a loop of microtasks alone would never
+        // let the setImmediate below run.
+        if (immediateRan || deliveries === 1000) {
+          resolveOffset(batch.lastOffset())
+          verdict(immediateRan)
+        }
+      },
+    })
+    setImmediate(() => {
+      immediateRan = true
+    })
+    expect(await turned).toBe(true)
   })
 })
 
