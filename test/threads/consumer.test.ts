@@ -227,6 +227,27 @@ describe('consumer: delivery', () => {
     expect(fromNow.texts()).toEqual(['new-3', 'new-4'])
   })
 
+  it('picks up partitions added while it runs, as soon as the supervisor publishes them', async () => {
+    const cluster = await startCluster()
+    await createTopic(cluster, 'growing')
+    // A metadata max age this long means only the supervisor's push can explain the pickup.
+    const consumer = await connectedConsumer(cluster, {
+      metadataMaxAge: 600_000,
+      maxWaitTimeInMs: 50,
+    })
+    await consumer.subscribe({ topic: 'growing', fromBeginning: true })
+    const seen = recorder()
+    await consumer.run({ eachMessage: async (payload) => seen.record(payload) })
+    await cluster.supervisor.ask({
+      type: 'create-partitions',
+      topicPartitions: [{ topic: 'growing', count: 2 }],
+    })
+    await produce(cluster, 'growing', 1, values('in-the-new-partition'))
+    await seen.until(1)
+    expect(seen.seen[0]?.partition).toBe(1)
+    expect(seen.texts()).toEqual(['in-the-new-partition'])
+  })
+
   it('subscribes by RegExp to the topics that exist at subscribe time', async () => {
     const cluster = await startCluster()
     await createTopic(cluster, 'metrics-cpu')

@@ -38,6 +38,9 @@ export interface TopicLogs {
     readonly partitions: readonly { readonly partition: number; readonly log: unknown }[]
   }[]
   readonly missing: readonly string[]
+  /** The metadata version, and the shared word where the supervisor publishes the current one. */
+  readonly version: number
+  readonly changes: Int32Array
 }
 
 function parseTopicLogs(value: unknown): TopicLogs {
@@ -61,7 +64,16 @@ function parseTopicLogs(value: unknown): TopicLogs {
         throw new MalformedMessageError('missing topics must be strings')
       return topic
     }),
+    version: integerField(fields, 'version'),
+    changes: changesWord(fields.changes),
   }
+}
+
+function changesWord(value: unknown): Int32Array {
+  if (!(value instanceof SharedArrayBuffer) || value.byteLength < 4) {
+    throw new MalformedMessageError('metadata changes must be a shared Int32')
+  }
+  return new Int32Array(value, 0, 1)
 }
 
 /** Asks the controller which of `topics` exist (all topics when absent) and their leaders' logs. */
@@ -89,14 +101,17 @@ function isStaleLog(error: unknown): boolean {
  * The partitions of a consumer's subscribed topics, each with its position, and the fetch
  * rounds over them: read what is committed from the leaders' shared logs, and when nothing
  * is, wait on those logs (no polling) until data comes, the max wait passes, or `interrupt()`.
- * Metadata is asked again when a log is fenced or closed, and when it is older than
- * `metadataMaxAgeMs` (which is how partitions added later are found).
+ * Metadata is asked again when the supervisor publishes a new version (partitions added,
+ * topics deleted, a broker lost), when a log is fenced or closed, and when it is older than
+ * `metadataMaxAgeMs`.
  */
 export class FetchSession {
   readonly #options: FetchSessionOptions
   readonly #fetchers = new Map<string, PartitionFetcher>()
   #refreshedAt = Number.NEGATIVE_INFINITY
   #refreshDue = false
+  #version = 0
+  #changes: Int32Array | undefined
   #interrupts = 0
   #closed = false
   #wakeIdle: (() => void) | undefined
@@ -142,7 +157,11 @@ export class FetchSession {
   async fetch(zeroCopy: boolean): Promise<FetchedPartition[]> {
     if (this.#closed) return []
     const now = this.#options.clock.now()
-    if (this.#refreshDue || now - this.#refreshedAt >= this.#options.metadataMaxAgeMs) {
+    const published =
+      this.#changes !== undefined && Atomics.load(this.#changes, 0) !== this.#version
+    if (published) await this.#refresh()
+    else if (this.#refreshDue || now - this.#refreshedAt >= this.#options.metadataMaxAgeMs) {
+      // A broken log is asked about again, but not in a tight loop.
       if (now - this.#refreshedAt >= this.#options.refreshBackoffMs) await this.#refresh()
     }
     const fetched = this.#readAll(zeroCopy)
@@ -230,6 +249,8 @@ export class FetchSession {
     this.#refreshDue = false
     const metadata = await askTopicLogs(supervisor, [...topics.keys()])
     if (this.#closed) return
+    this.#version = metadata.version
+    this.#changes = metadata.changes
     for (const topic of metadata.missing) {
       for (const [key, fetcher] of this.#fetchers) {
         if (fetcher.topic === topic) this.#fetchers.delete(key)

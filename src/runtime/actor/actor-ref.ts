@@ -2,7 +2,7 @@
 export interface AskOptions<Reply> {
   /** Deadline for the reply; the system's default when left out. */
   readonly timeoutMs?: number
-  /** Checks a reply that crossed a thread; without it the reply is trusted as `Reply`. */
+  /** Checks (and may reshape) the reply, wherever it came from; without it the reply is trusted as `Reply`. */
   readonly parseReply?: (value: unknown) => Reply
 }
 

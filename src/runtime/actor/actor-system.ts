@@ -391,7 +391,7 @@ export class ActorSystem implements MessageRouter {
 
   #receive(envelope: Envelope, origin: number, remote: boolean): void {
     if (envelope[0] === REPLY) {
-      this.#settleAsk(envelope[3], envelope[4] === 1, envelope[5], remote)
+      this.#settleAsk(envelope[3], envelope[4] === 1, envelope[5])
       return
     }
     const [kind, to, from, body] = envelope
@@ -430,7 +430,7 @@ export class ActorSystem implements MessageRouter {
     this.#markReady(actor)
   }
 
-  #settleAsk(askId: number, ok: boolean, value: unknown, remote: boolean): void {
+  #settleAsk(askId: number, ok: boolean, value: unknown): void {
     const ask = this.#asks.get(askId)
     if (ask === undefined) return
     this.#asks.delete(askId)
@@ -439,7 +439,8 @@ export class ActorSystem implements MessageRouter {
       ask.reject(fromWireError(value))
       return
     }
-    if (!remote || ask.parseReply === undefined) {
+    // Parsed wherever the reply came from, so a reply has one shape whatever thread sent it.
+    if (ask.parseReply === undefined) {
       ask.resolve(value)
       return
     }
@@ -484,7 +485,7 @@ export class ActorSystem implements MessageRouter {
 
   /** An ask of this thread's that could not go out: its asker is here, so settle it here. */
   #rejectOwnAsk(envelope: AskEnvelope, error: Error): void {
-    this.#settleAsk(envelope[4], false, toWireError(error), false)
+    this.#settleAsk(envelope[4], false, toWireError(error))
   }
 
   #emitUndelivered(to: string, from: string, reason: string): void {

@@ -7,6 +7,7 @@ import {
   type ChildTerminated,
   defineActor,
   InvalidArgumentError,
+  MalformedMessageError,
   ManualClock,
   SystemStoppedError,
 } from '../../../src/runtime/index.js'
@@ -28,6 +29,22 @@ describe('ActorSystem on one thread', () => {
     const ref = system.spawn(counter, { name: 'counter', args: undefined })
     for (let n = 1; n <= 100; n++) ref.tell({ type: 'add', n })
     await expect(ref.ask<number>({ type: 'get' })).resolves.toBe(5050)
+  })
+
+  it('parses a reply with parseReply even when it never left the thread', async () => {
+    const { system } = startSystem()
+    const ref = system.spawn(counter, { name: 'counter', args: { start: 20 } })
+    const doubled = ref.ask({ type: 'get' }, { parseReply: (value) => Number(value) * 2 })
+    await expect(doubled).resolves.toBe(40)
+    const refused = ref.ask(
+      { type: 'get' },
+      {
+        parseReply: () => {
+          throw new TypeError('no')
+        },
+      },
+    )
+    await expect(refused).rejects.toBeInstanceOf(MalformedMessageError)
   })
 
   it('times an ask out on the clock, without sleeping', async () => {
