@@ -100,8 +100,8 @@ const USAGE = [
   '--duration-ms <ms>        writing time of each run (default 3000)',
   '--capacity <bytes>        ring size, a power of two (default 4 MiB)',
   '--batch-bytes <bytes>     batch size the writer appends (default 65536)',
-  '--zero-copy               the reader decodes views of the ring instead of copies',
-  '--skip-crc                the log does not verify each batch CRC on append',
+  '--copy                    the reader copies batches out instead of decoding views of the ring',
+  '--verify-crc              the log also verifies each batch CRC on append (the broker does it at produce)',
   '--seed <n>                seed of the record contents (default 1)',
   '--json                    print one JSON object as the last line',
 ]
@@ -122,8 +122,8 @@ async function run(argv: readonly string[]): Promise<void> {
       'duration-ms': { type: 'string' },
       capacity: { type: 'string' },
       'batch-bytes': { type: 'string' },
-      'zero-copy': { type: 'boolean', default: false },
-      'skip-crc': { type: 'boolean', default: false },
+      copy: { type: 'boolean', default: false },
+      'verify-crc': { type: 'boolean', default: false },
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -137,8 +137,8 @@ async function run(argv: readonly string[]): Promise<void> {
     capacity: positiveInteger(values.capacity, 4 << 20, '--capacity'),
     batchBytes: positiveInteger(values['batch-bytes'], 65536, '--batch-bytes'),
     seed: positiveInteger(values.seed, 1, '--seed'),
-    verifyCrc: !values['skip-crc'],
-    zeroCopy: values['zero-copy'],
+    verifyCrc: values['verify-crc'],
+    zeroCopy: !values.copy,
   }
   const ring = createSpscRing(settings.capacity)
   const log = await runPair(settings, ['log-writer', 'log-reader'], undefined)

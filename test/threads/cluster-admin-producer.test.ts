@@ -10,7 +10,7 @@ import {
   KafkaJSProtocolError,
 } from '../../src/api/errors.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
-import { decodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { decodeRecordBatch, encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
 
 const clusters: Cluster[] = []
 afterEach(async () => {
@@ -249,6 +249,26 @@ describe('producer', () => {
     await expect(
       producer.send({ topic: 't', messages: [{ value: 'late' }] }),
     ).rejects.toBeInstanceOf(KafkaJSError)
+  })
+
+  it('has a corrupt batch refused by the broker with CORRUPT_MESSAGE, and nothing appended', async () => {
+    const { cluster, admin } = await startCluster({ brokers: 1 })
+    await admin.createTopics({ topics: [{ topic: 't' }] })
+    const producer = cluster.producer({ retry: { retries: 0 } })
+    await producer.connect()
+    const batch = encodeRecordBatch({
+      records: [{ key: null, value: Buffer.from('x') }],
+      timestamp: 1,
+    })
+    batch[batch.length - 1] = (batch.at(-1) as number) ^ 0xff
+    const refusal = (await producer
+      .sendEncodedBatch({ topic: 't', partition: 0, batch })
+      .catch((error: unknown) => error)) as { type?: string; cause?: { type?: string } }
+    expect(refusal.type ?? refusal.cause?.type).toBe('CORRUPT_MESSAGE')
+    expect(await readPartition(cluster, 't', 0)).toEqual([])
+    await expect(
+      producer.send({ topic: 't', messages: [{ value: 'fine' }] }),
+    ).resolves.toHaveLength(1)
   })
 
   it('resolves [] with acks 0, and the record still lands', async () => {

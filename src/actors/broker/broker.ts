@@ -1,6 +1,7 @@
 import { defineActor } from '../../runtime/actor/actor-definition.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
 import { PartitionLog } from '../../runtime/log/partition-log.js'
+import { checkRecordBatch } from '../../runtime/log/record-batch-codec.js'
 import { fieldsOf, integerField } from '../protocol-fields.js'
 import {
   type BrokerMessage,
@@ -90,6 +91,9 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
               `a batch of ${message.batch.length} bytes is over max.message.bytes (${maxMessageBytes})`,
             )
           }
+          // Ingress validation, as Kafka's broker does before its log append: the log itself
+          // trusts its one writer (see PartitionLogOptions.verifyCrc).
+          checkRecordBatch(message.batch, true)
           const baseOffset = log.append(message.batch)
           // One replica per partition so far: what the leader has is what is committed.
           log.setHighWatermark(log.logEndOffset)

@@ -4,9 +4,9 @@ const DEMO = {
   brokers: 3,
   partitions: 6,
   recordSize: 100,
-  records: 3_000_000,
+  records: 20_000_000,
   acks: 1,
-  batchRecords: 1000,
+  batchRecords: 8000,
 } as const
 
 const format = (value: number) => Math.round(value).toLocaleString('en-US')

@@ -121,8 +121,8 @@ describe('PartitionLog', () => {
     expect(log.append(batchOf(1))).toBe(0)
   })
 
-  it('rejects malformed batches (magic, length, CRC) and stays usable', () => {
-    const log = new PartitionLog({ capacity: 1024 })
+  it('rejects malformed batches (magic, length, CRC when asked to check it) and stays usable', () => {
+    const log = new PartitionLog({ capacity: 1024, verifyCrc: true })
     const badMagic = batchOf(1)
     badMagic[BATCH_MAGIC] = 0
     const badLength = batchOf(1)
