@@ -13,6 +13,7 @@ import {
   UnencodableMessageError,
 } from '../../src/runtime/index.js'
 import type { CounterMessage, EmitterMessage, RecorderMessage } from '../fixtures/test-actors.js'
+import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
 
 const FIXTURES = new URL('../fixtures/test-actors.ts', import.meta.url)
 const systems: ActorSystem[] = []
@@ -44,13 +45,6 @@ function nextEvent<T>(subscribe: (listener: (value: T) => void) => () => void): 
       resolve(value)
     })
   })
-}
-
-/** Live handles by kind (workers show up as MessagePort, timers as Timeout). */
-function countResources(): Map<string, number> {
-  const counts = new Map<string, number>()
-  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1)
-  return counts
 }
 
 afterEach(async () => {
@@ -178,7 +172,7 @@ describe('actors on worker threads', () => {
   })
 
   it('stops every thread and timer and leaves nothing running', async () => {
-    const resourcesBefore = countResources()
+    const before = liveResources()
     const system = ActorSystem.start()
     const [a, b] = await Promise.all([spawnCounter(system, 'a'), spawnCounter(system, 'b')])
     a.tell({ type: 'forward', to: b, n: 1 })
@@ -186,14 +180,7 @@ describe('actors on worker threads', () => {
     const pending = b.ask({ type: 'ignore' }, { timeoutMs: 60_000 })
     await system.stop()
     await expect(pending).rejects.toBeInstanceOf(SystemStoppedError)
-    await new Promise((resolve) => setImmediate(resolve))
-    const resourcesAfter = countResources()
-    for (const [kind, count] of resourcesAfter) {
-      expect({ kind, count }).toEqual({
-        kind,
-        count: Math.min(count, resourcesBefore.get(kind) ?? 0),
-      })
-    }
+    await expectNothingLeftSince(before)
   })
 })
 

@@ -11,6 +11,7 @@ import {
 } from '../../src/api/errors.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { decodeRecordBatch, encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
 
 const clusters: Cluster[] = []
 afterEach(async () => {
@@ -289,9 +290,7 @@ describe('producer', () => {
 
 describe('cluster', () => {
   it('stops everything it started and refuses use afterwards', async () => {
-    const before = new Map<string, number>()
-    for (const kind of process.getActiveResourcesInfo())
-      before.set(kind, (before.get(kind) ?? 0) + 1)
+    const before = liveResources()
     const cluster = await Cluster.start({ brokers: 3 })
     const admin = cluster.admin()
     await admin.connect()
@@ -300,12 +299,7 @@ describe('cluster', () => {
     await producer.connect()
     await producer.send({ topic: 't', messages: [{ value: 'x' }] })
     await cluster.stop()
-    await new Promise((resolve) => setImmediate(resolve))
-    const after = new Map<string, number>()
-    for (const kind of process.getActiveResourcesInfo()) after.set(kind, (after.get(kind) ?? 0) + 1)
-    for (const [kind, count] of after) {
-      expect({ kind, count }).toEqual({ kind, count: Math.min(count, before.get(kind) ?? 0) })
-    }
+    await expectNothingLeftSince(before)
     expect(() => cluster.producer()).toThrow(KafkaJSNonRetriableError)
     await expect(producer.send({ topic: 't', messages: [{ value: 'y' }] })).rejects.toBeInstanceOf(
       KafkaJSError,

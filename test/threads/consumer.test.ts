@@ -21,6 +21,7 @@ import {
 } from '../../src/api/errors.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { encodeRecordBatch, type RecordInput } from '../../src/runtime/log/record-batch-codec.js'
+import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
 
 const clusters: Cluster[] = []
 
@@ -120,12 +121,6 @@ function nextEvent(consumer: Consumer, name: Parameters<Consumer['on']>[0]) {
       resolve(event)
     })
   })
-}
-
-function countResources(): Map<string, number> {
-  const counts = new Map<string, number>()
-  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1)
-  return counts
 }
 
 describe('consumer: delivery', () => {
@@ -653,7 +648,7 @@ describe('consumer: bad input and lifecycle', () => {
   })
 
   it('leaves no handles behind after cluster.stop() with a consumer waiting', async () => {
-    const resourcesBefore = countResources()
+    const before = liveResources()
     const cluster = await Cluster.start({ brokers: 1 })
     await createTopic(cluster, 'idle')
     const consumer = cluster.consumer({ groupId: 'idle', maxWaitTimeInMs: 600_000 })
@@ -663,13 +658,6 @@ describe('consumer: bad input and lifecycle', () => {
     await consumer.run({ eachMessage: async () => {} })
     await fetching
     await cluster.stop()
-    await new Promise((resolve) => setImmediate(resolve))
-    const resourcesAfter = countResources()
-    for (const [kind, count] of resourcesAfter) {
-      expect({ kind, count }).toEqual({
-        kind,
-        count: Math.min(count, resourcesBefore.get(kind) ?? 0),
-      })
-    }
+    await expectNothingLeftSince(before)
   })
 })
