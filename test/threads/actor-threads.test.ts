@@ -232,3 +232,44 @@ describe('shared memory in messages', () => {
     expect(new Int32Array(memory)[0]).toBe(42)
   })
 })
+
+describe('pausing and restarting threads', () => {
+  it('stalls a paused thread until it is resumed, then handles what waited', async () => {
+    const system = startSystem({ heartbeatTimeoutMs: 60_000 })
+    const ref = await spawnCounter(system, 'counter')
+    system.pauseThread(ref)
+    ref.tell({ type: 'add', n: 5 })
+    await expect(ref.ask({ type: 'get' }, { timeoutMs: 200 })).rejects.toBeInstanceOf(
+      AskTimeoutError,
+    )
+    system.resumeThread(ref)
+    await expect(ref.ask<number>({ type: 'get' })).resolves.toBe(5)
+  })
+
+  it('declares a thread paused past the heartbeat timeout dead', async () => {
+    const clock = new ManualClock()
+    const system = startSystem({ clock, heartbeatIntervalMs: 20, heartbeatTimeoutMs: 500 })
+    const ref = await spawnCounter(system, 'counter', { supervision: { strategy: 'stop' } })
+    const terminated = nextEvent<ChildTerminated>((listener) => system.on('terminated', listener))
+    system.pauseThread(ref)
+    clock.advance(1_000)
+    expect((await terminated).reason).toContain('missed heartbeats')
+  })
+
+  it('restarts a thread that stayed down, with fresh state and the same address', async () => {
+    const system = startSystem()
+    const ref = await spawnCounter(system, 'counter', {
+      start: 3,
+      supervision: { strategy: 'stop' },
+    })
+    const terminated = nextEvent<ChildTerminated>((listener) => system.on('terminated', listener))
+    system.crashThread(ref)
+    await terminated
+    await expect(ref.ask({ type: 'get' })).rejects.toBeInstanceOf(ActorTerminatedError)
+    const restarted = nextEvent((listener) => system.on('restarted', listener))
+    await system.restartThread(ref)
+    await restarted
+    await expect(ref.ask<number>({ type: 'get' })).resolves.toBe(3)
+    await expect(system.restartThread(ref)).rejects.toThrow('not stopped')
+  })
+})

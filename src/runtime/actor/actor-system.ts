@@ -162,6 +162,20 @@ export class ActorSystem implements MessageRouter {
     this.#mainThreadOnly().crash(ref as unknown as ActorRef<never>, reason)
   }
 
+  /** Stalls the thread hosting `ref` until `resumeThread` (heartbeats stop too). */
+  pauseThread<Msg>(ref: ActorRef<Msg>): void {
+    this.#mainThreadOnly().pause(ref as unknown as ActorRef<never>)
+  }
+
+  resumeThread<Msg>(ref: ActorRef<Msg>): void {
+    this.#mainThreadOnly().resume(ref as unknown as ActorRef<never>)
+  }
+
+  /** Starts again a thread that is down for good (stop policy, or budget spent). */
+  restartThread<Msg>(ref: ActorRef<Msg>): Promise<void> {
+    return this.#mainThreadOnly().restart(ref as unknown as ActorRef<never>)
+  }
+
   /** @internal */
   reportTerminated(signal: ChildTerminated): void {
     this.#events.emit('terminated', signal)

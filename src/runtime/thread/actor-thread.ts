@@ -38,6 +38,12 @@ parent.on('message', (value: unknown) => {
     case 'node-down':
       system.nodeDown(frame.node, frame.reason)
       return
+    case 'pause': {
+      // Blocks this thread outright, as a stopped process would be: no messages, no heartbeats.
+      const gate = new Int32Array(frame.gate, 0, 1)
+      while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0)
+      return
+    }
     case 'faults':
       system.applyFaultRules(frame.rules)
       toParent({ kind: 'faults-applied', version: frame.version })

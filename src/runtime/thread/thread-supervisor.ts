@@ -43,6 +43,8 @@ interface ThreadChild {
   history: RestartHistory
   firstStart: { resolve: () => void; reject: (error: unknown) => void } | undefined
   appliedFaultsVersion: number
+  /** Set while the thread is paused; storing 1 in it lets the thread go on. */
+  pauseGate: Int32Array | undefined
 }
 
 /** Failed to start an actor thread: its module, export or arguments are wrong. */
@@ -90,6 +92,7 @@ export class ThreadSupervisor {
       history: { restartTimes: [] },
       firstStart: undefined,
       appliedFaultsVersion: 0,
+      pauseGate: undefined,
     }
     this.#children.set(child.node, child)
     const started = new Promise<void>((resolve, reject) => {
@@ -104,6 +107,46 @@ export class ThreadSupervisor {
   crash(ref: ActorRef<never>, reason = 'crashed on request'): void {
     const child = this.#children.get(ref.node)
     if (child?.worker !== undefined) this.#died(child, child.worker, reason)
+  }
+
+  /**
+   * Stalls the thread hosting `ref` (no messages handled, no heartbeats) until `resume`. A pause
+   * longer than the heartbeat timeout is a death, as for any silent thread.
+   */
+  pause(ref: ActorRef<never>): void {
+    const child = this.#children.get(ref.node)
+    if (child?.worker === undefined || child.pauseGate !== undefined) return
+    child.pauseGate = new Int32Array(new SharedArrayBuffer(4))
+    child.worker.postMessage({ kind: 'pause', gate: child.pauseGate.buffer })
+  }
+
+  resume(ref: ActorRef<never>): void {
+    const child = this.#children.get(ref.node)
+    const gate = child?.pauseGate
+    if (child === undefined || gate === undefined) return
+    child.pauseGate = undefined
+    Atomics.store(gate, 0, 1)
+    Atomics.notify(gate, 0)
+    // The silence was ordered: the clock of heartbeats starts again now.
+    child.lastHeartbeatAt = this.system.clock.now()
+  }
+
+  /** Starts again a thread that is down and not being restarted; resolves once it is up. */
+  restart(ref: ActorRef<never>): Promise<void> {
+    const child = this.#children.get(ref.node)
+    if (child === undefined) {
+      return Promise.reject(new InvalidArgumentError(`no thread hosts ${ref.toString()}`))
+    }
+    if (child.status !== 'stopped' || this.#stopped) {
+      return Promise.reject(
+        new InvalidArgumentError(`${ref.toString()} is ${child.status}, not stopped`),
+      )
+    }
+    const started = new Promise<void>((resolve, reject) => {
+      child.firstStart = { resolve, reject }
+    })
+    this.#start(child)
+    return started.then(() => this.system.reportRestarted(ref))
   }
 
   /** Replaces the link fault rules on every thread, resolving once each running thread has them. */
@@ -160,6 +203,7 @@ export class ThreadSupervisor {
     const worker = spawnThread(siblingEntry(import.meta.url, 'actor-thread'), { workerData: data })
     child.worker = worker
     child.status = 'starting'
+    child.pauseGate = undefined
     child.appliedFaultsVersion = this.#faultsVersion
     this.system.attachNode(child.node, worker)
     for (const other of this.#children.values()) {

@@ -9,6 +9,8 @@ export type ParentToThread =
   | { readonly kind: 'peer'; readonly node: number; readonly port: MessagePort }
   | { readonly kind: 'node-down'; readonly node: number; readonly reason: string }
   | { readonly kind: 'faults'; readonly version: number; readonly rules: readonly LinkFaultRule[] }
+  /** Stall the whole thread (a paused process) until the gate's first Int32 is not 0. */
+  | { readonly kind: 'pause'; readonly gate: SharedArrayBuffer }
 
 export type ThreadToParent =
   | { readonly kind: 'ready' }
@@ -35,6 +37,10 @@ export function parseParentToThread(value: unknown): ParentToThread | undefined 
     case 'node-down':
       return Number.isInteger(frame.node) && typeof frame.reason === 'string'
         ? { kind: 'node-down', node: frame.node as number, reason: frame.reason }
+        : undefined
+    case 'pause':
+      return frame.gate instanceof SharedArrayBuffer && frame.gate.byteLength >= 4
+        ? { kind: 'pause', gate: frame.gate }
         : undefined
     case 'faults':
       if (!Number.isInteger(frame.version)) return undefined
