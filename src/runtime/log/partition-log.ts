@@ -413,17 +413,24 @@ export class PartitionLog extends PartitionLogReader {
   private runningMaxTimestamp = Number.NEGATIVE_INFINITY
   private epoch: number
 
-  constructor(options: PartitionLogOptions) {
-    const capacity = options.capacity
-    const indexCapacity = options.indexCapacity ?? Math.max(8, Math.floor(capacity / 64))
+  /**
+   * A new, empty log; or, given `existing` (another writer's handle, that writer gone), the
+   * same log taken over where it stands — a broker restarted with its storage kept.
+   */
+  constructor(options: PartitionLogOptions, existing?: PartitionLogHandle) {
+    const capacity = existing?.capacity ?? options.capacity
+    const indexCapacity =
+      existing?.indexCapacity ?? options.indexCapacity ?? Math.max(8, Math.floor(capacity / 64))
     checkCapacities(capacity, indexCapacity)
-    super({
-      header: LogHeader.allocate().buffer,
-      data: new SharedArrayBuffer(capacity),
-      index: OffsetIndex.allocate(indexCapacity).buffer,
-      capacity,
-      indexCapacity,
-    })
+    super(
+      existing ?? {
+        header: LogHeader.allocate().buffer,
+        data: new SharedArrayBuffer(capacity),
+        index: OffsetIndex.allocate(indexCapacity).buffer,
+        capacity,
+        indexCapacity,
+      },
+    )
     const retentionBytes = options.retentionBytes ?? capacity
     if (!Number.isInteger(retentionBytes) || retentionBytes <= 0 || retentionBytes > capacity) {
       throw new InvalidArgumentError(`retentionBytes must be an integer from 1 to ${capacity}`)
@@ -434,6 +441,22 @@ export class PartitionLog extends PartitionLogReader {
     this.retentionMs = retentionMs
     this.verifyCrc = options.verifyCrc ?? false
     this.now = options.now ?? Date.now
+    if (existing !== undefined) {
+      this.logStart = this.header.load(Counter.LogStartOffset)
+      this.logEnd = this.header.load(Counter.LogEndOffset)
+      this.highWatermarkValue = this.header.load(Counter.HighWatermark)
+      this.firstBatch = this.header.load(Counter.FirstBatch)
+      this.endBatch = this.header.load(Counter.EndBatch)
+      this.startByte = this.header.load(Counter.StartBytePosition)
+      this.endByte = this.header.load(Counter.EndBytePosition)
+      this.runningMaxTimestamp =
+        this.endBatch > this.firstBatch
+          ? this.index.runningMaxTimestamp(this.endBatch - 1)
+          : Number.NEGATIVE_INFINITY
+      this.epoch = this.header.loadWord(Word.LeaderEpoch)
+      this.header.storeWord(Word.State, LogState.Active)
+      return
+    }
     this.logStart = toOffset(options.startOffset ?? 0, 'start offset')
     this.logEnd = this.logStart
     this.highWatermarkValue = this.logStart

@@ -210,3 +210,26 @@ describe('PartitionLog', () => {
     expect(await closing).toBe(true)
   })
 })
+
+describe('taking over a log from a writer that is gone', () => {
+  it('continues where the old writer stood: offsets, high watermark, eviction, timestamps', () => {
+    const first = new PartitionLog({ capacity: 1024 })
+    first.append(batchOf(3))
+    first.append(batchOf(2))
+    first.setHighWatermark(4)
+    const second = new PartitionLog({ capacity: 1024 }, first.handle())
+    expect([second.logStartOffset, second.logEndOffset, second.highWatermark]).toEqual([0, 5, 4])
+    expect(second.append(batchOf(1))).toBe(5)
+    for (let round = 0; round < 40; round++) second.append(batchOf(2))
+    expect(second.logStartOffset).toBeGreaterThan(0)
+    second.setHighWatermark(second.logEndOffset)
+    let offset: number = second.logStartOffset
+    let records = 0
+    while (offset < second.highWatermark) {
+      const read = second.read(offset, 1 << 20)
+      for (const batch of read.batches) records += decodeRecordBatch(batch).records.length
+      offset = read.nextOffset
+    }
+    expect(records).toBe(second.logEndOffset - second.logStartOffset)
+  })
+})
