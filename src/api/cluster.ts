@@ -11,6 +11,7 @@ import { siblingEntry } from '../runtime/thread/spawn-thread.js'
 import { Admin } from './admin.js'
 import { Consumer, type ConsumerConfig } from './consumer.js'
 import { KafkaJSNonRetriableError } from './errors.js'
+import { type ClusterEvent, ClusterFaults } from './faults.js'
 import { Producer, type ProducerConfig } from './producer.js'
 
 export interface ClusterOptions {
@@ -54,13 +55,26 @@ interface Client {
 export class Cluster {
   readonly #clients = new Set<Client>()
   #stopping: Promise<void> | undefined
+  /** Fault injection: kill, restart, pause, isolate and slow brokers; link faults. */
+  readonly faults: ClusterFaults
 
   private constructor(
     readonly system: ActorSystem,
     /** The controller: metadata, topics. Clients on any thread reach the cluster through it. */
     readonly supervisor: ActorRef<SupervisorRequest>,
     readonly brokerRefs: readonly ActorRef<BrokerMessage>[],
-  ) {}
+  ) {
+    this.faults = new ClusterFaults(
+      system,
+      brokerRefs,
+      supervisor as unknown as ActorRef<SupervisorMessage>,
+    )
+  }
+
+  /** Every fault and broker death, with its timestamp (see `CLUSTER_EVENTS`). */
+  on(eventName: string, listener: (event: ClusterEvent) => void): () => void {
+    return this.faults.on(eventName, listener)
+  }
 
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     if (typeof options !== 'object' || options === null) {

@@ -22,6 +22,8 @@ export interface ProducerConfig {
   readonly lingerMs?: number
   /** Bytes at which a partition's batch is sent at once (Kafka's `batch.size`). */
   readonly batchSize?: number
+  /** How long one produce request may go unanswered (KafkaJS's client `requestTimeout`). */
+  readonly requestTimeout?: number
   /** KafkaJS's custom partitioner hook. */
   readonly createPartitioner?: () => (args: {
     topic: string
@@ -127,6 +129,7 @@ export class Producer {
       lingerMs: config.lingerMs,
       batchSize: config.batchSize,
       maxInFlightRequests: config.maxInFlightRequests,
+      requestTimeoutMs: config.requestTimeout,
     })
     this.#instrumentation = new InstrumentationEmitter(EVENTS, () => connection.clock.now())
     this.#partitioner = new DefaultPartitioner()

@@ -1,5 +1,5 @@
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
-import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
+import { type PartitionLogHandle, PartitionLogReader } from '../../runtime/log/partition-log.js'
 import { bytesField, fieldsOf, integerField, stringField } from '../protocol-fields.js'
 import { parseTopicConfig, type TopicConfig } from '../topic-config.js'
 
@@ -15,6 +15,8 @@ export type BrokerMessage =
       readonly partition: number
       readonly leaderEpoch: number
       readonly config: TopicConfig
+      /** The log this replica had before its broker restarted with its storage kept. */
+      readonly existing?: PartitionLogHandle
     }
   /** → true */
   | { readonly type: 'delete-replica'; readonly topic: string; readonly partition: number }
@@ -54,6 +56,10 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
         partition: integerField(fields, 'partition', 0),
         leaderEpoch: integerField(fields, 'leaderEpoch', 0),
         config: parseTopicConfig(fields.config),
+        existing:
+          fields.existing === undefined || fields.existing === null
+            ? undefined
+            : PartitionLogReader.open(fields.existing).handle(),
       }
     case 'delete-replica':
       return {

@@ -57,13 +57,16 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         let replica = state.replicas.get(key)
         if (replica === undefined) {
           const { config } = message
-          const log = new PartitionLog({
-            capacity: config.logCapacityBytes,
-            retentionBytes: config.retentionBytes,
-            retentionMs: config.retentionMs,
-            leaderEpoch: message.leaderEpoch,
-            now: () => context.clock.now(),
-          })
+          const log = new PartitionLog(
+            {
+              capacity: config.logCapacityBytes,
+              retentionBytes: config.retentionBytes,
+              retentionMs: config.retentionMs,
+              leaderEpoch: message.leaderEpoch,
+              now: () => context.clock.now(),
+            },
+            message.existing,
+          )
           replica = { log, maxMessageBytes: config.maxMessageBytes }
           state.replicas.set(key, replica)
           if (config.retentionMs !== undefined && !state.retentionTimerSet) {

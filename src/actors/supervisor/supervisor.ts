@@ -1,9 +1,9 @@
 import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
 import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
-import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { toWireError } from '../../runtime/errors/wire-error.js'
+import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
 import type { BrokerMessage, ReplicaCreated } from '../broker/broker-protocol.js'
 import type { TopicConfig } from '../topic-config.js'
 import {
@@ -33,6 +33,26 @@ type Completion =
       readonly done: (result: TopicResult) => void
     }
   | { readonly type: 'broker-down'; readonly brokerId: number; readonly reason: string }
+  /**
+   * A broker's thread is up again: give it back the replicas it led, with their logs as they
+   * were (storage kept) or empty (storage lost). Replies once the metadata says so.
+   */
+  | {
+      readonly type: 'restore-broker'
+      readonly brokerId: number
+      readonly storage: 'keep' | 'lose'
+    }
+  | {
+      readonly type: 'broker-restored'
+      readonly brokerId: number
+      readonly logs: readonly {
+        readonly topic: string
+        readonly partition: number
+        readonly log: PartitionLogHandle
+      }[]
+      readonly failure?: unknown
+      readonly replier: Replier
+    }
 
 export type SupervisorMessage = SupervisorRequest | Completion
 
@@ -100,6 +120,11 @@ function handle(
       return deleteTopics(state, message.topics, context)
     case 'partitions-ready':
       return partitionsReady(state, message)
+    case 'restore-broker':
+      restoreBroker(state, message.brokerId, message.storage, context)
+      return state
+    case 'broker-restored':
+      return brokerRestored(state, message)
     case 'broker-down':
       return {
         ...state,
@@ -343,10 +368,76 @@ function deleteTopics(
   return { ...state, topics, version: state.version + 1 }
 }
 
-/** Validates that a message meant only for the supervisor itself did not come from outside. */
-export function assertLocalOnly(message: SupervisorMessage): SupervisorRequest {
-  if (message.type === 'partitions-ready' || message.type === 'broker-down') {
-    throw new MalformedMessageError(`${message.type} is internal to the supervisor`)
+function restoreBroker(
+  state: SupervisorState,
+  brokerId: number,
+  storage: 'keep' | 'lose',
+  context: ActorContext<SupervisorMessage>,
+): void {
+  const replier = context.deferReply()
+  const broker = state.brokers.find((entry) => entry.id === brokerId)
+  if (broker === undefined) {
+    replier.reject(new KafkaProtocolError('BROKER_NOT_AVAILABLE', `no broker ${brokerId}`))
+    return
   }
-  return message
+  const asks: Promise<{ topic: string; partition: number; log: PartitionLogHandle }>[] = []
+  for (const [topic, { config, partitions }] of state.topics) {
+    for (const entry of partitions) {
+      if (entry.leader !== brokerId) continue
+      const request: BrokerMessage = {
+        type: 'create-replica',
+        topic,
+        partition: entry.partition,
+        leaderEpoch: entry.leaderEpoch,
+        config,
+        existing: storage === 'keep' ? entry.log : undefined,
+      }
+      asks.push(
+        broker.ref
+          .ask<ReplicaCreated>(request)
+          .then((created) => ({ topic, partition: entry.partition, log: created.log })),
+      )
+    }
+  }
+  context.pipeToSelf(Promise.all(asks), (outcome) => ({
+    type: 'broker-restored',
+    brokerId,
+    logs: outcome.ok ? outcome.value : [],
+    failure: outcome.ok ? undefined : outcome.error,
+    replier,
+  }))
+}
+
+function brokerRestored(
+  state: SupervisorState,
+  message: Extract<SupervisorMessage, { type: 'broker-restored' }>,
+): SupervisorState {
+  if (message.failure !== undefined) {
+    message.replier.reject(message.failure)
+    return state
+  }
+  const logs = new Map(
+    message.logs.map((entry) => [`${entry.topic}/${entry.partition}`, entry.log]),
+  )
+  const topics = new Map(
+    [...state.topics].map(([topic, found]) => [
+      topic,
+      {
+        ...found,
+        partitions: found.partitions.map((entry) => {
+          const log = logs.get(`${topic}/${entry.partition}`)
+          return log === undefined ? entry : { ...entry, log }
+        }),
+      },
+    ]),
+  )
+  message.replier.resolve(true)
+  return {
+    ...state,
+    topics,
+    brokers: state.brokers.map((entry) =>
+      entry.id === message.brokerId ? { ...entry, alive: true } : entry,
+    ),
+    version: state.version + 1,
+  }
 }

@@ -1,0 +1,174 @@
+import { EventEmitter } from 'node:events'
+import type { BrokerMessage } from '../actors/broker/broker-protocol.js'
+import type { SupervisorMessage } from '../actors/supervisor/supervisor.js'
+import type { ActorRef } from '../runtime/actor/actor-ref.js'
+import type { ActorSystem } from '../runtime/actor/actor-system.js'
+import type { LinkFaultRule } from '../runtime/transport/link-faults.js'
+import { KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+
+/** Every fault and every broker death, as `cluster.on(name, listener)` delivers them. */
+export interface ClusterEvent {
+  readonly type: string
+  readonly timestamp: number
+  readonly brokerId?: number
+  readonly detail?: unknown
+}
+
+export const CLUSTER_EVENTS = {
+  BROKER_KILLED: 'broker.killed',
+  BROKER_DOWN: 'broker.down',
+  BROKER_RESTARTED: 'broker.restarted',
+  BROKER_PAUSED: 'broker.paused',
+  BROKER_RESUMED: 'broker.resumed',
+  LINK_FAULTS: 'faults.links',
+  HEALED: 'faults.healed',
+} as const
+
+export type StorageOnKill = 'keep' | 'lose'
+
+/** A link fault between brokers (by id) or between any actors (by name), as rules take them. */
+export interface LinkFault {
+  readonly from: number | string
+  readonly to: number | string
+  readonly drop?: number
+  readonly duplicate?: number
+  readonly delayMs?: number | readonly [number, number]
+  readonly bothWays?: boolean
+}
+
+const brokerName = (id: number | string) => (typeof id === 'number' ? `broker-${id}` : id)
+
+/**
+ * `cluster.faults`: kill, restart, pause, isolate and slow brokers, and drop, delay or
+ * duplicate messages on links, every random choice from the cluster's one seed. Clients read
+ * committed records from shared memory, so message faults touch requests (produce, metadata,
+ * and later replication), not those reads.
+ */
+export class ClusterFaults {
+  readonly #events = new EventEmitter()
+  readonly #storageOnRestart = new Map<number, StorageOnKill>()
+  #rules: LinkFaultRule[] = []
+
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly brokers: readonly ActorRef<BrokerMessage>[],
+    private readonly supervisor: ActorRef<SupervisorMessage>,
+  ) {
+    system.on('terminated', (signal) => {
+      const brokerId = brokers.findIndex((ref) => ref.equals(signal.child))
+      if (brokerId >= 0) this.#emit(CLUSTER_EVENTS.BROKER_DOWN, brokerId, signal.reason)
+    })
+  }
+
+  on(eventName: string, listener: (event: ClusterEvent) => void): () => void {
+    if (!Object.values(CLUSTER_EVENTS).includes(eventName as never)) {
+      throw new KafkaJSNonRetriableError(
+        `Event name should be one of ${Object.values(CLUSTER_EVENTS).join(', ')}, got ${eventName}`,
+      )
+    }
+    this.#events.on(eventName, listener)
+    return () => this.#events.off(eventName, listener)
+  }
+
+  /** Kills a broker's thread as a crash would; `storage` says what a restart finds. */
+  async killBroker(id: number, options: { readonly storage?: StorageOnKill } = {}): Promise<void> {
+    const ref = this.#broker(id)
+    const storage = options.storage ?? 'keep'
+    if (storage !== 'keep' && storage !== 'lose') {
+      throw new KafkaJSNonRetriableError(`storage must be 'keep' or 'lose', got ${String(storage)}`)
+    }
+    const down = new Promise<void>((resolve) => {
+      const off = this.on(CLUSTER_EVENTS.BROKER_DOWN, (event) => {
+        if (event.brokerId !== id) return
+        off()
+        resolve()
+      })
+    })
+    this.#storageOnRestart.set(id, storage)
+    this.#emit(CLUSTER_EVENTS.BROKER_KILLED, id, { storage })
+    this.system.crashThread(ref, `killed (storage ${storage === 'keep' ? 'kept' : 'lost'})`)
+    await down
+  }
+
+  /** Starts a killed (or dead) broker again and gives it back its partitions. */
+  async restartBroker(id: number): Promise<void> {
+    const ref = this.#broker(id)
+    const storage = this.#storageOnRestart.get(id) ?? 'keep'
+    try {
+      await this.system.restartThread(ref)
+      await this.supervisor.ask({ type: 'restore-broker', brokerId: id, storage })
+    } catch (error) {
+      throw toKafkaJSError(error)
+    }
+    this.#storageOnRestart.delete(id)
+    this.#emit(CLUSTER_EVENTS.BROKER_RESTARTED, id, { storage })
+  }
+
+  /** Stalls a broker: it handles nothing and stops heartbeating until `resumeBroker`. */
+  pauseBroker(id: number): void {
+    this.system.pauseThread(this.#broker(id))
+    this.#emit(CLUSTER_EVENTS.BROKER_PAUSED, id)
+  }
+
+  resumeBroker(id: number): void {
+    this.system.resumeThread(this.#broker(id))
+    this.#emit(CLUSTER_EVENTS.BROKER_RESUMED, id)
+  }
+
+  /** Cuts every link to and from a broker (a network partition around it). */
+  isolateBroker(id: number): Promise<void> {
+    this.#broker(id)
+    return this.#add({ from: brokerName(id), to: '*', cut: true, bothWays: true })
+  }
+
+  /** Cuts the link between two brokers, both ways. */
+  cutLink(a: number, b: number): Promise<void> {
+    this.#broker(a)
+    this.#broker(b)
+    return this.#add({ from: brokerName(a), to: brokerName(b), cut: true, bothWays: true })
+  }
+
+  /** Adds `ms` of latency to every request a broker receives. */
+  slowBroker(id: number, ms: number): Promise<void> {
+    this.#broker(id)
+    return this.#add({ from: '*', to: brokerName(id), delayMs: ms })
+  }
+
+  /** Drops, duplicates or delays messages on a link, each with its probability. */
+  setLinkFault(fault: LinkFault): Promise<void> {
+    return this.#add({ ...fault, from: brokerName(fault.from), to: brokerName(fault.to) })
+  }
+
+  /** Removes every link fault (kills and pauses stay until restart and resume). */
+  async heal(): Promise<void> {
+    this.#rules = []
+    await this.system.setFaultRules([])
+    this.#emit(CLUSTER_EVENTS.HEALED)
+  }
+
+  async #add(rule: LinkFaultRule): Promise<void> {
+    const rules = [...this.#rules, rule]
+    try {
+      await this.system.setFaultRules(rules)
+    } catch (error) {
+      throw toKafkaJSError(error)
+    }
+    this.#rules = rules
+    this.#emit(CLUSTER_EVENTS.LINK_FAULTS, undefined, rule)
+  }
+
+  #broker(id: number): ActorRef<BrokerMessage> {
+    const ref = Number.isInteger(id) ? this.brokers[id] : undefined
+    if (ref === undefined) {
+      throw new KafkaJSNonRetriableError(
+        `no broker ${String(id)}: brokers are 0 to ${this.brokers.length - 1}`,
+      )
+    }
+    return ref
+  }
+
+  #emit(type: string, brokerId?: number, detail?: unknown): void {
+    const event: ClusterEvent = { type, timestamp: this.system.clock.now(), brokerId, detail }
+    this.#events.emit(type, event)
+  }
+}
