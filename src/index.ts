@@ -1,7 +1,24 @@
 export { Admin } from './api/admin.js'
 export { Cluster, type ClusterOptions } from './api/cluster.js'
-export { Consumer, type ConsumerConfig } from './api/consumer.js'
+export {
+  type Batch,
+  CONSUMER_EVENTS,
+  Consumer,
+  type ConsumerConfig,
+  type ConsumerRunConfig,
+  type EachBatchPayload,
+  type EachMessagePayload,
+  type EachRawBatchPayload,
+  type KafkaMessage,
+} from './api/consumer.js'
 export * from './api/errors.js'
+export {
+  CLUSTER_EVENTS,
+  type ClusterEvent,
+  ClusterFaults,
+  type LinkFault,
+  type StorageOnKill,
+} from './api/faults.js'
 export { type Message, Producer, type ProducerConfig, type RecordMetadata } from './api/producer.js'
 export type { Clock } from './runtime/clock/clock.js'
 export {
