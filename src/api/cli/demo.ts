@@ -4,7 +4,7 @@ const DEMO = {
   brokers: 3,
   partitions: 6,
   recordSize: 100,
-  records: 20_000_000,
+  records: 19_200_000,
   acks: 1,
   batchRecords: 8000,
 } as const
@@ -25,7 +25,7 @@ export async function runDemo(): Promise<void> {
   const report = await runEndToEnd(DEMO, ({ produced, consumed, elapsedMs }) => {
     const line =
       `  ${(elapsedMs / 1000).toFixed(1)} s  produced ${format(produced)}  consumed ${format(consumed)}` +
-      `  lag ${format(produced - consumed)}  ${format((consumed / elapsedMs) * 1000)} records/s`
+      `  lag ${format(Math.max(0, produced - consumed))}  ${format((consumed / elapsedMs) * 1000)} records/s`
     if (out.isTTY) out.write(`\r${line}\u001b[K`)
     else if (elapsedMs - lastLineAt >= 1000) {
       lastLineAt = elapsedMs
