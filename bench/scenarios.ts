@@ -1,7 +1,15 @@
 import { actorMessaging } from './actors/actor-messaging.js'
 import { e2eBench } from './e2e/e2e-bench.js'
+import { latencyBench } from './latency/latency-bench.js'
 import { logBench } from './log/log-bench.js'
 import type { BenchScenario } from './scenario.js'
+import { startupBench } from './startup/startup-bench.js'
 
 /** Every scenario `samsa bench` knows, by name. */
-export const scenarios: readonly BenchScenario[] = [actorMessaging, e2eBench, logBench]
+export const scenarios: readonly BenchScenario[] = [
+  actorMessaging,
+  e2eBench,
+  logBench,
+  latencyBench,
+  startupBench,
+]

@@ -97,9 +97,8 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
           // Ingress validation, as Kafka's broker does before its log append: the log itself
           // trusts its one writer (see PartitionLogOptions.verifyCrc).
           checkRecordBatch(message.batch, true)
-          const baseOffset = log.append(message.batch)
           // One replica per partition so far: what the leader has is what is committed.
-          log.setHighWatermark(log.logEndOffset)
+          const baseOffset = log.append(message.batch, { commit: true })
           const response: ProduceResponse = {
             baseOffset,
             logAppendTime: -1,

@@ -56,7 +56,9 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 try {
-  process.exitCode = await main(process.argv.slice(2))
+  // A scenario may have set a failing exit code (an unverified run): never clear it.
+  const code = await main(process.argv.slice(2))
+  if (code !== 0) process.exitCode = code
 } catch (error) {
   process.stderr.write(`samsa: ${error instanceof Error ? error.message : String(error)}\n`)
   process.exitCode = 1

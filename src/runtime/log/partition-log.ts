@@ -472,8 +472,10 @@ export class PartitionLog extends PartitionLogReader {
    * Appends one RecordBatch v2, assigning its offsets: patches its base offset (to the log
    * end) and partition leader epoch in the ring's copy (the caller's bytes are untouched).
    * Evicts the oldest batches as the ring or retention requires. Returns the base offset.
+   * With `commit`, the high watermark moves to the new log end in the same publication (one
+   * wake-up for readers instead of two): a leader with no followers to wait for.
    */
-  append(batch: Uint8Array): Offset {
+  append(batch: Uint8Array, options: { readonly commit?: boolean } = {}): Offset {
     this.checkActive()
     if (!(batch instanceof Uint8Array))
       throw new InvalidArgumentError('a batch must be a Uint8Array')
@@ -516,6 +518,10 @@ export class PartitionLog extends PartitionLogReader {
     this.header.store(Counter.EndBatch, this.endBatch)
     this.header.store(Counter.EndBytePosition, this.endByte)
     this.header.store(Counter.LogEndOffset, nextOffset)
+    if (options.commit === true) {
+      this.highWatermarkValue = nextOffset
+      this.header.store(Counter.HighWatermark, nextOffset)
+    }
     this.notifyReaders()
     return baseOffset as Offset
   }

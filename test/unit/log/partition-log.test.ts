@@ -233,3 +233,13 @@ describe('taking over a log from a writer that is gone', () => {
     expect(records).toBe(second.logEndOffset - second.logStartOffset)
   })
 })
+
+describe('append with commit', () => {
+  it('moves the high watermark to the new log end in the same step', () => {
+    const log = new PartitionLog({ capacity: 1024 })
+    log.append(batchOf(2))
+    expect(log.highWatermark).toBe(0)
+    log.append(batchOf(3), { commit: true })
+    expect([log.logEndOffset, log.highWatermark]).toEqual([5, 5])
+  })
+})

@@ -1,0 +1,120 @@
+import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
+import { Cluster } from '../../src/api/cluster.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { siblingEntry } from '../../src/runtime/thread/spawn-thread.js'
+import {
+  type LatencyRun,
+  type LatencySummary,
+  parseConsumerOutcome,
+  parseProducerOutcome,
+} from './latency-actors.js'
+import { MIN_TIMED_RECORD_BYTES } from './timed-records.js'
+
+/*
+ * Fixed-rate end-to-end latency: a producer thread sends records on a schedule through the
+ * cluster to the leader of one partition; a consumer thread reads them from the leader's log
+ * in shared memory. Each record's latency runs from the moment it was due (not sent) to the
+ * moment the consumer decoded it. The figures count only if every record arrived once, in
+ * order, intact, and nothing else was appended.
+ */
+
+export interface LatencyOptions {
+  readonly brokers: number
+  /** Records per second the producer's schedule asks for. */
+  readonly rate: number
+  readonly seconds: number
+  readonly recordSize: number
+  readonly acks: -1 | 0 | 1
+  /** Checks of the log the consumer makes before it sleeps (`waitForData`'s spinIterations). */
+  readonly spinIterations: number
+}
+
+export interface LatencyReport extends LatencyOptions {
+  readonly records: number
+  /** Records consumed per second, from the first record's due time to the last's arrival. */
+  readonly achievedRate: number
+  readonly latency: LatencySummary
+  readonly verified: boolean
+  readonly problems: readonly string[]
+}
+
+const LOG_CAPACITY_BYTES = 16 * 1024 * 1024
+const TOPIC = 'latency'
+// Sequences travel as uint32 in each record.
+const MAX_RECORDS = 2 ** 32 - 1
+
+export async function runLatency(options: LatencyOptions): Promise<LatencyReport> {
+  const { brokers, rate, seconds, recordSize, acks, spinIterations } = options
+  const records = Math.round(rate * seconds)
+  if (records < 1 || records > MAX_RECORDS) {
+    throw new Error(`rate × seconds must give 1 to ${MAX_RECORDS} records, got ${records}`)
+  }
+  if (recordSize < MIN_TIMED_RECORD_BYTES) {
+    throw new Error(`records must be at least ${MIN_TIMED_RECORD_BYTES} bytes`)
+  }
+  const cluster = await Cluster.start({ brokers, logCapacityBytes: LOG_CAPACITY_BYTES })
+  try {
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }] })
+    const module = siblingEntry(import.meta.url, 'latency-actors')
+    const spawn = (exportName: string) =>
+      cluster.system.spawnOnThread<LatencyRun>({
+        module,
+        exportName,
+        name: exportName,
+        args: undefined,
+        supervision: { strategy: 'stop' },
+      })
+    const [producer, consumer] = await Promise.all([
+      spawn('latencyProducer'),
+      spawn('latencyConsumer'),
+    ])
+    const run: LatencyRun = {
+      type: 'run',
+      supervisor: cluster.supervisor,
+      topic: TOPIC,
+      records,
+      rate,
+      recordSize,
+      acks,
+      spinIterations,
+      control: new SharedArrayBuffer(4),
+    }
+    const timeoutMs = seconds * 1000 + 60_000
+    const [produced, consumed] = await Promise.all([
+      producer.ask(run, { timeoutMs, parseReply: parseProducerOutcome }),
+      consumer.ask(run, { timeoutMs, parseReply: parseConsumerOutcome }),
+    ])
+    const problems = [produced.error, consumed.error].filter(
+      (problem): problem is string => problem !== undefined,
+    )
+    if (consumed.consumed !== records) {
+      problems.push(`${consumed.consumed} of ${records} records consumed`)
+    }
+    const appended = await highWatermark(cluster)
+    if (appended !== records) problems.push(`the log holds ${appended} records, not ${records}`)
+    const elapsedMs = consumed.lastArrivalAt - produced.startAt
+    return {
+      ...options,
+      records,
+      achievedRate: elapsedMs > 0 ? Math.round((consumed.consumed / elapsedMs) * 1000) : 0,
+      latency: consumed.latency,
+      verified: problems.length === 0,
+      problems,
+    }
+  } finally {
+    await cluster.stop()
+  }
+}
+
+/** The partition's high watermark once both ends are done: duplicates would show up here. */
+async function highWatermark(cluster: Cluster): Promise<number> {
+  const metadata = await cluster.supervisor.ask<MetadataSnapshot>({
+    type: 'metadata',
+    topics: [TOPIC],
+  })
+  const partition = metadata.topics[0]?.partitions[0]
+  if (partition === undefined) throw new Error(`topic ${TOPIC} has no partition 0`)
+  return PartitionLogReader.open(partition.log).highWatermark
+}

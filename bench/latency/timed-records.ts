@@ -1,0 +1,71 @@
+import { encodeRecordBatch, type RecordView } from '../../src/runtime/log/record-batch-codec.js'
+
+/*
+ * What the latency benchmark writes: each record's value carries its sequence number in the
+ * partition (also its offset) and the moment it was scheduled to be produced, so the consumer
+ * can check the record and time it:
+ *
+ *   [0, 4)              sequence, uint32 little-endian
+ *   [4, 12)             scheduled time, float64 little-endian, ms of `monotonicMs`
+ *   [12, size - 4)      filling, FILL
+ *   [size - 4, size)    sequence again
+ *
+ * The batch CRC covers all of it; the consumer checks the CRC and every byte above.
+ */
+
+const SEQUENCE_BYTES = 4
+const TIME_AT = 4
+const FILL_AT = 12
+const FILL = 0xa5
+export const MIN_TIMED_RECORD_BYTES = FILL_AT + SEQUENCE_BYTES
+
+/**
+ * Milliseconds (fractional, sub-ns resolution) on the process's monotonic clock. Unlike
+ * `performance.now()`, whose origin is each thread's own start, `process.hrtime()` reads one
+ * clock with one origin for every thread of the process, so a time taken on the producer's
+ * thread and one taken on the consumer's thread subtract exactly.
+ */
+export function monotonicMs(): number {
+  const [seconds, nanoseconds] = process.hrtime()
+  return seconds * 1e3 + nanoseconds / 1e6
+}
+
+/** One RecordBatch v2 of the records [first, first + count), each stamped with its time. */
+export function encodeTimedBatch(
+  first: number,
+  count: number,
+  recordSize: number,
+  scheduledAt: (sequence: number) => number,
+): Uint8Array {
+  const records = []
+  for (let sequence = first; sequence < first + count; sequence++) {
+    const value = new Uint8Array(recordSize).fill(FILL, FILL_AT, recordSize - SEQUENCE_BYTES)
+    const view = new DataView(value.buffer)
+    view.setUint32(0, sequence, true)
+    view.setFloat64(TIME_AT, scheduledAt(sequence), true)
+    view.setUint32(recordSize - SEQUENCE_BYTES, sequence, true)
+    records.push({ key: null, value })
+  }
+  return encodeRecordBatch({ records, timestamp: Date.now() })
+}
+
+/**
+ * The scheduled time a record carries, or undefined when its value is not what the producer
+ * wrote for `sequence` (wrong size, sequence or filling).
+ */
+export function scheduledTimeOf(
+  record: RecordView,
+  sequence: number,
+  recordSize: number,
+): number | undefined {
+  if (record.valueLength !== recordSize) return undefined
+  const bytes = record.bytes
+  const start = record.valueStart
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, recordSize)
+  if (view.getUint32(0, true) !== sequence) return undefined
+  if (view.getUint32(recordSize - SEQUENCE_BYTES, true) !== sequence) return undefined
+  for (let at = start + FILL_AT; at < start + recordSize - SEQUENCE_BYTES; at++) {
+    if (bytes[at] !== FILL) return undefined
+  }
+  return view.getFloat64(TIME_AT, true)
+}

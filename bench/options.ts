@@ -1,0 +1,42 @@
+import { availableParallelism, cpus } from 'node:os'
+
+/*
+ * Option checks and machine facts shared by the `latency` and `startup` scenarios. Options
+ * come from `util.parseArgs` as strings; each check names the flag it rejects.
+ */
+
+type OptionValues = Readonly<Record<string, unknown>>
+
+const INTEGER = /^-?\d+$/
+const DECIMAL = /^\d+(\.\d+)?$/
+
+export function integerOption(values: OptionValues, name: string, min: number): number {
+  const raw = values[name]
+  if (typeof raw !== 'string' || !INTEGER.test(raw) || Number(raw) < min) {
+    throw new Error(`--${name} must be an integer ≥ ${min}`)
+  }
+  return Number(raw)
+}
+
+export function positiveNumberOption(values: OptionValues, name: string): number {
+  const raw = values[name]
+  if (typeof raw !== 'string' || !DECIMAL.test(raw) || Number(raw) <= 0) {
+    throw new Error(`--${name} must be a positive number`)
+  }
+  return Number(raw)
+}
+
+export function acksOption(values: OptionValues): -1 | 0 | 1 {
+  const acks = Number(values.acks)
+  if (acks !== -1 && acks !== 0 && acks !== 1) throw new Error('--acks must be -1, 0 or 1')
+  return acks
+}
+
+/** What a reader needs to compare a figure with one measured elsewhere. */
+export function machineFacts() {
+  return {
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+  }
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { runLatency } from '../../bench/latency/latency-run.js'
+import { runStartup } from '../../bench/startup/startup-bench.js'
+import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
+
+// The scenarios' cores at tiny settings: they run, verify what they measured, report every
+// field, and leave nothing running. Speed is never asserted here.
+
+const aNumber = expect.any(Number)
+
+describe('bench scenarios', () => {
+  it('latency: every record arrives once, in order, intact, and is timed', async () => {
+    const before = liveResources()
+    const report = await runLatency({
+      brokers: 1,
+      rate: 2000,
+      seconds: 0.5,
+      recordSize: 100,
+      acks: 1,
+      spinIterations: 0,
+    })
+    expect(report.problems).toEqual([])
+    expect(report.verified).toBe(true)
+    expect(report.records).toBe(1000)
+    expect(report.achievedRate).toBeGreaterThan(0)
+    const { p50Us, p90Us, p99Us, p999Us, maxUs } = report.latency
+    expect(report.latency).toEqual({
+      p50Us: aNumber,
+      p90Us: aNumber,
+      p99Us: aNumber,
+      p999Us: aNumber,
+      maxUs: aNumber,
+    })
+    expect(0 < p50Us && p50Us <= p90Us && p90Us <= p99Us && p99Us <= p999Us).toBe(true)
+    expect(p999Us <= maxUs).toBe(true)
+    await expectNothingLeftSince(before)
+  })
+
+  it('startup: a cluster starts, takes a produce and stops', async () => {
+    const before = liveResources()
+    const report = await runStartup({ brokers: 1, runs: 1 })
+    expect(report.problems).toEqual([])
+    expect(report.verified).toBe(true)
+    expect(report.runDetails).toHaveLength(1)
+    const [run] = report.runDetails
+    for (const figure of [report.startMs, report.stopMs, ...Object.values(run ?? {})]) {
+      expect(figure).toBeGreaterThan(0)
+    }
+    expect(report.startMs).toBe(run?.startMs)
+    await expectNothingLeftSince(before)
+  })
+})
