@@ -1,10 +1,10 @@
 import { once } from 'node:events'
-import { availableParallelism, cpus } from 'node:os'
 import { parseArgs } from 'node:util'
 import { MessageChannel, type Worker } from 'node:worker_threads'
 import { Bench } from 'tinybench'
 import { type ActorRef, ActorSystem } from '../../src/runtime/index.js'
 import { spawnThread } from '../../src/runtime/thread/spawn-thread.js'
+import { machineFacts } from '../options.js'
 import type { BenchScenario } from '../scenario.js'
 import type { SinkMessage, SourceMessage } from './messaging-actors.js'
 
@@ -147,14 +147,7 @@ export const actorMessaging: BenchScenario = {
     }
     if (!Number.isInteger(timeMs) || timeMs <= 0) throw new Error('--time-ms must be positive')
     const figures = await measure(count, timeMs)
-    const report = {
-      scenario: 'actors',
-      node: process.version,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
-      count,
-      ...figures,
-    }
+    const report = { scenario: 'actors', ...machineFacts(), count, ...figures }
     if (values.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`)
       return

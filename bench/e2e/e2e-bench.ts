@@ -1,17 +1,7 @@
-import { availableParallelism, cpus } from 'node:os'
 import { parseArgs } from 'node:util'
+import { acksOption, integerOption, machineFacts } from '../options.js'
 import type { BenchScenario } from '../scenario.js'
 import { runEndToEnd } from './end-to-end.js'
-
-const INTEGER = /^\d+$/
-
-function integerOption(values: Record<string, unknown>, name: string, min: number): number {
-  const raw = values[name]
-  if (typeof raw !== 'string' || !INTEGER.test(raw) || Number(raw) < min) {
-    throw new Error(`--${name} must be an integer ≥ ${min}`)
-  }
-  return Number(raw)
-}
 
 export const e2eBench: BenchScenario = {
   name: 'e2e',
@@ -39,23 +29,15 @@ export const e2eBench: BenchScenario = {
       },
       strict: true,
     })
-    const acks = Number(values.acks)
-    if (acks !== -1 && acks !== 0 && acks !== 1) throw new Error('--acks must be -1, 0 or 1')
     const report = await runEndToEnd({
       brokers: integerOption(values, 'brokers', 1),
       partitions: integerOption(values, 'partitions', 1),
       recordSize: integerOption(values, 'record-size', 17),
       records: integerOption(values, 'records', 1),
-      acks,
+      acks: acksOption(values),
       batchRecords: integerOption(values, 'batch-records', 1),
     })
-    const full = {
-      scenario: 'e2e',
-      ...report,
-      node: process.version,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
-    }
+    const full = { scenario: 'e2e', ...report, ...machineFacts() }
     if (values.json) process.stdout.write(`${JSON.stringify(full)}\n`)
     else {
       process.stdout.write(
