@@ -2,6 +2,7 @@ import { actorMessaging } from './actors/actor-messaging.js'
 import { e2eBench } from './e2e/e2e-bench.js'
 import { latencyBench } from './latency/latency-bench.js'
 import { logBench } from './log/log-bench.js'
+import { microBench } from './micro/micro-bench.js'
 import type { BenchScenario } from './scenario.js'
 import { startupBench } from './startup/startup-bench.js'
 
@@ -12,4 +13,5 @@ export const scenarios: readonly BenchScenario[] = [
   logBench,
   latencyBench,
   startupBench,
+  microBench,
 ]

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { runEndToEnd } from '../../bench/e2e/end-to-end.js'
 import { runLatency } from '../../bench/latency/latency-run.js'
+import { runMicro } from '../../bench/micro/micro-bench.js'
 import { runStartup } from '../../bench/startup/startup-bench.js'
 import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
 
@@ -47,6 +49,31 @@ describe('bench scenarios', () => {
       expect(figure).toBeGreaterThan(0)
     }
     expect(report.startMs).toBe(run?.startMs)
+    await expectNothingLeftSince(before)
+  })
+})
+
+describe('bench micro', () => {
+  it('runs every microbenchmark and reports a rate for each', async () => {
+    const { tasks } = await runMicro(20)
+    expect(tasks.length).toBeGreaterThanOrEqual(10)
+    for (const task of tasks) expect(task.opsPerSec, task.name).toBeGreaterThan(0)
+  })
+})
+
+describe('bench e2e', () => {
+  it('verifies every record of a small run across partitions and brokers', async () => {
+    const before = liveResources()
+    const report = await runEndToEnd({
+      brokers: 2,
+      partitions: 4,
+      recordSize: 64,
+      records: 40_000,
+      acks: 1,
+      batchRecords: 1_000,
+    })
+    expect(report).toMatchObject({ verified: true, problems: [], records: 40_000 })
+    expect(report.recordsPerSec).toBeGreaterThan(0)
     await expectNothingLeftSince(before)
   })
 })
