@@ -476,6 +476,18 @@ export class PartitionLog extends PartitionLogReader {
    * wake-up for readers instead of two): a leader with no followers to wait for.
    */
   append(batch: Uint8Array, options: { readonly commit?: boolean } = {}): Offset {
+    return this.write(batch, false, options.commit === true)
+  }
+
+  /**
+   * Appends a batch copied from the leader's log, as it is: it keeps the offsets and leader
+   * epoch the leader gave it, so its base offset must be this log's end.
+   */
+  appendReplica(batch: Uint8Array): Offset {
+    return this.write(batch, true, false)
+  }
+
+  private write(batch: Uint8Array, asReplica: boolean, commit: boolean): Offset {
     this.checkActive()
     if (!(batch instanceof Uint8Array))
       throw new InvalidArgumentError('a batch must be a Uint8Array')
@@ -490,6 +502,11 @@ export class PartitionLog extends PartitionLogReader {
       )
     }
     const baseOffset = this.logEnd
+    if (asReplica && readInt64(batch, BATCH_BASE_OFFSET) !== baseOffset) {
+      throw new InvalidArgumentError(
+        `a replicated batch must start at the log end ${baseOffset}, not ${readInt64(batch, BATCH_BASE_OFFSET)}`,
+      )
+    }
     const nextOffset = baseOffset + readInt32(batch, BATCH_LAST_OFFSET_DELTA) + 1
     let position = this.endByte
     const tail = capacity - (position % capacity)
@@ -501,8 +518,10 @@ export class PartitionLog extends PartitionLogReader {
     const slot = position % capacity
     const data = this.data
     data.set(batch, slot)
-    writeInt64(data, slot + BATCH_BASE_OFFSET, baseOffset)
-    writeInt32(data, slot + BATCH_PARTITION_LEADER_EPOCH, this.epoch)
+    if (!asReplica) {
+      writeInt64(data, slot + BATCH_BASE_OFFSET, baseOffset)
+      writeInt32(data, slot + BATCH_PARTITION_LEADER_EPOCH, this.epoch)
+    }
     if (maxTimestamp > this.runningMaxTimestamp) this.runningMaxTimestamp = maxTimestamp
     this.index.write(
       this.endBatch,
@@ -518,7 +537,7 @@ export class PartitionLog extends PartitionLogReader {
     this.header.store(Counter.EndBatch, this.endBatch)
     this.header.store(Counter.EndBytePosition, this.endByte)
     this.header.store(Counter.LogEndOffset, nextOffset)
-    if (options.commit === true) {
+    if (commit) {
       this.highWatermarkValue = nextOffset
       this.header.store(Counter.HighWatermark, nextOffset)
     }

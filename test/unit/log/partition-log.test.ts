@@ -243,3 +243,21 @@ describe('append with commit', () => {
     expect([log.logEndOffset, log.highWatermark]).toEqual([5, 5])
   })
 })
+
+describe('appending replicated batches', () => {
+  it('keeps the offsets and epoch the leader gave, and refuses a gap', () => {
+    const leader = new PartitionLog({ capacity: 4096, leaderEpoch: 7 })
+    const follower = new PartitionLog({ capacity: 4096 })
+    leader.append(batchOf(2))
+    leader.append(batchOf(3))
+    const copied = leader.read(0, 1 << 20, { upTo: 'log-end' }).batches
+    for (const batch of copied) follower.appendReplica(batch)
+    expect(follower.logEndOffset).toBe(5)
+    follower.setHighWatermark(5)
+    const stored = follower.read(2, 1 << 20).batches.map((batch) => decodeRecordBatch(batch))
+    expect(stored.map((batch) => [batch.baseOffset, batch.partitionLeaderEpoch])).toEqual([[2, 7]])
+    expect(() => follower.appendReplica(copied[0] as Uint8Array)).toThrow(
+      'must start at the log end 5',
+    )
+  })
+})
