@@ -10,6 +10,10 @@ export interface TopicConfig {
   readonly retentionMs?: number
   /** Kafka's `max.message.bytes`: the largest record batch a produce may append. */
   readonly maxMessageBytes: number
+  /** Kafka's `min.insync.replicas`: the fewest in-sync replicas an acks=all produce accepts. */
+  readonly minInsyncReplicas: number
+  /** Kafka's `replica.lag.time.max.ms`: a follower not caught up for this long leaves the ISR. */
+  readonly replicaLagTimeMaxMs: number
 }
 
 export function parseTopicConfig(value: unknown): TopicConfig {
@@ -19,5 +23,7 @@ export function parseTopicConfig(value: unknown): TopicConfig {
     retentionBytes: optionalIntegerField(fields, 'retentionBytes', 1),
     retentionMs: optionalIntegerField(fields, 'retentionMs', 0),
     maxMessageBytes: integerField(fields, 'maxMessageBytes', 1),
+    minInsyncReplicas: integerField(fields, 'minInsyncReplicas', 1),
+    replicaLagTimeMaxMs: integerField(fields, 'replicaLagTimeMaxMs', 1),
   }
 }

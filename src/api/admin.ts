@@ -54,6 +54,7 @@ const CONFIG_FIELDS: Readonly<Record<string, keyof TopicSpec>> = {
   'retention.bytes': 'retentionBytes',
   'max.message.bytes': 'maxMessageBytes',
   'samsa.log.capacity.bytes': 'logCapacityBytes',
+  'min.insync.replicas': 'minInsyncReplicas',
 }
 
 function topicSpec(input: TopicConfigInput): TopicSpec {

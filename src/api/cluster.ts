@@ -27,6 +27,10 @@ export interface ClusterOptions {
   readonly maxMessageBytes?: number
   /** Kafka's `retention.ms` default for topics. Default: keep until the ring is full. */
   readonly retentionMs?: number
+  /** Kafka's `min.insync.replicas` default for topics. Default 1. */
+  readonly minInsyncReplicas?: number
+  /** Kafka's `replica.lag.time.max.ms`: a follower behind this long leaves the ISR. Default 30 s. */
+  readonly replicaLagTimeMaxMs?: number
   /** How often brokers say they are alive, and how long silence means death. */
   readonly heartbeatIntervalMs?: number
   readonly sessionTimeoutMs?: number
@@ -102,6 +106,12 @@ export class Cluster {
         options.retentionMs === undefined
           ? undefined
           : positiveInteger(options.retentionMs, 'retentionMs', 1),
+      minInsyncReplicas: positiveInteger(options.minInsyncReplicas, 'minInsyncReplicas', 1),
+      replicaLagTimeMaxMs: positiveInteger(
+        options.replicaLagTimeMaxMs,
+        'replicaLagTimeMaxMs',
+        30_000,
+      ),
     }
     const system = ActorSystem.start({
       seed: options.seed,

@@ -1,10 +1,28 @@
+import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import { type PartitionLogHandle, PartitionLogReader } from '../../runtime/log/partition-log.js'
-import { bytesField, fieldsOf, integerField, stringField } from '../protocol-fields.js'
+import {
+  arrayField,
+  bytesField,
+  fieldsOf,
+  integerField,
+  refField,
+  stringField,
+} from '../protocol-fields.js'
 import { parseTopicConfig, type TopicConfig } from '../topic-config.js'
 
 /** Produce acknowledgement levels, as Kafka's `acks`: none, the leader, all in-sync replicas. */
 export type Acks = 0 | 1 | -1
+
+/** A replica's part: the leader takes produces; a follower copies the leader's log. */
+export type ReplicaRole =
+  | { readonly kind: 'leader'; readonly followers: readonly number[] }
+  | {
+      readonly kind: 'follower'
+      readonly leaderId: number
+      readonly leader: ActorRef<BrokerMessage>
+      readonly leaderLog: PartitionLogHandle
+    }
 
 /** What a broker is asked. Replies are in the comment beside each. */
 export type BrokerMessage =
@@ -17,7 +35,20 @@ export type BrokerMessage =
       readonly config: TopicConfig
       /** The log this replica had before its broker restarted with its storage kept. */
       readonly existing?: PartitionLogHandle
+      readonly role: ReplicaRole
     }
+  /** A follower reports how far its log goes (its fetch position, in Kafka's terms). */
+  | {
+      readonly type: 'follower-progress'
+      readonly topic: string
+      readonly partition: number
+      readonly follower: number
+      readonly logEnd: number
+    }
+  /** To itself: a follower's leader has data past its log end (or the wait ran out). */
+  | { readonly type: 'replica-fetch'; readonly topic: string; readonly partition: number }
+  /** To itself: time to drop followers that fell behind from the ISR. */
+  | { readonly type: 'check-isr' }
   /** → true */
   | { readonly type: 'delete-replica'; readonly topic: string; readonly partition: number }
   /** → ProduceResponse (no reply with acks 0) */
@@ -60,7 +91,24 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
           fields.existing === undefined || fields.existing === null
             ? undefined
             : PartitionLogReader.open(fields.existing).handle(),
+        role: parseRole(fields.role),
       }
+    case 'follower-progress':
+      return {
+        type: 'follower-progress',
+        topic: stringField(fields, 'topic'),
+        partition: integerField(fields, 'partition', 0),
+        follower: integerField(fields, 'follower', 0),
+        logEnd: integerField(fields, 'logEnd', 0),
+      }
+    case 'replica-fetch':
+      return {
+        type: 'replica-fetch',
+        topic: stringField(fields, 'topic'),
+        partition: integerField(fields, 'partition', 0),
+      }
+    case 'check-isr':
+      return { type: 'check-isr' }
     case 'delete-replica':
       return {
         type: 'delete-replica',
@@ -80,6 +128,28 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
     default:
       throw new MalformedMessageError(`unknown broker message type ${String(fields.type)}`)
   }
+}
+
+function parseRole(value: unknown): ReplicaRole {
+  const fields = fieldsOf(value, 'replica role')
+  if (fields.kind === 'leader') {
+    const followers = arrayField(fields, 'followers').map((id) => {
+      if (!Number.isInteger(id)) throw new MalformedMessageError('followers are broker ids')
+      return id as number
+    })
+    return { kind: 'leader', followers }
+  }
+  if (fields.kind === 'follower') {
+    return {
+      kind: 'follower',
+      leaderId: integerField(fields, 'leaderId', 0),
+      leader: refField<BrokerMessage>(fields, 'leader'),
+      leaderLog: PartitionLogReader.open(fields.leaderLog).handle(),
+    }
+  }
+  throw new MalformedMessageError(
+    `a replica role is leader or follower, got ${String(fields.kind)}`,
+  )
 }
 
 export function parseProduceResponse(value: unknown): ProduceResponse {

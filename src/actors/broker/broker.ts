@@ -1,33 +1,60 @@
+import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
 import { defineActor } from '../../runtime/actor/actor-definition.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
-import { PartitionLog } from '../../runtime/log/partition-log.js'
+import { PartitionLog, PartitionLogReader } from '../../runtime/log/partition-log.js'
 import { checkRecordBatch } from '../../runtime/log/record-batch-codec.js'
 import { fieldsOf, integerField } from '../protocol-fields.js'
+import type { TopicConfig } from '../topic-config.js'
 import {
   type BrokerMessage,
   type ProduceResponse,
   parseBrokerMessage,
   type ReplicaCreated,
+  type ReplicaRole,
 } from './broker-protocol.js'
+import { type FollowerProgress, highWatermark, inSyncFollowers } from './in-sync-replicas.js'
 
 export interface BrokerArgs {
   readonly brokerId: number
 }
 
-interface Replica {
-  readonly log: PartitionLog
-  readonly maxMessageBytes: number
+/** An acks=all produce waiting for the high watermark to pass its last offset. */
+interface PendingAck {
+  readonly endOffset: number
+  readonly response: ProduceResponse
+  readonly replier: Replier
 }
+
+interface LeaderReplica {
+  readonly role: 'leader'
+  readonly log: PartitionLog
+  readonly config: TopicConfig
+  readonly followers: Map<number, FollowerProgress>
+  readonly pending: PendingAck[]
+}
+
+interface FollowerReplica {
+  readonly role: 'follower'
+  readonly log: PartitionLog
+  readonly config: TopicConfig
+  readonly leader: Extract<ReplicaRole, { kind: 'follower' }>
+  readonly leaderLog: PartitionLogReader
+}
+
+type Replica = LeaderReplica | FollowerReplica
 
 interface BrokerState {
   readonly brokerId: number
   /** Replicas by `topic/partition`; this broker is the only writer of their logs. */
   readonly replicas: Map<string, Replica>
   retentionTimerSet: boolean
+  isrTimerSet: boolean
 }
 
 /** How often time-based retention (`retention.ms`) is applied. */
 const RETENTION_CHECK_MS = 1_000
+/** The longest a follower waits on its leader's log before it reports (and so stays in sync). */
+const FOLLOWER_WAIT_MS = 250
 
 const replicaKey = (topic: string, partition: number) => `${topic}/${partition}`
 
@@ -43,41 +70,24 @@ function replicaFor(state: BrokerState, topic: string, partition: number): Repli
 }
 
 /**
- * A broker: hosts partition replicas and appends what producers send to the ones it leads.
- * Consumers read the logs straight from shared memory, so fetches never come here.
+ * A broker: hosts partition replicas, appends what producers send to the ones it leads, and
+ * copies into its followers what their leaders have. Consumers read the leaders' logs
+ * straight from shared memory, so fetches never come here.
  */
 export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
   parseMessage: parseBrokerMessage,
   parseArgs: (value) => ({ brokerId: integerField(fieldsOf(value, 'broker args'), 'brokerId', 0) }),
-  init: ({ brokerId }) => ({ brokerId, replicas: new Map(), retentionTimerSet: false }),
+  init: ({ brokerId }) => ({
+    brokerId,
+    replicas: new Map(),
+    retentionTimerSet: false,
+    isrTimerSet: false,
+  }),
   receive(state, message, context) {
     switch (message.type) {
-      case 'create-replica': {
-        const key = replicaKey(message.topic, message.partition)
-        let replica = state.replicas.get(key)
-        if (replica === undefined) {
-          const { config } = message
-          const log = new PartitionLog(
-            {
-              capacity: config.logCapacityBytes,
-              retentionBytes: config.retentionBytes,
-              retentionMs: config.retentionMs,
-              leaderEpoch: message.leaderEpoch,
-              now: () => context.clock.now(),
-            },
-            message.existing,
-          )
-          replica = { log, maxMessageBytes: config.maxMessageBytes }
-          state.replicas.set(key, replica)
-          if (config.retentionMs !== undefined && !state.retentionTimerSet) {
-            state.retentionTimerSet = true
-            context.scheduleSelf(RETENTION_CHECK_MS, { type: 'enforce-retention' })
-          }
-        }
-        const created: ReplicaCreated = { log: replica.log.handle() }
-        context.reply(created)
+      case 'create-replica':
+        createReplica(state, message, context)
         return state
-      }
       case 'delete-replica': {
         const key = replicaKey(message.topic, message.partition)
         state.replicas.get(key)?.log.close()
@@ -85,31 +95,39 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         context.reply(true)
         return state
       }
-      case 'produce': {
+      case 'produce':
         try {
-          const { log, maxMessageBytes } = replicaFor(state, message.topic, message.partition)
-          if (message.batch.length > maxMessageBytes) {
-            throw new KafkaProtocolError(
-              'MESSAGE_TOO_LARGE',
-              `a batch of ${message.batch.length} bytes is over max.message.bytes (${maxMessageBytes})`,
-            )
-          }
-          // Ingress validation, as Kafka's broker does before its log append: the log itself
-          // trusts its one writer (see PartitionLogOptions.verifyCrc).
-          checkRecordBatch(message.batch, true)
-          // One replica per partition so far: what the leader has is what is committed.
-          const baseOffset = log.append(message.batch, { commit: true })
-          const response: ProduceResponse = {
-            baseOffset,
-            logAppendTime: -1,
-            logStartOffset: log.logStartOffset,
-          }
-          context.reply(response)
+          produce(state, message, context)
         } catch (error) {
           // Bad input is answered, never fatal: the broker keeps serving everyone else.
           if (!(error instanceof SamsaError)) throw error
           context.replyError(error)
         }
+        return state
+      case 'replica-fetch':
+        fetchFromLeader(state, message.topic, message.partition, context)
+        return state
+      case 'follower-progress': {
+        const replica = state.replicas.get(replicaKey(message.topic, message.partition))
+        if (replica?.role !== 'leader') return state
+        const now = context.clock.now()
+        const caughtUp = message.logEnd >= replica.log.logEndOffset
+        const before = replica.followers.get(message.follower)
+        replica.followers.set(message.follower, {
+          logEnd: message.logEnd,
+          caughtUpAt: caughtUp ? now : (before?.caughtUpAt ?? Number.NEGATIVE_INFINITY),
+        })
+        advanceHighWatermark(replica, now)
+        return state
+      }
+      case 'check-isr': {
+        const now = context.clock.now()
+        for (const replica of state.replicas.values()) {
+          if (replica.role === 'leader' && replica.followers.size > 0) {
+            advanceHighWatermark(replica, now)
+          }
+        }
+        context.scheduleSelf(isrCheckEvery(state), { type: 'check-isr' })
         return state
       }
       case 'enforce-retention': {
@@ -123,3 +141,179 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
     for (const { log } of state.replicas.values()) log.close()
   },
 })
+
+function createReplica(
+  state: BrokerState,
+  message: Extract<BrokerMessage, { type: 'create-replica' }>,
+  context: ActorContext<BrokerMessage>,
+): void {
+  const key = replicaKey(message.topic, message.partition)
+  let replica = state.replicas.get(key)
+  if (replica === undefined) {
+    const { config, role } = message
+    const log = new PartitionLog(
+      {
+        capacity: config.logCapacityBytes,
+        retentionBytes: config.retentionBytes,
+        retentionMs: config.retentionMs,
+        leaderEpoch: message.leaderEpoch,
+        now: () => context.clock.now(),
+      },
+      message.existing,
+    )
+    if (role.kind === 'leader') {
+      const joined = context.clock.now()
+      replica = {
+        role: 'leader',
+        log,
+        config,
+        // New followers start in the ISR, as a new partition's replicas do in Kafka.
+        followers: new Map(role.followers.map((id) => [id, { logEnd: 0, caughtUpAt: joined }])),
+        pending: [],
+      }
+      if (role.followers.length > 0 && !state.isrTimerSet) {
+        state.isrTimerSet = true
+        context.scheduleSelf(isrCheckEvery(state, config), { type: 'check-isr' })
+      }
+    } else {
+      replica = {
+        role: 'follower',
+        log,
+        config,
+        leader: role,
+        leaderLog: PartitionLogReader.open(role.leaderLog),
+      }
+    }
+    state.replicas.set(key, replica)
+    if (replica.role === 'follower')
+      waitForLeader(replica, message.topic, message.partition, context)
+    if (config.retentionMs !== undefined && !state.retentionTimerSet) {
+      state.retentionTimerSet = true
+      context.scheduleSelf(RETENTION_CHECK_MS, { type: 'enforce-retention' })
+    }
+  }
+  const created: ReplicaCreated = { log: replica.log.handle() }
+  context.reply(created)
+}
+
+function produce(
+  state: BrokerState,
+  message: Extract<BrokerMessage, { type: 'produce' }>,
+  context: ActorContext<BrokerMessage>,
+): void {
+  const replica = replicaFor(state, message.topic, message.partition)
+  if (replica.role !== 'leader') {
+    throw new KafkaProtocolError(
+      'NOT_LEADER_OR_FOLLOWER',
+      `broker ${state.brokerId} follows ${message.topic}-${message.partition}, it does not lead it`,
+    )
+  }
+  const { log, config } = replica
+  if (message.batch.length > config.maxMessageBytes) {
+    throw new KafkaProtocolError(
+      'MESSAGE_TOO_LARGE',
+      `a batch of ${message.batch.length} bytes is over max.message.bytes (${config.maxMessageBytes})`,
+    )
+  }
+  const now = context.clock.now()
+  const inSync = 1 + inSyncFollowers(replica.followers, now, config.replicaLagTimeMaxMs).length
+  if (message.acks === -1 && inSync < config.minInsyncReplicas) {
+    throw new KafkaProtocolError(
+      'NOT_ENOUGH_REPLICAS',
+      `${message.topic}-${message.partition} has ${inSync} in-sync replicas, min.insync.replicas is ${config.minInsyncReplicas}`,
+    )
+  }
+  // Ingress validation, as Kafka's broker does before its log append: the log itself trusts
+  // its one writer (see PartitionLogOptions.verifyCrc).
+  checkRecordBatch(message.batch, true)
+  const baseOffset = log.append(message.batch, { commit: replica.followers.size === 0 })
+  const response: ProduceResponse = {
+    baseOffset,
+    logAppendTime: -1,
+    logStartOffset: log.logStartOffset,
+  }
+  if (message.acks !== -1 || replica.followers.size === 0) {
+    context.reply(response)
+    return
+  }
+  replica.pending.push({ endOffset: log.logEndOffset, response, replier: context.deferReply() })
+  advanceHighWatermark(replica, now)
+}
+
+/** Moves the high watermark to what every in-sync replica has, and answers what it covers. */
+function advanceHighWatermark(replica: LeaderReplica, now: number): void {
+  const { log, config, pending } = replica
+  const inSync = inSyncFollowers(replica.followers, now, config.replicaLagTimeMaxMs)
+  const next = highWatermark(log.logEndOffset, inSync)
+  if (next > log.highWatermark) log.setHighWatermark(next)
+  const committed = log.highWatermark
+  while (pending.length > 0 && (pending[0] as PendingAck).endOffset <= committed) {
+    const done = pending.shift() as PendingAck
+    done.replier.resolve(done.response)
+  }
+  if (1 + inSync.length < config.minInsyncReplicas) {
+    // The ISR shrank under what these produces were promised: Kafka's after-append refusal.
+    for (const waiting of pending.splice(0)) {
+      waiting.replier.reject(
+        new KafkaProtocolError(
+          'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+          `the in-sync replicas fell to ${1 + inSync.length}, under min.insync.replicas ${config.minInsyncReplicas}`,
+        ),
+      )
+    }
+  }
+}
+
+/** Copies what the leader has past this follower's log end, then reports and waits again. */
+function fetchFromLeader(
+  state: BrokerState,
+  topic: string,
+  partition: number,
+  context: ActorContext<BrokerMessage>,
+): void {
+  const replica = state.replicas.get(replicaKey(topic, partition))
+  if (replica?.role !== 'follower') return
+  const { log, leaderLog, leader } = replica
+  try {
+    if (leaderLog.logStartOffset > log.logEndOffset) {
+      // The leader no longer has what comes next here: start again where it starts.
+      log.reset(leaderLog.logStartOffset)
+    }
+    if (leaderLog.logEndOffset > log.logEndOffset) {
+      const read = leaderLog.read(log.logEndOffset, 1 << 20, { upTo: 'log-end' })
+      for (const batch of read.batches) log.appendReplica(batch)
+    }
+    log.setHighWatermark(Math.min(leaderLog.highWatermark, log.logEndOffset))
+  } catch (error) {
+    if (!(error instanceof SamsaError)) throw error
+    // A race with the leader's eviction or a fenced leader: the next round looks again.
+  }
+  leader.leader.tell({
+    type: 'follower-progress',
+    topic,
+    partition,
+    follower: state.brokerId,
+    logEnd: log.logEndOffset,
+  })
+  waitForLeader(replica, topic, partition, context)
+}
+
+function waitForLeader(
+  replica: FollowerReplica,
+  topic: string,
+  partition: number,
+  context: ActorContext<BrokerMessage>,
+): void {
+  const waiting = replica.leaderLog
+    .waitForData(replica.log.logEndOffset, FOLLOWER_WAIT_MS, { upTo: 'log-end' })
+    .catch(() => false)
+  context.pipeToSelf(waiting, () => ({ type: 'replica-fetch', topic, partition }))
+}
+
+function isrCheckEvery(state: BrokerState, config?: TopicConfig): number {
+  let lagMax = config?.replicaLagTimeMaxMs ?? Number.POSITIVE_INFINITY
+  for (const replica of state.replicas.values()) {
+    lagMax = Math.min(lagMax, replica.config.replicaLagTimeMaxMs)
+  }
+  return Math.max(10, Math.min(1_000, Math.floor(lagMax / 2)))
+}

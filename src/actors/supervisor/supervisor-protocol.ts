@@ -20,6 +20,7 @@ export interface TopicSpec {
   readonly retentionMs?: number
   readonly maxMessageBytes?: number
   readonly logCapacityBytes?: number
+  readonly minInsyncReplicas?: number
 }
 
 /** What the supervisor is asked, from any thread. Replies are in the comment beside each. */
@@ -88,6 +89,7 @@ function topicSpec(value: unknown): TopicSpec {
     retentionMs: optionalIntegerField(fields, 'retentionMs', 0),
     maxMessageBytes: optionalIntegerField(fields, 'maxMessageBytes', 1),
     logCapacityBytes: optionalIntegerField(fields, 'logCapacityBytes', 1),
+    minInsyncReplicas: optionalIntegerField(fields, 'minInsyncReplicas', 1),
   }
 }
 

@@ -216,10 +216,18 @@ function createTopics(
       retentionBytes: spec.retentionBytes ?? state.topicDefaults.retentionBytes,
       retentionMs: spec.retentionMs ?? state.topicDefaults.retentionMs,
       maxMessageBytes: spec.maxMessageBytes ?? state.topicDefaults.maxMessageBytes,
+      minInsyncReplicas: spec.minInsyncReplicas ?? state.topicDefaults.minInsyncReplicas,
+      replicaLagTimeMaxMs: state.topicDefaults.replicaLagTimeMaxMs,
     }
     const placement = live.map((_, index) => live[(topicsCreated + index) % live.length])
     topicsCreated += 1
-    addPartitions(spec.topic, config, 0, spec.numPartitions, placement, context, replies.done)
+    addPartitions(
+      { topic: spec.topic, config, replicationFactor: spec.replicationFactor },
+      { from: 0, to: spec.numPartitions },
+      placement,
+      context,
+      replies.done,
+    )
   }
   replies.finish()
   return { ...state, busy, topicsCreated }
@@ -267,43 +275,89 @@ function createPartitions(
       live.findIndex((entry) => entry.id === firstLeader),
     )
     const placement = live.map((_, index) => live[(start + index) % live.length])
-    addPartitions(topic, existing.config, current, count, placement, context, replies.done)
+    addPartitions(
+      {
+        topic,
+        config: existing.config,
+        replicationFactor: existing.partitions[0]?.replicas.length ?? 1,
+      },
+      { from: current, to: count },
+      placement,
+      context,
+      replies.done,
+    )
   }
   replies.finish()
   return { ...state, busy }
 }
 
+type Placed = { readonly id: number; readonly ref: ActorRef<BrokerMessage> }
+
 /**
- * Asks the brokers for replicas of partitions [from, to) of a topic, leaders spread round
- * the live brokers from `placement[0]`, and feeds the outcome back as `partitions-ready`.
+ * Asks the brokers for replicas of partitions [from, to) of a topic: partition p's replicas
+ * are the `replicationFactor` live brokers from `placement[p]` on, the first its leader (so
+ * leaders and followers spread evenly). The leader's replica comes first, since followers copy
+ * from its log. The outcome comes back as `partitions-ready`.
  */
 function addPartitions(
-  topic: string,
-  config: TopicConfig,
-  from: number,
-  to: number,
-  placement: readonly (
-    | { readonly id: number; readonly ref: ActorRef<BrokerMessage> }
-    | undefined
-  )[],
+  target: {
+    readonly topic: string
+    readonly config: TopicConfig
+    readonly replicationFactor: number
+  },
+  range: { readonly from: number; readonly to: number },
+  placement: readonly (Placed | undefined)[],
   context: ActorContext<SupervisorMessage>,
   done: (result: TopicResult) => void,
 ): void {
+  const { topic, config, replicationFactor } = target
   const asks: Promise<PartitionMetadata>[] = []
-  for (let partition = from; partition < to; partition++) {
-    const leader = placement[partition % placement.length]
+  for (let partition = range.from; partition < range.to; partition++) {
+    const replicas = Array.from(
+      { length: replicationFactor },
+      (_, index) => placement[(partition + index) % placement.length],
+    ).filter((entry): entry is Placed => entry !== undefined)
+    const [leader, ...followers] = replicas
     if (leader === undefined) continue
+    const followerIds = followers.map((entry) => entry.id)
     asks.push(
       leader.ref
-        .ask<ReplicaCreated>({ type: 'create-replica', topic, partition, leaderEpoch: 0, config })
-        .then((created) => ({
+        .ask<ReplicaCreated>({
+          type: 'create-replica',
+          topic,
           partition,
-          leader: leader.id,
-          replicas: [leader.id],
-          isr: [leader.id],
           leaderEpoch: 0,
-          log: created.log,
-        })),
+          config,
+          role: { kind: 'leader', followers: followerIds },
+        })
+        .then(async (created) => {
+          await Promise.all(
+            followers.map((follower) =>
+              follower.ref.ask<ReplicaCreated>({
+                type: 'create-replica',
+                topic,
+                partition,
+                leaderEpoch: 0,
+                config,
+                role: {
+                  kind: 'follower',
+                  leaderId: leader.id,
+                  leader: leader.ref,
+                  leaderLog: created.log,
+                },
+              }),
+            ),
+          )
+          const ids = replicas.map((entry) => entry.id)
+          return {
+            partition,
+            leader: leader.id,
+            replicas: ids,
+            isr: ids,
+            leaderEpoch: 0,
+            log: created.log,
+          }
+        }),
     )
   }
   context.pipeToSelf(Promise.all(asks), (outcome) => ({
@@ -380,29 +434,41 @@ function restoreBroker(
     replier.reject(new KafkaProtocolError('BROKER_NOT_AVAILABLE', `no broker ${brokerId}`))
     return
   }
-  const asks: Promise<{ topic: string; partition: number; log: PartitionLogHandle }>[] = []
+  const leaderLogs: Promise<{ topic: string; partition: number; log: PartitionLogHandle }>[] = []
+  const followerReplicas: Promise<unknown>[] = []
   for (const [topic, { config, partitions }] of state.topics) {
     for (const entry of partitions) {
-      if (entry.leader !== brokerId) continue
-      const request: BrokerMessage = {
-        type: 'create-replica',
-        topic,
-        partition: entry.partition,
-        leaderEpoch: entry.leaderEpoch,
-        config,
-        existing: storage === 'keep' ? entry.log : undefined,
+      const base = { type: 'create-replica', topic, partition: entry.partition, config } as const
+      if (entry.leader === brokerId) {
+        const request: BrokerMessage = {
+          ...base,
+          leaderEpoch: entry.leaderEpoch,
+          existing: storage === 'keep' ? entry.log : undefined,
+          role: { kind: 'leader', followers: entry.replicas.filter((id) => id !== brokerId) },
+        }
+        leaderLogs.push(
+          broker.ref
+            .ask<ReplicaCreated>(request)
+            .then((created) => ({ topic, partition: entry.partition, log: created.log })),
+        )
+        continue
       }
-      asks.push(
-        broker.ref
-          .ask<ReplicaCreated>(request)
-          .then((created) => ({ topic, partition: entry.partition, log: created.log })),
-      )
+      const leader = state.brokers.find((candidate) => candidate.id === entry.leader)
+      if (!entry.replicas.includes(brokerId) || leader === undefined) continue
+      // A follower's own log is not in the metadata: it copies again from its leader.
+      const request: BrokerMessage = {
+        ...base,
+        leaderEpoch: entry.leaderEpoch,
+        role: { kind: 'follower', leaderId: leader.id, leader: leader.ref, leaderLog: entry.log },
+      }
+      followerReplicas.push(broker.ref.ask<ReplicaCreated>(request))
     }
   }
-  context.pipeToSelf(Promise.all(asks), (outcome) => ({
+  const restored = Promise.all([Promise.all(leaderLogs), Promise.all(followerReplicas)])
+  context.pipeToSelf(restored, (outcome) => ({
     type: 'broker-restored',
     brokerId,
-    logs: outcome.ok ? outcome.value : [],
+    logs: outcome.ok ? outcome.value[0] : [],
     failure: outcome.ok ? undefined : outcome.error,
     replier,
   }))

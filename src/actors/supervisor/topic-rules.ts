@@ -39,12 +39,6 @@ export function validatePartitionCount(count: unknown): number {
   return count
 }
 
-/**
- * Replication arrives with issue 5: until then every partition has exactly one replica, and a
- * request for more is refused rather than silently weakened.
- */
-export const MAX_REPLICATION_FACTOR = 1
-
 export function validateReplicationFactor(factor: unknown, liveBrokers: number): number {
   if (typeof factor !== 'number' || !Number.isInteger(factor) || factor < 1) {
     throw new KafkaProtocolError(
@@ -56,12 +50,6 @@ export function validateReplicationFactor(factor: unknown, liveBrokers: number):
     throw new KafkaProtocolError(
       'INVALID_REPLICATION_FACTOR',
       `replication factor: ${factor} larger than available brokers: ${liveBrokers}`,
-    )
-  }
-  if (factor > MAX_REPLICATION_FACTOR) {
-    throw new KafkaProtocolError(
-      'INVALID_REPLICATION_FACTOR',
-      `replication factor ${factor} is not supported yet: samsa keeps one replica per partition`,
     )
   }
   return factor

@@ -69,13 +69,9 @@ describe('validatePartitionCount', () => {
 })
 
 describe('validateReplicationFactor', () => {
-  it('accepts one replica, and refuses more until replication exists', () => {
+  it('accepts a factor up to the number of live brokers', () => {
     expect(validateReplicationFactor(1, 3)).toBe(1)
-    expectProtocolError(
-      () => validateReplicationFactor(3, 3),
-      'INVALID_REPLICATION_FACTOR',
-      /not supported yet/,
-    )
+    expect(validateReplicationFactor(3, 3)).toBe(3)
   })
 
   it('answers INVALID_REPLICATION_FACTOR when there are too few brokers', () => {
