@@ -26,9 +26,10 @@ export function positiveNumberOption(values: OptionValues, name: string): number
   return Number(raw)
 }
 
+/** Kafka's `acks`: 0, 1, or all (also written -1, which the shell needs as `--acks=-1`). */
 export function acksOption(values: OptionValues): -1 | 0 | 1 {
-  const acks = Number(values.acks)
-  if (acks !== -1 && acks !== 0 && acks !== 1) throw new Error('--acks must be -1, 0 or 1')
+  const acks = values.acks === 'all' ? -1 : Number(values.acks)
+  if (acks !== -1 && acks !== 0 && acks !== 1) throw new Error('--acks must be 0, 1 or all (-1)')
   return acks
 }
 

@@ -9,9 +9,10 @@ export const e2eBench: BenchScenario = {
   usage: [
     '--brokers N        brokers (default 1)',
     '--partitions N     partitions of the topic (default 1)',
+    '--replication N    replicas of each partition (default 1)',
     '--record-size N    value bytes per record (default 100)',
     '--records N        records in all (default 10000000)',
-    '--acks N           -1, 0 or 1 (default 1)',
+    '--acks N           0, 1 or all (default 1)',
     '--batch-records N  records per produced batch (default 8000, about 900 KB)',
     '--json             print one JSON object as the last line',
   ],
@@ -21,6 +22,7 @@ export const e2eBench: BenchScenario = {
       options: {
         brokers: { type: 'string', default: '1' },
         partitions: { type: 'string', default: '1' },
+        replication: { type: 'string', default: '1' },
         'record-size': { type: 'string', default: '100' },
         records: { type: 'string', default: '10000000' },
         acks: { type: 'string', default: '1' },
@@ -32,6 +34,7 @@ export const e2eBench: BenchScenario = {
     const report = await runEndToEnd({
       brokers: integerOption(values, 'brokers', 1),
       partitions: integerOption(values, 'partitions', 1),
+      replication: integerOption(values, 'replication', 1),
       recordSize: integerOption(values, 'record-size', 17),
       records: integerOption(values, 'records', 1),
       acks: acksOption(values),

@@ -12,6 +12,8 @@ import type { E2EOutcome, E2ERun } from './e2e-actors.js'
 export interface EndToEndOptions {
   readonly brokers: number
   readonly partitions: number
+  /** Replicas of each partition (at most `brokers`). */
+  readonly replication?: number
   readonly recordSize: number
   readonly records: number
   readonly acks: -1 | 0 | 1
@@ -45,7 +47,11 @@ export async function runEndToEnd(
   try {
     const admin = cluster.admin()
     await admin.connect()
-    await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: partitions }] })
+    await admin.createTopics({
+      topics: [
+        { topic: 'bench', numPartitions: partitions, replicationFactor: options.replication ?? 1 },
+      ],
+    })
     const module = siblingEntry(import.meta.url, 'e2e-actors')
     const spawn = (exportName: string) =>
       cluster.system.spawnOnThread<E2ERun>({
