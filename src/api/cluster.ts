@@ -1,6 +1,10 @@
 import type { BrokerArgs } from '../actors/broker/broker.js'
 import type { BrokerMessage } from '../actors/broker/broker-protocol.js'
-import { type SupervisorMessage, supervisor } from '../actors/supervisor/supervisor.js'
+import {
+  type ElectionEvent,
+  type SupervisorMessage,
+  supervisor,
+} from '../actors/supervisor/supervisor.js'
 import type { SupervisorRequest } from '../actors/supervisor/supervisor-protocol.js'
 import type { TopicConfig } from '../actors/topic-config.js'
 import type { ActorRef } from '../runtime/actor/actor-ref.js'
@@ -31,6 +35,8 @@ export interface ClusterOptions {
   readonly minInsyncReplicas?: number
   /** Kafka's `replica.lag.time.max.ms`: a follower behind this long leaves the ISR. Default 30 s. */
   readonly replicaLagTimeMaxMs?: number
+  /** Kafka's `unclean.leader.election.enable`: with no in-sync replica left, elect any. */
+  readonly uncleanLeaderElection?: boolean
   /** How often brokers say they are alive, and how long silence means death. */
   readonly heartbeatIntervalMs?: number
   readonly sessionTimeoutMs?: number
@@ -128,14 +134,22 @@ export class Cluster {
             exportName: 'broker',
             name: `broker-${id}`,
             args: { brokerId: id },
-            // Without replication a restarted broker would come back empty: leave it down.
+            // A dead broker stays down (its partitions fail over); `faults.restartBroker` and
+            // experiments decide when it comes back.
             supervision: { strategy: 'stop' },
           }),
         ),
       )
+      // Elections happen before the Cluster (and its event emitter) exists to hear of them.
+      let reportElection: (event: ElectionEvent) => void = () => {}
       const controller = system.spawn(supervisor, {
         name: 'supervisor',
-        args: { brokers: brokers.map((ref, id) => ({ id, ref })), topicDefaults },
+        args: {
+          brokers: brokers.map((ref, id) => ({ id, ref })),
+          topicDefaults,
+          uncleanLeaderElection: options.uncleanLeaderElection === true,
+          onElection: (event) => reportElection(event),
+        },
       })
       system.on('terminated', (signal) => {
         const brokerId = brokers.findIndex((ref) => ref.equals(signal.child))
@@ -144,7 +158,9 @@ export class Cluster {
           ;(controller as ActorRef<SupervisorMessage>).tell(down)
         }
       })
-      return new Cluster(system, controller as ActorRef<SupervisorRequest>, brokers)
+      const cluster = new Cluster(system, controller as ActorRef<SupervisorRequest>, brokers)
+      reportElection = (event) => cluster.faults.reportElection(event)
+      return cluster
     } catch (error) {
       await system.stop()
       throw error

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { BrokerMessage } from '../actors/broker/broker-protocol.js'
-import type { SupervisorMessage } from '../actors/supervisor/supervisor.js'
+import type { ElectionEvent, SupervisorMessage } from '../actors/supervisor/supervisor.js'
 import type { ActorRef } from '../runtime/actor/actor-ref.js'
 import type { ActorSystem } from '../runtime/actor/actor-system.js'
 import type { LinkFaultRule } from '../runtime/transport/link-faults.js'
@@ -22,6 +22,8 @@ export const CLUSTER_EVENTS = {
   BROKER_RESUMED: 'broker.resumed',
   LINK_FAULTS: 'faults.links',
   HEALED: 'faults.healed',
+  LEADER_ELECTED: 'leader.elected',
+  PARTITION_OFFLINE: 'partition.offline',
 } as const
 
 export type StorageOnKill = 'keep' | 'lose'
@@ -68,6 +70,15 @@ export class ClusterFaults {
     }
     this.#events.on(eventName, listener)
     return () => this.#events.off(eventName, listener)
+  }
+
+  /** @internal The supervisor's elections, as events. */
+  reportElection(event: ElectionEvent): void {
+    this.#emit(event.type, event.leader < 0 ? undefined : event.leader, {
+      topic: event.topic,
+      partition: event.partition,
+      leaderEpoch: event.leaderEpoch,
+    })
   }
 
   /** Kills a broker's thread as a crash would; `storage` says what a restart finds. */

@@ -96,3 +96,67 @@ describe('replication', () => {
     ).resolves.toMatchObject([{ baseOffset: '1' }])
   })
 })
+
+describe('failover', () => {
+  it('elects a new leader from the ISR when the leader dies; nothing acknowledged is lost', async () => {
+    const { cluster, admin, partition0 } = await replicatedTopic({})
+    const elections: unknown[] = []
+    cluster.on('leader.elected', (event) => elections.push(event.detail))
+    const producer = cluster.producer({ retry: { retries: 8, initialRetryTime: 50 } })
+    await producer.connect()
+    const send = (value: string) =>
+      producer.send({ topic: 'r', acks: -1, messages: [{ value, partition: 0 }] })
+    for (let index = 0; index < 20; index++) await send(`before-${index}`)
+    await cluster.faults.killBroker(partition0.leader, { storage: 'keep' })
+    for (let index = 0; index < 20; index++) await send(`after-${index}`)
+
+    const { topics } = await admin.fetchTopicMetadata({ topics: ['r'] })
+    const moved = topics[0]?.partitions.find((entry) => entry.partitionId === 0)
+    expect(moved?.leader).not.toBe(partition0.leader)
+    expect(partition0.replicas).toContain(moved?.leader)
+    expect(elections).toContainEqual({ topic: 'r', partition: 0, leaderEpoch: 1 })
+
+    const consumer = cluster.consumer({ groupId: 'check' })
+    await consumer.connect()
+    await consumer.subscribe({ topic: 'r', fromBeginning: true })
+    const values: string[] = []
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          if (partition === 0) values.push(message.value?.toString() ?? '')
+          if (values.length === 40) resolve()
+        },
+      })
+    })
+    const expected = [
+      ...Array.from({ length: 20 }, (_, index) => `before-${index}`),
+      ...Array.from({ length: 20 }, (_, index) => `after-${index}`),
+    ]
+    expect(values).toEqual(expected)
+  })
+
+  it('takes a partition offline when no replica is left, and back when one returns', async () => {
+    const cluster = await Cluster.start({ brokers: 2 })
+    clusters.push(cluster)
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'o', replicationFactor: 2 }] })
+    const offline: unknown[] = []
+    cluster.on('partition.offline', (event) => offline.push(event.detail))
+    const elected = new Promise((resolve) => cluster.on('leader.elected', resolve))
+    await cluster.faults.killBroker(0)
+    await elected
+    const wentOffline = new Promise((resolve) => cluster.on('partition.offline', resolve))
+    await cluster.faults.killBroker(1)
+    await wentOffline
+    expect(offline).toHaveLength(1)
+    const producer = cluster.producer({ retry: { retries: 0 } })
+    await producer.connect()
+    const refused = (await producer
+      .send({ topic: 'o', messages: [{ value: 'x' }] })
+      .catch((error: unknown) => error)) as { cause?: { type?: string } }
+    expect(refused.cause?.type).toBe('LEADER_NOT_AVAILABLE')
+    await cluster.faults.restartBroker(1)
+    await expect(producer.send({ topic: 'o', messages: [{ value: 'y' }] })).resolves.toHaveLength(1)
+  })
+})

@@ -14,9 +14,22 @@ import { parseTopicConfig, type TopicConfig } from '../topic-config.js'
 /** Produce acknowledgement levels, as Kafka's `acks`: none, the leader, all in-sync replicas. */
 export type Acks = 0 | 1 | -1
 
+/** A leader's word to the controller that its in-sync replicas changed (Kafka's AlterPartition). */
+export interface IsrChanged {
+  readonly type: 'isr-changed'
+  readonly topic: string
+  readonly partition: number
+  readonly leaderEpoch: number
+  readonly isr: readonly number[]
+}
+
 /** A replica's part: the leader takes produces; a follower copies the leader's log. */
 export type ReplicaRole =
-  | { readonly kind: 'leader'; readonly followers: readonly number[] }
+  | {
+      readonly kind: 'leader'
+      readonly followers: readonly number[]
+      readonly controller: ActorRef<IsrChanged>
+    }
   | {
       readonly kind: 'follower'
       readonly leaderId: number
@@ -49,6 +62,22 @@ export type BrokerMessage =
   | { readonly type: 'replica-fetch'; readonly topic: string; readonly partition: number }
   /** To itself: time to drop followers that fell behind from the ISR. */
   | { readonly type: 'check-isr' }
+  /** The controller elected this follower leader. → ReplicaCreated (the log consumers read) */
+  | {
+      readonly type: 'become-leader'
+      readonly topic: string
+      readonly partition: number
+      readonly leaderEpoch: number
+      readonly role: Extract<ReplicaRole, { kind: 'leader' }>
+    }
+  /** The partition has a new leader: follow it. → true */
+  | {
+      readonly type: 'follow'
+      readonly topic: string
+      readonly partition: number
+      readonly leaderEpoch: number
+      readonly role: Extract<ReplicaRole, { kind: 'follower' }>
+    }
   /** → true */
   | { readonly type: 'delete-replica'; readonly topic: string; readonly partition: number }
   /** → ProduceResponse (no reply with acks 0) */
@@ -109,6 +138,22 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
       }
     case 'check-isr':
       return { type: 'check-isr' }
+    case 'become-leader':
+    case 'follow': {
+      const role = parseRole(fields.role)
+      const common = {
+        topic: stringField(fields, 'topic'),
+        partition: integerField(fields, 'partition', 0),
+        leaderEpoch: integerField(fields, 'leaderEpoch', 0),
+      }
+      if (fields.type === 'become-leader' && role.kind === 'leader') {
+        return { type: 'become-leader', ...common, role }
+      }
+      if (fields.type === 'follow' && role.kind === 'follower') {
+        return { type: 'follow', ...common, role }
+      }
+      throw new MalformedMessageError(`${fields.type} does not go with a ${role.kind} role`)
+    }
     case 'delete-replica':
       return {
         type: 'delete-replica',
@@ -137,7 +182,7 @@ function parseRole(value: unknown): ReplicaRole {
       if (!Number.isInteger(id)) throw new MalformedMessageError('followers are broker ids')
       return id as number
     })
-    return { kind: 'leader', followers }
+    return { kind: 'leader', followers, controller: refField<IsrChanged>(fields, 'controller') }
   }
   if (fields.kind === 'follower') {
     return {

@@ -1,12 +1,15 @@
 import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
 import { defineActor } from '../../runtime/actor/actor-definition.js'
+import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
+import { LogState } from '../../runtime/log/log-header.js'
 import { PartitionLog, PartitionLogReader } from '../../runtime/log/partition-log.js'
 import { checkRecordBatch } from '../../runtime/log/record-batch-codec.js'
 import { fieldsOf, integerField } from '../protocol-fields.js'
 import type { TopicConfig } from '../topic-config.js'
 import {
   type BrokerMessage,
+  type IsrChanged,
   type ProduceResponse,
   parseBrokerMessage,
   type ReplicaCreated,
@@ -27,10 +30,15 @@ interface PendingAck {
 
 interface LeaderReplica {
   readonly role: 'leader'
+  readonly topic: string
+  readonly partition: number
   readonly log: PartitionLog
   readonly config: TopicConfig
   readonly followers: Map<number, FollowerProgress>
   readonly pending: PendingAck[]
+  readonly controller: ActorRef<IsrChanged>
+  /** The ISR last told to the controller, as sorted ids joined. */
+  reportedIsr: string
 }
 
 interface FollowerReplica {
@@ -104,6 +112,40 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
           context.replyError(error)
         }
         return state
+      case 'become-leader': {
+        const replica = replicaFor(state, message.topic, message.partition)
+        replica.log.setLeaderEpoch(message.leaderEpoch)
+        const leader = leaderReplica(
+          { topic: message.topic, partition: message.partition },
+          replica.log,
+          replica.config,
+          message.role,
+          context.clock.now(),
+        )
+        state.replicas.set(replicaKey(message.topic, message.partition), leader)
+        startIsrChecks(state, leader.config, context)
+        context.reply({ log: replica.log.handle() } satisfies ReplicaCreated)
+        return state
+      }
+      case 'follow': {
+        const replica = replicaFor(state, message.topic, message.partition)
+        const leaderLog = PartitionLogReader.open(message.role.leaderLog)
+        // Both logs are prefixes of what the old leader had: keep what they share.
+        const shared = Math.min(replica.log.logEndOffset, leaderLog.logEndOffset)
+        if (shared < replica.log.logEndOffset) replica.log.truncateTo(shared)
+        replica.log.setLeaderEpoch(message.leaderEpoch)
+        const follower: FollowerReplica = {
+          role: 'follower',
+          log: replica.log,
+          config: replica.config,
+          leader: message.role,
+          leaderLog,
+        }
+        state.replicas.set(replicaKey(message.topic, message.partition), follower)
+        waitForLeader(follower, message.topic, message.partition, context)
+        context.reply(true)
+        return state
+      }
       case 'replica-fetch':
         fetchFromLeader(state, message.topic, message.partition, context)
         return state
@@ -162,19 +204,8 @@ function createReplica(
       message.existing,
     )
     if (role.kind === 'leader') {
-      const joined = context.clock.now()
-      replica = {
-        role: 'leader',
-        log,
-        config,
-        // New followers start in the ISR, as a new partition's replicas do in Kafka.
-        followers: new Map(role.followers.map((id) => [id, { logEnd: 0, caughtUpAt: joined }])),
-        pending: [],
-      }
-      if (role.followers.length > 0 && !state.isrTimerSet) {
-        state.isrTimerSet = true
-        context.scheduleSelf(isrCheckEvery(state, config), { type: 'check-isr' })
-      }
+      replica = leaderReplica(message, log, config, role, context.clock.now())
+      startIsrChecks(state, config, context)
     } else {
       replica = {
         role: 'follower',
@@ -240,11 +271,57 @@ function produce(
   advanceHighWatermark(replica, now)
 }
 
-/** Moves the high watermark to what every in-sync replica has, and answers what it covers. */
+function leaderReplica(
+  where: { readonly topic: string; readonly partition: number },
+  log: PartitionLog,
+  config: TopicConfig,
+  role: Extract<ReplicaRole, { kind: 'leader' }>,
+  now: number,
+): LeaderReplica {
+  return {
+    role: 'leader',
+    topic: where.topic,
+    partition: where.partition,
+    log,
+    config,
+    // Followers start in the ISR, as a new partition's replicas (or an elected leader's ISR) do.
+    followers: new Map(role.followers.map((id) => [id, { logEnd: 0, caughtUpAt: now }])),
+    pending: [],
+    controller: role.controller,
+    reportedIsr: '',
+  }
+}
+
+function startIsrChecks(
+  state: BrokerState,
+  config: TopicConfig,
+  context: ActorContext<BrokerMessage>,
+): void {
+  if (state.isrTimerSet) return
+  state.isrTimerSet = true
+  context.scheduleSelf(isrCheckEvery(state, config), { type: 'check-isr' })
+}
+
+/**
+ * Moves the high watermark to what every in-sync replica has, answers the produces it covers,
+ * and tells the controller when the ISR changed.
+ */
 function advanceHighWatermark(replica: LeaderReplica, now: number): void {
   const { log, config, pending } = replica
   const inSync = inSyncFollowers(replica.followers, now, config.replicaLagTimeMaxMs)
-  const next = highWatermark(log.logEndOffset, inSync)
+  const isr = [...inSync].sort((a, b) => a - b)
+  const isrKey = isr.join(',')
+  if (isrKey !== replica.reportedIsr) {
+    replica.reportedIsr = isrKey
+    replica.controller.tell({
+      type: 'isr-changed',
+      topic: replica.topic,
+      partition: replica.partition,
+      leaderEpoch: log.leaderEpoch,
+      isr: isr,
+    })
+  }
+  const next = highWatermark(log.logEndOffset, replica.followers, inSync)
   if (next > log.highWatermark) log.setHighWatermark(next)
   const committed = log.highWatermark
   while (pending.length > 0 && (pending[0] as PendingAck).endOffset <= committed) {
@@ -274,6 +351,8 @@ function fetchFromLeader(
   const replica = state.replicas.get(replicaKey(topic, partition))
   if (replica?.role !== 'follower') return
   const { log, leaderLog, leader } = replica
+  // A fenced or closed leader log has no more to give: wait for the controller's `follow`.
+  if (leaderLog.state !== LogState.Active) return
   try {
     if (leaderLog.logStartOffset > log.logEndOffset) {
       // The leader no longer has what comes next here: start again where it starts.

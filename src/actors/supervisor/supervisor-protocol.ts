@@ -2,7 +2,7 @@ import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import type { WireError } from '../../runtime/errors/wire-error.js'
 import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
-import type { BrokerMessage } from '../broker/broker-protocol.js'
+import type { BrokerMessage, IsrChanged } from '../broker/broker-protocol.js'
 import {
   arrayField,
   fieldsOf,
@@ -36,6 +36,8 @@ export type SupervisorRequest =
     }
   /** → MetadataSnapshot; all topics when `topics` is absent */
   | { readonly type: 'metadata'; readonly topics?: readonly string[] }
+  /** From a partition leader: its in-sync followers changed (no reply) */
+  | IsrChanged
 
 export interface TopicResult {
   readonly topic: string
@@ -122,6 +124,17 @@ export function parseSupervisorRequest(value: unknown): SupervisorRequest {
       return fields.topics === undefined
         ? { type: 'metadata' }
         : { type: 'metadata', topics: topicNames(arrayField(fields, 'topics')) }
+    case 'isr-changed':
+      return {
+        type: 'isr-changed',
+        topic: stringField(fields, 'topic'),
+        partition: integerField(fields, 'partition', 0),
+        leaderEpoch: integerField(fields, 'leaderEpoch', 0),
+        isr: arrayField(fields, 'isr').map((id) => {
+          if (!Number.isInteger(id)) throw new MalformedMessageError('isr holds broker ids')
+          return id as number
+        }),
+      }
     default:
       throw new MalformedMessageError(`unknown supervisor request ${String(fields.type)}`)
   }

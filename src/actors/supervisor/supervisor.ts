@@ -3,8 +3,8 @@ import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { toWireError } from '../../runtime/errors/wire-error.js'
-import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
-import type { BrokerMessage, ReplicaCreated } from '../broker/broker-protocol.js'
+import { PartitionLog, type PartitionLogHandle } from '../../runtime/log/partition-log.js'
+import type { BrokerMessage, IsrChanged, ReplicaCreated } from '../broker/broker-protocol.js'
 import type { TopicConfig } from '../topic-config.js'
 import {
   type MetadataSnapshot,
@@ -16,10 +16,23 @@ import {
 } from './supervisor-protocol.js'
 import { validateTopicSpec } from './topic-rules.js'
 
+/** An election's outcome, told to whoever embeds the supervisor (the cluster's events). */
+export interface ElectionEvent {
+  readonly type: 'leader.elected' | 'partition.offline'
+  readonly topic: string
+  readonly partition: number
+  readonly leader: number
+  readonly leaderEpoch: number
+}
+
 export interface SupervisorArgs {
   readonly brokers: readonly { readonly id: number; readonly ref: ActorRef<BrokerMessage> }[]
   /** Topic settings a CreateTopics request leaves out. */
   readonly topicDefaults: TopicConfig
+  /** Kafka's `unclean.leader.election.enable`: elect a replica outside the ISR when none is left. */
+  readonly uncleanLeaderElection: boolean
+  /** Told of every election (the supervisor runs on the thread that embeds it). */
+  readonly onElection: (event: ElectionEvent) => void
 }
 
 /** Work the supervisor finished asynchronously, fed back to it as a message (local only). */
@@ -33,6 +46,16 @@ type Completion =
       readonly done: (result: TopicResult) => void
     }
   | { readonly type: 'broker-down'; readonly brokerId: number; readonly reason: string }
+  | {
+      readonly type: 'leader-elected'
+      readonly topic: string
+      readonly partition: number
+      readonly leader: number
+      readonly leaderEpoch: number
+      readonly isr: readonly number[]
+      readonly log?: PartitionLogHandle
+      readonly failure?: unknown
+    }
   /**
    * A broker's thread is up again: give it back the replicas it led, with their logs as they
    * were (storage kept) or empty (storage lost). Replies once the metadata says so.
@@ -71,6 +94,8 @@ interface SupervisorState {
   /** Topics with a create, delete or growth under way: a second request for them waits its turn. */
   readonly busy: ReadonlySet<string>
   readonly topicDefaults: TopicConfig
+  readonly uncleanLeaderElection: boolean
+  readonly onElection: (event: ElectionEvent) => void
   readonly topicsCreated: number
   readonly version: number
   /** Where `version` is published (see MetadataSnapshot.changes). */
@@ -84,11 +109,13 @@ interface SupervisorState {
  */
 export const supervisor = defineActor<SupervisorMessage, SupervisorState, SupervisorArgs>({
   parseMessage: parseSupervisorRequest,
-  init: ({ brokers, topicDefaults }) => ({
+  init: ({ brokers, topicDefaults, uncleanLeaderElection, onElection }) => ({
     brokers: brokers.map((entry) => ({ ...entry, alive: true })),
     topics: new Map(),
     busy: new Set(),
     topicDefaults,
+    uncleanLeaderElection,
+    onElection,
     topicsCreated: 0,
     version: 1,
     changes: new Int32Array(new SharedArrayBuffer(4)).fill(1),
@@ -126,13 +153,25 @@ function handle(
     case 'broker-restored':
       return brokerRestored(state, message)
     case 'broker-down':
-      return {
-        ...state,
-        brokers: state.brokers.map((entry) =>
-          entry.id === message.brokerId ? { ...entry, alive: false } : entry,
-        ),
-        version: state.version + 1,
-      }
+      return electLeaders(
+        {
+          ...state,
+          brokers: state.brokers.map((entry) =>
+            entry.id === message.brokerId ? { ...entry, alive: false } : entry,
+          ),
+          version: state.version + 1,
+        },
+        message.brokerId,
+        context,
+      )
+    case 'isr-changed':
+      return updatePartition(state, message.topic, message.partition, (entry) =>
+        entry.leaderEpoch === message.leaderEpoch
+          ? { ...entry, isr: [entry.leader, ...message.isr.filter((id) => id !== entry.leader)] }
+          : entry,
+      )
+    case 'leader-elected':
+      return leaderElected(state, message, context)
   }
 }
 
@@ -328,7 +367,7 @@ function addPartitions(
           partition,
           leaderEpoch: 0,
           config,
-          role: { kind: 'leader', followers: followerIds },
+          role: { kind: 'leader', followers: followerIds, controller: controllerOf(context) },
         })
         .then(async (created) => {
           await Promise.all(
@@ -439,12 +478,22 @@ function restoreBroker(
   for (const [topic, { config, partitions }] of state.topics) {
     for (const entry of partitions) {
       const base = { type: 'create-replica', topic, partition: entry.partition, config } as const
-      if (entry.leader === brokerId) {
+      // It leads again what it led, and what went offline without it (no one else to elect).
+      const leads =
+        entry.leader === brokerId || (entry.leader === -1 && entry.replicas.includes(brokerId))
+      if (leads) {
         const request: BrokerMessage = {
           ...base,
           leaderEpoch: entry.leaderEpoch,
           existing: storage === 'keep' ? entry.log : undefined,
-          role: { kind: 'leader', followers: entry.replicas.filter((id) => id !== brokerId) },
+          role: {
+            kind: 'leader',
+            // Dead followers join again by reporting once they are back.
+            followers: entry.replicas.filter(
+              (id) => id !== brokerId && state.brokers.some((b) => b.id === id && b.alive),
+            ),
+            controller: controllerOf(context),
+          },
         }
         leaderLogs.push(
           broker.ref
@@ -492,7 +541,9 @@ function brokerRestored(
         ...found,
         partitions: found.partitions.map((entry) => {
           const log = logs.get(`${topic}/${entry.partition}`)
-          return log === undefined ? entry : { ...entry, log }
+          if (log === undefined) return entry
+          const isr = entry.leader === message.brokerId ? entry.isr : [message.brokerId]
+          return { ...entry, log, leader: message.brokerId, isr }
         }),
       },
     ]),
@@ -506,4 +557,161 @@ function brokerRestored(
     ),
     version: state.version + 1,
   }
+}
+
+/** The supervisor's own address, as the leaders it creates report to it. */
+function controllerOf(context: ActorContext<SupervisorMessage>): ActorRef<IsrChanged> {
+  return context.self as unknown as ActorRef<IsrChanged>
+}
+
+function updatePartition(
+  state: SupervisorState,
+  topic: string,
+  partition: number,
+  change: (entry: PartitionMetadata) => PartitionMetadata,
+): SupervisorState {
+  const found = state.topics.get(topic)
+  const entry = found?.partitions.find((candidate) => candidate.partition === partition)
+  if (found === undefined || entry === undefined) return state
+  const changed = change(entry)
+  if (changed === entry) return state
+  const topics = new Map(state.topics)
+  topics.set(topic, {
+    ...found,
+    partitions: found.partitions.map((candidate) => (candidate === entry ? changed : candidate)),
+  })
+  return { ...state, topics, version: state.version + 1 }
+}
+
+/**
+ * For each partition the dead broker led: a new leader from the surviving ISR (or, with
+ * unclean election, any surviving replica), the leader epoch bumped, the other replicas told to
+ * follow it, and the old leader's log fenced so no reader takes it for the live one. A
+ * partition with no one to elect goes offline (leader -1) until its leader comes back.
+ */
+function electLeaders(
+  state: SupervisorState,
+  deadBroker: number,
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  let next = state
+  const alive = (id: number) =>
+    id !== deadBroker && state.brokers.some((b) => b.id === id && b.alive)
+  for (const [topic, { config, partitions }] of state.topics) {
+    for (const entry of partitions) {
+      if (entry.leader !== deadBroker) continue
+      fence(entry.log, config)
+      const clean = entry.isr.filter(alive)
+      const candidates =
+        clean.length > 0 || !state.uncleanLeaderElection ? clean : entry.replicas.filter(alive)
+      const leaderEpoch = entry.leaderEpoch + 1
+      const elected = candidates[0]
+      const leader = state.brokers.find((b) => b.id === elected)
+      if (elected === undefined || leader === undefined) {
+        next = updatePartition(next, topic, entry.partition, (current) => ({
+          ...current,
+          leader: -1,
+          leaderEpoch,
+          isr: [],
+        }))
+        state.onElection({
+          type: 'partition.offline',
+          topic,
+          partition: entry.partition,
+          leader: -1,
+          leaderEpoch,
+        })
+        continue
+      }
+      const followers = entry.replicas.filter((id) => id !== elected)
+      const becoming = leader.ref.ask<ReplicaCreated>({
+        type: 'become-leader',
+        topic,
+        partition: entry.partition,
+        leaderEpoch,
+        role: {
+          kind: 'leader',
+          followers: followers.filter(alive),
+          controller: controllerOf(context),
+        },
+      })
+      const told = becoming.then(async (created) => {
+        await Promise.all(
+          followers.filter(alive).map((id) =>
+            state.brokers
+              .find((b) => b.id === id)
+              ?.ref.ask({
+                type: 'follow',
+                topic,
+                partition: entry.partition,
+                leaderEpoch,
+                role: {
+                  kind: 'follower',
+                  leaderId: elected,
+                  leader: leader.ref,
+                  leaderLog: created.log,
+                },
+              }),
+          ),
+        )
+        return created.log
+      })
+      context.pipeToSelf(told, (outcome) => ({
+        type: 'leader-elected',
+        topic,
+        partition: entry.partition,
+        leader: elected,
+        leaderEpoch,
+        isr: candidates,
+        log: outcome.ok ? outcome.value : undefined,
+        failure: outcome.ok ? undefined : outcome.error,
+      }))
+    }
+  }
+  return next
+}
+
+/** Marks a dead leader's log fenced: readers holding it learn it is no longer the live log. */
+function fence(log: PartitionLogHandle, config: TopicConfig): void {
+  // Its writer is dead, so taking the log over to change its state races with no one.
+  new PartitionLog({ capacity: config.logCapacityBytes }, log).fence()
+}
+
+function leaderElected(
+  state: SupervisorState,
+  message: Extract<SupervisorMessage, { type: 'leader-elected' }>,
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  const log = message.log
+  if (message.failure !== undefined || log === undefined) {
+    state.onElection({
+      type: 'partition.offline',
+      topic: message.topic,
+      partition: message.partition,
+      leader: -1,
+      leaderEpoch: message.leaderEpoch,
+    })
+    return updatePartition(state, message.topic, message.partition, (entry) => ({
+      ...entry,
+      leader: -1,
+      isr: [],
+    }))
+  }
+  state.onElection({
+    type: 'leader.elected',
+    topic: message.topic,
+    partition: message.partition,
+    leader: message.leader,
+    leaderEpoch: message.leaderEpoch,
+  })
+  const updated = updatePartition(state, message.topic, message.partition, (entry) => ({
+    ...entry,
+    leader: message.leader,
+    leaderEpoch: message.leaderEpoch,
+    isr: message.isr,
+    log,
+  }))
+  // The one elected may have died while it was being told: elect again without it.
+  const stillAlive = state.brokers.some((entry) => entry.id === message.leader && entry.alive)
+  return stillAlive ? updated : electLeaders(updated, message.leader, context)
 }
