@@ -160,3 +160,69 @@ describe('failover', () => {
     await expect(producer.send({ topic: 'o', messages: [{ value: 'y' }] })).resolves.toHaveLength(1)
   })
 })
+
+describe('restarts and unclean election', () => {
+  it.each(['keep', 'lose'] as const)(
+    'a follower restarted with its storage %s copies again and rejoins the ISR',
+    async (storage) => {
+      const { cluster, admin, partition0 } = await replicatedTopic({
+        replicaLagTimeMaxMs: 300,
+      })
+      const producer = cluster.producer({ retry: { retries: 5, initialRetryTime: 50 } })
+      await producer.connect()
+      const follower = partition0.replicas[1] as number
+      const isrOf = async () =>
+        (await admin.fetchTopicMetadata({ topics: ['r'] })).topics[0]?.partitions.find(
+          (entry) => entry.partitionId === 0,
+        )?.isr ?? []
+      await cluster.faults.killBroker(follower, { storage })
+      await producer.send({
+        topic: 'r',
+        acks: 1,
+        messages: [{ value: 'while-down', partition: 0 }],
+      })
+      // Past the lag time the dead follower is out of the ISR.
+      for (let wait = 0; wait < 50 && (await isrOf()).includes(follower); wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(await isrOf()).not.toContain(follower)
+      await cluster.faults.restartBroker(follower)
+      for (let wait = 0; wait < 50 && !(await isrOf()).includes(follower); wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(await isrOf()).toContain(follower)
+    },
+  )
+
+  it('keeps a partition offline without unclean election, and elects a lagging replica with it', async () => {
+    const outcome = async (uncleanLeaderElection: boolean) => {
+      const cluster = await Cluster.start({
+        brokers: 2,
+        uncleanLeaderElection,
+        replicaLagTimeMaxMs: 200,
+        sessionTimeoutMs: 60_000,
+      })
+      clusters.push(cluster)
+      const admin = cluster.admin()
+      await admin.connect()
+      await admin.createTopics({ topics: [{ topic: 'u', replicationFactor: 2 }] })
+      const { topics } = await admin.fetchTopicMetadata({ topics: ['u'] })
+      const [leader, follower] = topics[0]?.partitions[0]?.replicas ?? []
+      if (leader === undefined || follower === undefined) throw new Error('no replicas')
+      // The follower stalls, drops out of the ISR, and then the leader dies.
+      cluster.faults.pauseBroker(follower)
+      await new Promise((resolve) => setTimeout(resolve, 800))
+      const events: string[] = []
+      cluster.on('leader.elected', () => events.push('elected'))
+      cluster.on('partition.offline', () => events.push('offline'))
+      await cluster.faults.killBroker(leader)
+      cluster.faults.resumeBroker(follower)
+      for (let wait = 0; wait < 50 && events.length === 0; wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      return events
+    }
+    expect(await outcome(false)).toEqual(['offline'])
+    expect(await outcome(true)).toEqual(['elected'])
+  })
+})
