@@ -1,5 +1,6 @@
 import { actorMessaging } from './actors/actor-messaging.js'
 import { e2eBench } from './e2e/e2e-bench.js'
+import { failoverBench } from './failover/failover-bench.js'
 import { latencyBench } from './latency/latency-bench.js'
 import { logBench } from './log/log-bench.js'
 import { microBench } from './micro/micro-bench.js'
@@ -14,4 +15,5 @@ export const scenarios: readonly BenchScenario[] = [
   latencyBench,
   startupBench,
   microBench,
+  failoverBench,
 ]

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { runEndToEnd } from '../../bench/e2e/end-to-end.js'
+import { runFailover } from '../../bench/failover/failover-run.js'
 import { runLatency } from '../../bench/latency/latency-run.js'
 import { runMicro } from '../../bench/micro/micro-bench.js'
 import { runStartup } from '../../bench/startup/startup-bench.js'
@@ -74,6 +75,16 @@ describe('bench e2e', () => {
     })
     expect(report).toMatchObject({ verified: true, problems: [], records: 40_000 })
     expect(report.recordsPerSec).toBeGreaterThan(0)
+    await expectNothingLeftSince(before)
+  })
+})
+
+describe('bench failover', () => {
+  it('loses no acknowledged record through leader kills, in send order', async () => {
+    const before = liveResources()
+    const report = await runFailover({ kills: 3, intervalMs: 100, recordsPerSend: 50, seed: 7 })
+    expect(report).toMatchObject({ verified: true, ackedLost: 0, kills: 3 })
+    expect(report.acked).toBeGreaterThan(0)
     await expectNothingLeftSince(before)
   })
 })
