@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import { Cluster, type ClusterOptions } from '../../src/api/cluster.js'
+import { LogState } from '../../src/runtime/log/log-header.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 
 const clusters: Cluster[] = []
 afterEach(async () => {
@@ -224,5 +227,32 @@ describe('restarts and unclean election', () => {
     }
     expect(await outcome(false)).toEqual(['offline'])
     expect(await outcome(true)).toEqual(['elected'])
+  })
+})
+
+describe('a leader paused past the session timeout', () => {
+  it('is replaced by an election, and its log is fenced against stale writes and reads', async () => {
+    const { cluster, admin, partition0 } = await replicatedTopic({
+      sessionTimeoutMs: 600,
+      heartbeatIntervalMs: 50,
+    })
+    const producer = cluster.producer({ retry: { retries: 10, initialRetryTime: 50 } })
+    await producer.connect()
+    await producer.send({ topic: 'r', acks: -1, messages: [{ value: 'first', partition: 0 }] })
+    const oldLog = (
+      await cluster.supervisor.ask<MetadataSnapshot>({ type: 'metadata', topics: ['r'] })
+    ).topics[0]?.partitions.find((entry) => entry.partition === 0)?.log
+    const elected = new Promise((resolve) => cluster.on('leader.elected', resolve))
+    cluster.faults.pauseBroker(partition0.leader)
+    await elected
+    cluster.faults.resumeBroker(partition0.leader)
+    await expect(
+      producer.send({ topic: 'r', acks: -1, messages: [{ value: 'second', partition: 0 }] }),
+    ).resolves.toMatchObject([{ baseOffset: '1' }])
+    if (oldLog === undefined) throw new Error('no log')
+    expect(PartitionLogReader.open(oldLog).state).toBe(LogState.Fenced)
+    expect((await admin.fetchTopicOffsets('r')).find((entry) => entry.partition === 0)?.high).toBe(
+      '2',
+    )
   })
 })
