@@ -198,6 +198,19 @@ export class Admin {
     }
   }
 
+  /**
+   * Preferred-leader election (samsa's; KafkaJS has no such call): every partition whose first
+   * replica is alive and in sync gets it back as leader. Resolves to the partitions moved.
+   */
+  async electLeaders(
+    options: { readonly topics?: readonly string[] } = {},
+  ): Promise<{ topic: string; partition: number; leader: number }[]> {
+    const topics = options.topics?.map((topic) => validateTopicName(topic))
+    return this.#ask(
+      topics === undefined ? { type: 'elect-preferred' } : { type: 'elect-preferred', topics },
+    )
+  }
+
   async fetchTopicMetadata(options: { readonly topics?: readonly string[] } = {}) {
     const metadata = await this.#metadata(options.topics)
     return {

@@ -256,3 +256,33 @@ describe('a leader paused past the session timeout', () => {
     )
   })
 })
+
+describe('preferred leaders', () => {
+  it('moves leadership back to the first replica once it is in sync again', async () => {
+    const { cluster, admin, partition0 } = await replicatedTopic({ replicaLagTimeMaxMs: 500 })
+    const producer = cluster.producer({ retry: { retries: 10, initialRetryTime: 50 } })
+    await producer.connect()
+    const send = (value: string) =>
+      producer.send({ topic: 'r', acks: -1, messages: [{ value, partition: 0 }] })
+    await send('one')
+    const preferred = partition0.leader
+    await cluster.faults.killBroker(preferred)
+    await send('two')
+    await cluster.faults.restartBroker(preferred)
+    const leaderAndIsr = async () =>
+      (await admin.fetchTopicMetadata({ topics: ['r'] })).topics[0]?.partitions.find(
+        (entry) => entry.partitionId === 0,
+      )
+    for (let wait = 0; wait < 50 && !(await leaderAndIsr())?.isr.includes(preferred); wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect((await leaderAndIsr())?.leader).not.toBe(preferred)
+    const moved = await admin.electLeaders({ topics: ['r'] })
+    expect(moved).toContainEqual({ topic: 'r', partition: 0, leader: preferred })
+    expect((await leaderAndIsr())?.leader).toBe(preferred)
+    await send('three')
+    expect((await admin.fetchTopicOffsets('r')).find((entry) => entry.partition === 0)?.high).toBe(
+      '3',
+    )
+  })
+})

@@ -129,6 +129,17 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
       }
       case 'follow': {
         const replica = replicaFor(state, message.topic, message.partition)
+        if (replica.role === 'leader') {
+          // Stepping down: produces still waiting for acks=all will not be answered from here.
+          for (const waiting of replica.pending.splice(0)) {
+            waiting.replier.reject(
+              new KafkaProtocolError(
+                'NOT_LEADER_OR_FOLLOWER',
+                `broker ${state.brokerId} no longer leads ${message.topic}-${message.partition}`,
+              ),
+            )
+          }
+        }
         const leaderLog = PartitionLogReader.open(message.role.leaderLog)
         // Both logs are prefixes of what the old leader had: keep what they share.
         const shared = Math.min(replica.log.logEndOffset, leaderLog.logEndOffset)

@@ -38,6 +38,8 @@ export type SupervisorRequest =
   | { readonly type: 'metadata'; readonly topics?: readonly string[] }
   /** From a partition leader: its in-sync followers changed (no reply) */
   | IsrChanged
+  /** → { topic, partition, leader }[] of the partitions moved back to their preferred leader */
+  | { readonly type: 'elect-preferred'; readonly topics?: readonly string[] }
 
 export interface TopicResult {
   readonly topic: string
@@ -124,6 +126,10 @@ export function parseSupervisorRequest(value: unknown): SupervisorRequest {
       return fields.topics === undefined
         ? { type: 'metadata' }
         : { type: 'metadata', topics: topicNames(arrayField(fields, 'topics')) }
+    case 'elect-preferred':
+      return fields.topics === undefined
+        ? { type: 'elect-preferred' }
+        : { type: 'elect-preferred', topics: topicNames(arrayField(fields, 'topics')) }
     case 'isr-changed':
       return {
         type: 'isr-changed',

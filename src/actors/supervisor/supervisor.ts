@@ -16,6 +16,15 @@ import {
 } from './supervisor-protocol.js'
 import { validateTopicSpec } from './topic-rules.js'
 
+interface PreferredOutcome {
+  readonly topic: string
+  readonly partition: number
+  readonly leader: number
+  readonly leaderEpoch: number
+  readonly isr: readonly number[]
+  readonly log: PartitionLogHandle
+}
+
 /** An election's outcome, told to whoever embeds the supervisor (the cluster's events). */
 export interface ElectionEvent {
   readonly type: 'leader.elected' | 'partition.offline'
@@ -46,6 +55,12 @@ type Completion =
       readonly done: (result: TopicResult) => void
     }
   | { readonly type: 'broker-down'; readonly brokerId: number; readonly reason: string }
+  | {
+      readonly type: 'preferred-elected'
+      readonly moved: readonly PreferredOutcome[]
+      readonly failure?: unknown
+      readonly replier: Replier
+    }
   | {
       readonly type: 'leader-elected'
       readonly topic: string
@@ -172,6 +187,11 @@ function handle(
       )
     case 'leader-elected':
       return leaderElected(state, message, context)
+    case 'elect-preferred':
+      electPreferred(state, message.topics, context)
+      return state
+    case 'preferred-elected':
+      return preferredElected(state, message, context)
   }
 }
 
@@ -623,39 +643,7 @@ function electLeaders(
         })
         continue
       }
-      const followers = entry.replicas.filter((id) => id !== elected)
-      const becoming = leader.ref.ask<ReplicaCreated>({
-        type: 'become-leader',
-        topic,
-        partition: entry.partition,
-        leaderEpoch,
-        role: {
-          kind: 'leader',
-          followers: followers.filter(alive),
-          controller: controllerOf(context),
-        },
-      })
-      const told = becoming.then(async (created) => {
-        await Promise.all(
-          followers.filter(alive).map((id) =>
-            state.brokers
-              .find((b) => b.id === id)
-              ?.ref.ask({
-                type: 'follow',
-                topic,
-                partition: entry.partition,
-                leaderEpoch,
-                role: {
-                  kind: 'follower',
-                  leaderId: elected,
-                  leader: leader.ref,
-                  leaderLog: created.log,
-                },
-              }),
-          ),
-        )
-        return created.log
-      })
+      const told = transferLeadership(state, { topic, entry }, leader, leaderEpoch, alive, context)
       context.pipeToSelf(told, (outcome) => ({
         type: 'leader-elected',
         topic,
@@ -668,6 +656,114 @@ function electLeaders(
       }))
     }
   }
+  return next
+}
+
+/**
+ * Makes `leader` the partition's leader at `leaderEpoch` and has every other live replica
+ * follow it; resolves to the log consumers now read.
+ */
+function transferLeadership(
+  state: SupervisorState,
+  target: { readonly topic: string; readonly entry: PartitionMetadata },
+  leader: { readonly id: number; readonly ref: ActorRef<BrokerMessage> },
+  leaderEpoch: number,
+  alive: (id: number) => boolean,
+  context: ActorContext<SupervisorMessage>,
+): Promise<PartitionLogHandle> {
+  const { topic, entry } = target
+  const followers = entry.replicas.filter((id) => id !== leader.id && alive(id))
+  const where = { topic, partition: entry.partition, leaderEpoch }
+  const becoming = leader.ref.ask<ReplicaCreated>({
+    type: 'become-leader',
+    ...where,
+    role: { kind: 'leader', followers, controller: controllerOf(context) },
+  })
+  return becoming.then(async (created) => {
+    await Promise.all(
+      followers.map((id) =>
+        state.brokers
+          .find((b) => b.id === id)
+          ?.ref.ask({
+            type: 'follow',
+            ...where,
+            role: {
+              kind: 'follower',
+              leaderId: leader.id,
+              leader: leader.ref,
+              leaderLog: created.log,
+            },
+          }),
+      ),
+    )
+    return created.log
+  })
+}
+
+/**
+ * Preferred-leader election (Kafka's `kafka-leader-election --election-type preferred`): each
+ * partition whose first replica is alive and in sync but not leading gets it back as leader.
+ * The old leader steps down to follow it.
+ */
+function electPreferred(
+  state: SupervisorState,
+  topics: readonly string[] | undefined,
+  context: ActorContext<SupervisorMessage>,
+): void {
+  const replier = context.deferReply()
+  const alive = (id: number) => state.brokers.some((b) => b.id === id && b.alive)
+  const moves: Promise<PreferredOutcome>[] = []
+  for (const [topic, { partitions }] of state.topics) {
+    if (topics !== undefined && !topics.includes(topic)) continue
+    for (const entry of partitions) {
+      const preferred = entry.replicas[0]
+      const leader = state.brokers.find((b) => b.id === preferred)
+      if (
+        preferred === undefined ||
+        leader === undefined ||
+        entry.leader === preferred ||
+        !alive(preferred) ||
+        !entry.isr.includes(preferred)
+      ) {
+        continue
+      }
+      const leaderEpoch = entry.leaderEpoch + 1
+      moves.push(
+        transferLeadership(state, { topic, entry }, leader, leaderEpoch, alive, context).then(
+          (log) => ({
+            topic,
+            partition: entry.partition,
+            leader: preferred,
+            leaderEpoch,
+            isr: entry.isr,
+            log,
+          }),
+        ),
+      )
+    }
+  }
+  context.pipeToSelf(Promise.all(moves), (outcome) => ({
+    type: 'preferred-elected',
+    moved: outcome.ok ? outcome.value : [],
+    failure: outcome.ok ? undefined : outcome.error,
+    replier,
+  }))
+}
+
+function preferredElected(
+  state: SupervisorState,
+  message: Extract<SupervisorMessage, { type: 'preferred-elected' }>,
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  let next = state
+  for (const moved of message.moved) {
+    next = leaderElected(next, { type: 'leader-elected', ...moved }, context)
+  }
+  if (message.failure !== undefined) message.replier.reject(message.failure)
+  else
+    message.replier.resolve(
+      message.moved.map(({ topic, partition, leader }) => ({ topic, partition, leader })),
+    )
   return next
 }
 
