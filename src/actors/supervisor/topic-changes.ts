@@ -1,0 +1,303 @@
+// The controller's topic changes: create, grow and delete topics on the brokers; metadata snapshots.
+
+import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
+import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
+import { toWireError } from '../../runtime/errors/wire-error.js'
+import type { BrokerMessage, ReplicaCreated } from '../broker/broker-protocol.js'
+import type { TopicConfig } from '../topic-config.js'
+import type {
+  MetadataSnapshot,
+  PartitionMetadata,
+  TopicResult,
+  TopicSpec,
+} from './supervisor-protocol.js'
+import type { Completion, SupervisorMessage, SupervisorState } from './supervisor-state.js'
+import { controllerOf } from './supervisor-state.js'
+import { validateTopicSpec } from './topic-rules.js'
+
+export function snapshot(state: SupervisorState, names?: readonly string[]): MetadataSnapshot {
+  const wanted = names ?? [...state.topics.keys()]
+  const live = state.brokers.filter((entry) => entry.alive)
+  return {
+    version: state.version,
+    changes: state.changes.buffer as SharedArrayBuffer,
+    controllerId: live[0]?.id ?? -1,
+    brokers: state.brokers.map((entry) => ({
+      nodeId: entry.id,
+      ref: entry.ref,
+      alive: entry.alive,
+    })),
+    topics: wanted.flatMap((topic) => {
+      const found = state.topics.get(topic)
+      return found === undefined ? [] : [{ topic, partitions: found.partitions }]
+    }),
+    missing: wanted.filter((topic) => !state.topics.has(topic)),
+  }
+}
+
+/** Gathers per-topic outcomes and answers the request once all are in. */
+export function collect(replier: Replier, topics: readonly string[]) {
+  const results = new Map<string, TopicResult>()
+  const finish = () => {
+    if (results.size === topics.length) replier.resolve(topics.map((topic) => results.get(topic)))
+  }
+  return {
+    done(result: TopicResult) {
+      results.set(result.topic, result)
+      finish()
+    },
+    failed(topic: string, error: unknown) {
+      results.set(topic, { topic, outcome: 'failed', error: toWireError(error) })
+      finish()
+    },
+    finish,
+  }
+}
+
+/** What Kafka answers for a topic whose creation or change is still under way (retriable). */
+export function busyError(topic: string): KafkaProtocolError {
+  return new KafkaProtocolError(
+    'LEADER_NOT_AVAILABLE',
+    `topic '${topic}' is being created or changed; try again`,
+  )
+}
+
+export function createTopics(
+  state: SupervisorState,
+  specs: readonly TopicSpec[],
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  const replies = collect(
+    context.deferReply(),
+    specs.map((spec) => spec.topic),
+  )
+  const busy = new Set(state.busy)
+  let topicsCreated = state.topicsCreated
+  const live = state.brokers.filter((entry) => entry.alive)
+  for (const spec of specs) {
+    if (state.topics.has(spec.topic)) {
+      replies.done({ topic: spec.topic, outcome: 'already-exists' })
+      continue
+    }
+    if (busy.has(spec.topic)) {
+      replies.failed(spec.topic, busyError(spec.topic))
+      continue
+    }
+    try {
+      validateTopicSpec(spec, live.length)
+    } catch (error) {
+      replies.failed(spec.topic, error)
+      continue
+    }
+    busy.add(spec.topic)
+    const config: TopicConfig = {
+      logCapacityBytes: spec.logCapacityBytes ?? state.topicDefaults.logCapacityBytes,
+      retentionBytes: spec.retentionBytes ?? state.topicDefaults.retentionBytes,
+      retentionMs: spec.retentionMs ?? state.topicDefaults.retentionMs,
+      maxMessageBytes: spec.maxMessageBytes ?? state.topicDefaults.maxMessageBytes,
+      minInsyncReplicas: spec.minInsyncReplicas ?? state.topicDefaults.minInsyncReplicas,
+      replicaLagTimeMaxMs: state.topicDefaults.replicaLagTimeMaxMs,
+    }
+    const placement = live.map((_, index) => live[(topicsCreated + index) % live.length])
+    topicsCreated += 1
+    addPartitions(
+      { topic: spec.topic, config, replicationFactor: spec.replicationFactor },
+      { from: 0, to: spec.numPartitions },
+      placement,
+      context,
+      replies.done,
+    )
+  }
+  replies.finish()
+  return { ...state, busy, topicsCreated }
+}
+
+export function createPartitions(
+  state: SupervisorState,
+  requests: readonly { readonly topic: string; readonly count: number }[],
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  const replies = collect(
+    context.deferReply(),
+    requests.map((request) => request.topic),
+  )
+  const busy = new Set(state.busy)
+  const live = state.brokers.filter((entry) => entry.alive)
+  for (const { topic, count } of requests) {
+    const existing = state.topics.get(topic)
+    if (existing === undefined) {
+      replies.failed(
+        topic,
+        new KafkaProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' does not exist`),
+      )
+      continue
+    }
+    if (busy.has(topic)) {
+      replies.failed(topic, busyError(topic))
+      continue
+    }
+    const current = existing.partitions.length
+    if (!Number.isInteger(count) || count <= current) {
+      replies.failed(
+        topic,
+        new KafkaProtocolError(
+          'INVALID_PARTITIONS',
+          `topic '${topic}' has ${current} partitions; the new count must be more, got ${count}`,
+        ),
+      )
+      continue
+    }
+    busy.add(topic)
+    const firstLeader = existing.partitions[0]?.leader
+    const start = Math.max(
+      0,
+      live.findIndex((entry) => entry.id === firstLeader),
+    )
+    const placement = live.map((_, index) => live[(start + index) % live.length])
+    addPartitions(
+      {
+        topic,
+        config: existing.config,
+        replicationFactor: existing.partitions[0]?.replicas.length ?? 1,
+      },
+      { from: current, to: count },
+      placement,
+      context,
+      replies.done,
+    )
+  }
+  replies.finish()
+  return { ...state, busy }
+}
+
+export type Placed = { readonly id: number; readonly ref: ActorRef<BrokerMessage> }
+
+/**
+ * Asks the brokers for replicas of partitions [from, to) of a topic: partition p's replicas
+ * are the `replicationFactor` live brokers from `placement[p]` on, the first its leader (so
+ * leaders and followers spread evenly). The leader's replica comes first, since followers copy
+ * from its log. The outcome comes back as `partitions-ready`.
+ */
+export function addPartitions(
+  target: {
+    readonly topic: string
+    readonly config: TopicConfig
+    readonly replicationFactor: number
+  },
+  range: { readonly from: number; readonly to: number },
+  placement: readonly (Placed | undefined)[],
+  context: ActorContext<SupervisorMessage>,
+  done: (result: TopicResult) => void,
+): void {
+  const { topic, config, replicationFactor } = target
+  const asks: Promise<PartitionMetadata>[] = []
+  for (let partition = range.from; partition < range.to; partition++) {
+    const replicas = Array.from(
+      { length: replicationFactor },
+      (_, index) => placement[(partition + index) % placement.length],
+    ).filter((entry): entry is Placed => entry !== undefined)
+    const [leader, ...followers] = replicas
+    if (leader === undefined) continue
+    const followerIds = followers.map((entry) => entry.id)
+    asks.push(
+      leader.ref
+        .ask<ReplicaCreated>({
+          type: 'create-replica',
+          topic,
+          partition,
+          leaderEpoch: 0,
+          config,
+          role: { kind: 'leader', followers: followerIds, controller: controllerOf(context) },
+        })
+        .then(async (created) => {
+          await Promise.all(
+            followers.map((follower) =>
+              follower.ref.ask<ReplicaCreated>({
+                type: 'create-replica',
+                topic,
+                partition,
+                leaderEpoch: 0,
+                config,
+                role: {
+                  kind: 'follower',
+                  leaderId: leader.id,
+                  leader: leader.ref,
+                  leaderLog: created.log,
+                },
+              }),
+            ),
+          )
+          const ids = replicas.map((entry) => entry.id)
+          return {
+            partition,
+            leader: leader.id,
+            replicas: ids,
+            isr: ids,
+            leaderEpoch: 0,
+            log: created.log,
+          }
+        }),
+    )
+  }
+  context.pipeToSelf(Promise.all(asks), (outcome) => ({
+    type: 'partitions-ready',
+    topic,
+    config,
+    partitions: outcome.ok ? outcome.value : [],
+    failure: outcome.ok ? undefined : outcome.error,
+    done,
+  }))
+}
+
+export function partitionsReady(
+  state: SupervisorState,
+  message: Extract<Completion, { type: 'partitions-ready' }>,
+): SupervisorState {
+  const busy = new Set(state.busy)
+  busy.delete(message.topic)
+  if (message.failure !== undefined) {
+    message.done({ topic: message.topic, outcome: 'failed', error: toWireError(message.failure) })
+    return { ...state, busy }
+  }
+  const topics = new Map(state.topics)
+  const before = topics.get(message.topic)?.partitions ?? []
+  topics.set(message.topic, {
+    config: message.config,
+    partitions: [...before, ...message.partitions],
+  })
+  message.done({ topic: message.topic, outcome: 'done' })
+  return { ...state, busy, topics, version: state.version + 1 }
+}
+
+export function deleteTopics(
+  state: SupervisorState,
+  names: readonly string[],
+  context: ActorContext<SupervisorMessage>,
+): SupervisorState {
+  const replies = collect(context.deferReply(), names)
+  const topics = new Map(state.topics)
+  for (const topic of names) {
+    const existing = topics.get(topic)
+    if (existing === undefined || state.busy.has(topic)) {
+      replies.failed(
+        topic,
+        existing === undefined
+          ? new KafkaProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' does not exist`)
+          : busyError(topic),
+      )
+      continue
+    }
+    topics.delete(topic)
+    for (const partition of existing.partitions) {
+      const leader = state.brokers.find((entry) => entry.id === partition.leader)
+      // The metadata no longer names the topic; a broker that misses this keeps a dead log.
+      leader?.ref
+        .ask({ type: 'delete-replica', topic, partition: partition.partition })
+        .catch(() => {})
+    }
+    replies.done({ topic, outcome: 'done' })
+  }
+  replies.finish()
+  return { ...state, topics, version: state.version + 1 }
+}
