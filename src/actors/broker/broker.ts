@@ -2,9 +2,10 @@ import type { ActorContext, Replier } from '../../runtime/actor/actor-definition
 import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
+import { readInt32 } from '../../runtime/log/big-endian.js'
 import { LogState } from '../../runtime/log/log-header.js'
 import { PartitionLog, PartitionLogReader } from '../../runtime/log/partition-log.js'
-import { checkRecordBatch } from '../../runtime/log/record-batch-codec.js'
+import { BATCH_LAST_OFFSET_DELTA, checkRecordBatch } from '../../runtime/log/record-batch-codec.js'
 import { fieldsOf, integerField } from '../protocol-fields.js'
 import type { TopicConfig } from '../topic-config.js'
 import {
@@ -16,6 +17,7 @@ import {
   type ReplicaRole,
 } from './broker-protocol.js'
 import { type FollowerProgress, highWatermark, inSyncFollowers } from './in-sync-replicas.js'
+import { batchIdentity, ProducerStateTable } from './producer-state.js'
 
 export interface BrokerArgs {
   readonly brokerId: number
@@ -37,6 +39,8 @@ interface LeaderReplica {
   readonly followers: Map<number, FollowerProgress>
   readonly pending: PendingAck[]
   readonly controller: ActorRef<IsrChanged>
+  /** Idempotent producers' recent batches, to answer retries without appending twice. */
+  readonly producers: ProducerStateTable
   /** The ISR last told to the controller, as sorted ids joined. */
   reportedIsr: string
 }
@@ -268,7 +272,15 @@ function produce(
   // Ingress validation, as Kafka's broker does before its log append: the log itself trusts
   // its one writer (see PartitionLogOptions.verifyCrc).
   checkRecordBatch(message.batch, true)
-  const baseOffset = log.append(message.batch, { commit: replica.followers.size === 0 })
+  const identity = batchIdentity(message.batch)
+  const check = identity === undefined ? undefined : replica.producers.check(identity)
+  const baseOffset =
+    check?.kind === 'duplicate'
+      ? check.baseOffset
+      : log.append(message.batch, { commit: replica.followers.size === 0 })
+  if (identity !== undefined && check?.kind === 'append') {
+    replica.producers.recordAppended(identity, baseOffset)
+  }
   const response: ProduceResponse = {
     baseOffset,
     logAppendTime: -1,
@@ -278,7 +290,8 @@ function produce(
     context.reply(response)
     return
   }
-  replica.pending.push({ endOffset: log.logEndOffset, response, replier: context.deferReply() })
+  const endOffset = baseOffset + readInt32(message.batch, BATCH_LAST_OFFSET_DELTA) + 1
+  replica.pending.push({ endOffset, response, replier: context.deferReply() })
   advanceHighWatermark(replica, now)
 }
 
@@ -300,6 +313,17 @@ function leaderReplica(
     pending: [],
     controller: role.controller,
     reportedIsr: '',
+    producers: ProducerStateTable.fromBatches(batchesOf(log)),
+  }
+}
+
+/** Every batch a log holds, oldest first (what a new leader learns producers from). */
+function* batchesOf(log: PartitionLog): Generator<Uint8Array> {
+  let offset: number = log.logStartOffset
+  while (offset < log.logEndOffset) {
+    const read = log.read(offset, 1 << 20, { upTo: 'log-end' })
+    yield* read.batches
+    offset = read.nextOffset
   }
 }
 

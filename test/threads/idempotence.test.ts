@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { Cluster } from '../../src/api/cluster.js'
+import { encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+
+const clusters: Cluster[] = []
+afterEach(async () => {
+  await Promise.all(clusters.splice(0).map((cluster) => cluster.stop()))
+})
+
+const batch = (baseSequence: number, producerEpoch = 0, values = ['a', 'b']) =>
+  encodeRecordBatch({
+    records: values.map((value) => ({ key: null, value: Buffer.from(value) })),
+    timestamp: 1,
+    producerId: 42,
+    producerEpoch,
+    baseSequence,
+  })
+
+async function setUp(brokers: number, replicationFactor: number) {
+  const cluster = await Cluster.start({ brokers })
+  clusters.push(cluster)
+  const admin = cluster.admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic: 'i', replicationFactor }] })
+  const producer = cluster.producer({ retry: { retries: 0 } })
+  await producer.connect()
+  const send = (bytes: Uint8Array) =>
+    producer.sendEncodedBatch({ topic: 'i', partition: 0, batch: bytes, acks: -1 })
+  const high = async () => (await admin.fetchTopicOffsets('i'))[0]?.high
+  return { cluster, admin, send, high }
+}
+
+const typeOf = async (work: Promise<unknown>) => {
+  const error = (await work.catch((caught: unknown) => caught)) as {
+    type?: string
+    cause?: { type?: string }
+  }
+  return error.type ?? error.cause?.type
+}
+
+describe('idempotent produce at the leader', () => {
+  it('acknowledges a retried batch with its first offsets and appends it once', async () => {
+    const { send, high } = await setUp(1, 1)
+    await expect(send(batch(0))).resolves.toMatchObject({ baseOffset: '0' })
+    await expect(send(batch(2))).resolves.toMatchObject({ baseOffset: '2' })
+    await expect(send(batch(0))).resolves.toMatchObject({ baseOffset: '0' })
+    expect(await high()).toBe('4')
+  })
+
+  it('refuses a sequence gap and fences an older epoch', async () => {
+    const { send, high } = await setUp(1, 1)
+    await send(batch(0, 1))
+    expect(await typeOf(send(batch(5, 1)))).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER')
+    expect(await typeOf(send(batch(2, 0)))).toBe('INVALID_PRODUCER_EPOCH')
+    expect(await high()).toBe('2')
+  })
+
+  it('still knows a batch after a failover: the new leader rebuilt it from its log', async () => {
+    const { cluster, admin, send, high } = await setUp(3, 3)
+    await send(batch(0))
+    const leader = (await admin.fetchTopicMetadata({ topics: ['i'] })).topics[0]?.partitions[0]
+      ?.leader as number
+    await cluster.faults.killBroker(leader)
+    const retried = async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await send(batch(0))
+        } catch (error) {
+          if (attempt > 40) throw error
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+      }
+    }
+    await expect(retried()).resolves.toMatchObject({ baseOffset: '0' })
+    expect(await high()).toBe('2')
+  })
+})
