@@ -15,7 +15,10 @@ export interface ProducerConfig {
   readonly maxInFlightRequests?: number
   /** Accepted for KafkaJS compatibility; topics are never created by a produce here. */
   readonly allowAutoTopicCreation?: boolean
-  /** Accepted; the idempotent producer is not built yet, so retries may duplicate. */
+  /**
+   * Retries never duplicate or reorder a record (Kafka's default since 3.0). Requires acks all.
+   * Default true; `false` gives up the guarantee for acks 0 or 1.
+   */
   readonly idempotent?: boolean
   readonly transactionalId?: string
   /** How long a partition's batch waits for more records (Kafka's `linger.ms`). Default 0. */
@@ -117,6 +120,7 @@ export class Producer {
     | ReturnType<NonNullable<ProducerConfig['createPartitioner']>>
     | undefined
   #connected = false
+  readonly #idempotent: boolean
 
   constructor(
     private readonly connection: ClusterConnection,
@@ -125,12 +129,17 @@ export class Producer {
     if (config.transactionalId !== undefined) {
       throw new KafkaJSNonRetriableError('transactions are not supported by samsa yet')
     }
-    this.#client = new ProducerClient(connection.supervisor, connection.clock, {
+    this.#idempotent = config.idempotent ?? true
+    const client: ProducerClient = new ProducerClient(connection.supervisor, connection.clock, {
       lingerMs: config.lingerMs,
       batchSize: config.batchSize,
       maxInFlightRequests: config.maxInFlightRequests,
       requestTimeoutMs: config.requestTimeout,
+      idempotent: this.#idempotent,
+      retrying: (attempt) =>
+        withRetries(attempt, config.retry, connection.clock, () => client.refreshMetadata()),
     })
+    this.#client = client
     this.#instrumentation = new InstrumentationEmitter(EVENTS, () => connection.clock.now())
     this.#partitioner = new DefaultPartitioner()
     this.#customPartitioner = config.createPartitioner?.()
@@ -156,7 +165,7 @@ export class Producer {
   }
 
   isIdempotent(): boolean {
-    return false
+    return this.#idempotent
   }
 
   on(eventName: string, listener: (event: InstrumentationEvent) => void): () => void {
@@ -184,6 +193,11 @@ export class Producer {
       throw new KafkaJSNonRetriableError('compression is not supported by samsa yet')
     }
     const acks = toAcks(batch.acks)
+    if (this.#idempotent && acks !== -1) {
+      throw new KafkaJSNonRetriableError(
+        "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees",
+      )
+    }
     const prepared = batch.topicMessages.map(({ topic, messages }) =>
       this.#prepare(topic, messages),
     )
@@ -310,12 +324,12 @@ export class Producer {
     acks: Acks,
     records: readonly RecordInput[],
   ): Promise<RecordMetadata> {
-    const appended = await withRetries(
-      () => this.#client.append(topic, partition, acks, records),
-      this.config.retry,
-      this.connection.clock,
-      () => this.#client.refreshMetadata(),
-    )
+    // The client retries each batch as it was encoded (see ProducerClientOptions.retrying).
+    const appended = await this.#client
+      .append(topic, partition, acks, records)
+      .catch((error: unknown) => {
+        throw toKafkaJSError(error)
+      })
     return {
       topicName: topic,
       partition,

@@ -275,7 +275,7 @@ describe('producer', () => {
   it('resolves [] with acks 0, and the record still lands', async () => {
     const { cluster, admin } = await startCluster({ brokers: 1 })
     await admin.createTopics({ topics: [{ topic: 't' }] })
-    const producer = cluster.producer()
+    const producer = cluster.producer({ idempotent: false })
     await producer.connect()
     await expect(
       producer.send({ topic: 't', acks: 0, messages: [{ value: 'fire' }] }),

@@ -75,3 +75,40 @@ describe('idempotent produce at the leader', () => {
     expect(await high()).toBe('2')
   })
 })
+
+describe('the idempotent producer (the default)', () => {
+  it('writes a record once when its acknowledgement is dropped and the send retried', async () => {
+    const cluster = await Cluster.start({ brokers: 1, seed: 5 })
+    clusters.push(cluster)
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'once' }] })
+    const producer = cluster.producer({
+      requestTimeout: 200,
+      retry: { retries: 5, initialRetryTime: 20 },
+    })
+    await producer.connect()
+    expect(producer.isIdempotent()).toBe(true)
+    await producer.send({ topic: 'once', messages: [{ value: 'warm-up' }] })
+    // Every reply from the broker is lost once: the produce lands, the producer never hears.
+    await cluster.faults.setLinkFault({ from: 0, to: '*', drop: 1 })
+    const sending = producer.send({ topic: 'once', messages: [{ value: 'exactly once' }] })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await cluster.faults.heal()
+    await expect(sending).resolves.toMatchObject([{ baseOffset: '1' }])
+    expect((await admin.fetchTopicOffsets('once'))[0]?.high).toBe('2')
+  })
+
+  it('refuses acks other than all, as KafkaJS does', async () => {
+    const cluster = await Cluster.start({ brokers: 1 })
+    clusters.push(cluster)
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'once' }] })
+    const producer = cluster.producer()
+    await producer.connect()
+    await expect(
+      producer.send({ topic: 'once', acks: 1, messages: [{ value: 'x' }] }),
+    ).rejects.toThrow('idempotent')
+  })
+})

@@ -61,7 +61,7 @@ describe('replication', () => {
       replicaLagTimeMaxMs: 1_500,
       sessionTimeoutMs: 60_000,
     })
-    const producer = cluster.producer({ retry: { retries: 0 } })
+    const producer = cluster.producer({ retry: { retries: 0 }, idempotent: false })
     await producer.connect()
     await producer.send({ topic: 'r', acks: -1, messages: [{ value: 'x', partition: 0 }] })
     const lagging = partition0.replicas[2] as number
@@ -79,7 +79,7 @@ describe('replication', () => {
       { replicaLagTimeMaxMs: 300, sessionTimeoutMs: 60_000 },
       '3',
     )
-    const producer = cluster.producer({ retry: { retries: 0 } })
+    const producer = cluster.producer({ retry: { retries: 0 }, idempotent: false })
     await producer.connect()
     const lagging = partition0.replicas[1] as number
     cluster.faults.pauseBroker(lagging)
@@ -153,7 +153,7 @@ describe('failover', () => {
     await cluster.faults.killBroker(1)
     await wentOffline
     expect(offline).toHaveLength(1)
-    const producer = cluster.producer({ retry: { retries: 0 } })
+    const producer = cluster.producer({ retry: { retries: 0 }, idempotent: false })
     await producer.connect()
     const refused = (await producer
       .send({ topic: 'o', messages: [{ value: 'x' }] })
@@ -171,7 +171,10 @@ describe('restarts and unclean election', () => {
       const { cluster, admin, partition0 } = await replicatedTopic({
         replicaLagTimeMaxMs: 300,
       })
-      const producer = cluster.producer({ retry: { retries: 5, initialRetryTime: 50 } })
+      const producer = cluster.producer({
+        retry: { retries: 5, initialRetryTime: 50 },
+        idempotent: false,
+      })
       await producer.connect()
       const follower = partition0.replicas[1] as number
       const isrOf = async () =>

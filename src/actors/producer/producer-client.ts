@@ -9,10 +9,12 @@ import {
   type ProduceResponse,
   parseProduceResponse,
 } from '../broker/broker-protocol.js'
-import type {
-  MetadataSnapshot,
-  SupervisorRequest,
-  TopicMetadata,
+import {
+  type MetadataSnapshot,
+  type ProducerIdentity,
+  parseProducerIdentity,
+  type SupervisorRequest,
+  type TopicMetadata,
 } from '../supervisor/supervisor-protocol.js'
 import { StagingArea } from './staging-area.js'
 
@@ -27,6 +29,14 @@ export interface ProducerClientOptions {
   readonly requestTimeoutMs?: number
   /** Shared memory for outgoing batches (see StagingArea). Default 8 MiB. */
   readonly stagingBytes?: number
+  /**
+   * Kafka's idempotent producer: a producer id from the controller, a sequence number per
+   * partition in every batch, and one batch in flight per partition, so the leader can
+   * acknowledge a retried batch once and order holds across retries.
+   */
+  readonly idempotent?: boolean
+  /** How to retry one batch's produce (the same bytes each time); once by default. */
+  readonly retrying?: <T>(attempt: () => Promise<T>) => Promise<T>
 }
 
 /** Where a record landed: the offset of the first of the caller's records in the partition. */
@@ -91,6 +101,12 @@ export class ProducerClient {
   readonly #open = new Map<string, OpenBatch>()
   readonly #inFlight = new Map<number, InFlightLimit>()
   readonly #stagingBytes: number
+  readonly #idempotent: boolean
+  readonly #retrying: <T>(attempt: () => Promise<T>) => Promise<T>
+  /** The tail of each partition's chain of batches: one in flight per partition if idempotent. */
+  readonly #partitionChains = new Map<string, Promise<unknown>>()
+  readonly #nextSequence = new Map<string, number>()
+  #identity: Promise<ProducerIdentity> | undefined
   #staging: StagingArea | undefined
   #metadata: MetadataSnapshot | undefined
   #changes: Int32Array | undefined
@@ -106,6 +122,8 @@ export class ProducerClient {
     this.#maxInFlight = options.maxInFlightRequests ?? 5
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000
     this.#stagingBytes = options.stagingBytes ?? 8 * 1024 * 1024
+    this.#idempotent = options.idempotent ?? false
+    this.#retrying = options.retrying ?? ((attempt) => attempt())
   }
 
   /** Fetches fresh metadata; concurrent callers share one request. */
@@ -218,10 +236,24 @@ export class ProducerClient {
     this.#open.delete(key)
     if (batch.timer !== undefined) this.clock.cancel(batch.timer)
     const { topic, partition, acks, records, waiters } = batch
-    const delivered = (async () => {
-      const encoded = encodeRecordBatch({ records, timestamp: this.clock.now() })
-      return this.produceEncoded(topic, partition, acks, encoded)
-    })()
+    const partitionKey = `${topic}/${partition}`
+    const deliver = async () => {
+      // Encoded once: a retry sends the very same batch, sequence numbers and all.
+      const encoded = encodeRecordBatch({
+        records,
+        timestamp: this.clock.now(),
+        ...(await this.#idempotence(partitionKey, records.length)),
+      })
+      return this.#retrying(() => this.produceEncoded(topic, partition, acks, encoded))
+    }
+    const previous = this.#partitionChains.get(partitionKey)
+    const delivered =
+      this.#idempotent && previous !== undefined ? previous.then(deliver, deliver) : deliver()
+    if (this.#idempotent)
+      this.#partitionChains.set(
+        partitionKey,
+        delivered.catch(() => {}),
+      )
     delivered.then(
       (response) => {
         for (const waiter of waiters) {
@@ -233,8 +265,27 @@ export class ProducerClient {
       },
       (error: unknown) => {
         for (const waiter of waiters) waiter.reject(error)
+        // Its sequence numbers are spent but the batch is not in the log: later batches would
+        // leave a gap. Start over as a new producer (Kafka bumps the epoch instead).
+        if (this.#idempotent) {
+          this.#identity = undefined
+          this.#nextSequence.clear()
+        }
       },
     )
+  }
+
+  /** The producer id, epoch and next sequence for a batch of `count` records, if idempotent. */
+  async #idempotence(partitionKey: string, count: number) {
+    if (!this.#idempotent) return {}
+    this.#identity ??= this.supervisor.ask<ProducerIdentity>(
+      { type: 'init-producer-id' },
+      { timeoutMs: this.#requestTimeoutMs, parseReply: parseProducerIdentity },
+    )
+    const { producerId, producerEpoch } = await this.#identity
+    const baseSequence = this.#nextSequence.get(partitionKey) ?? 0
+    this.#nextSequence.set(partitionKey, baseSequence + count)
+    return { producerId, producerEpoch, baseSequence }
   }
 
   async #produce(

@@ -38,8 +38,23 @@ export type SupervisorRequest =
   | { readonly type: 'metadata'; readonly topics?: readonly string[] }
   /** From a partition leader: its in-sync followers changed (no reply) */
   | IsrChanged
+  /** Kafka's InitProducerId → ProducerIdentity: a new id for an idempotent producer */
+  | { readonly type: 'init-producer-id' }
   /** → { topic, partition, leader }[] of the partitions moved back to their preferred leader */
   | { readonly type: 'elect-preferred'; readonly topics?: readonly string[] }
+
+export interface ProducerIdentity {
+  readonly producerId: number
+  readonly producerEpoch: number
+}
+
+export function parseProducerIdentity(value: unknown): ProducerIdentity {
+  const fields = fieldsOf(value, 'producer identity')
+  return {
+    producerId: integerField(fields, 'producerId', 0),
+    producerEpoch: integerField(fields, 'producerEpoch', 0),
+  }
+}
 
 export interface TopicResult {
   readonly topic: string
@@ -126,6 +141,8 @@ export function parseSupervisorRequest(value: unknown): SupervisorRequest {
       return fields.topics === undefined
         ? { type: 'metadata' }
         : { type: 'metadata', topics: topicNames(arrayField(fields, 'topics')) }
+    case 'init-producer-id':
+      return { type: 'init-producer-id' }
     case 'elect-preferred':
       return fields.topics === undefined
         ? { type: 'elect-preferred' }

@@ -93,6 +93,8 @@ export interface SupervisorState {
   readonly uncleanLeaderElection: boolean
   readonly onElection: (event: ElectionEvent) => void
   readonly topicsCreated: number
+  /** The next id InitProducerId hands out. */
+  readonly nextProducerId: number
   readonly version: number
   /** Where `version` is published (see MetadataSnapshot.changes). */
   readonly changes: Int32Array

@@ -43,6 +43,7 @@ export const supervisor = defineActor<SupervisorMessage, SupervisorState, Superv
     uncleanLeaderElection,
     onElection,
     topicsCreated: 0,
+    nextProducerId: 1,
     version: 1,
     changes: new Int32Array(new SharedArrayBuffer(4)).fill(1),
   }),
@@ -98,6 +99,9 @@ function handle(
       )
     case 'leader-elected':
       return leaderElected(state, message, context)
+    case 'init-producer-id':
+      context.reply({ producerId: state.nextProducerId, producerEpoch: 0 })
+      return { ...state, nextProducerId: state.nextProducerId + 1 }
     case 'elect-preferred':
       electPreferred(state, message.topics, context)
       return state
