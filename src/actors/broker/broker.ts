@@ -157,7 +157,8 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
           leaderLog,
         }
         state.replicas.set(replicaKey(message.topic, message.partition), follower)
-        waitForLeader(follower, message.topic, message.partition, context)
+        // Report at once: the new leader's high watermark waits on this follower's log end.
+        fetchFromLeader(state, message.topic, message.partition, context)
         context.reply(true)
         return state
       }
