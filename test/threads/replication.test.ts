@@ -289,3 +289,45 @@ describe('preferred leaders', () => {
     )
   })
 })
+
+describe('acks=1 under failover', () => {
+  it('can lose what only the leader had, and nothing that was replicated', async () => {
+    const cluster = await Cluster.start({
+      brokers: 3,
+      uncleanLeaderElection: true,
+      replicaLagTimeMaxMs: 300,
+      sessionTimeoutMs: 60_000,
+    })
+    clusters.push(cluster)
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'a1', replicationFactor: 3 }] })
+    const { topics } = await admin.fetchTopicMetadata({ topics: ['a1'] })
+    const [leader, ...followers] = topics[0]?.partitions[0]?.replicas ?? []
+    if (leader === undefined) throw new Error('no leader')
+    const producer = cluster.producer({ idempotent: false, retry: { retries: 0 } })
+    await producer.connect()
+    await producer.send({ topic: 'a1', acks: -1, messages: [{ value: 'replicated' }] })
+    for (const follower of followers) cluster.faults.pauseBroker(follower)
+    await producer.send({ topic: 'a1', acks: 1, messages: [{ value: 'leader only' }] })
+    const elected = new Promise((resolve) => cluster.on('leader.elected', resolve))
+    await cluster.faults.killBroker(leader)
+    for (const follower of followers) cluster.faults.resumeBroker(follower)
+    await elected
+    const consumer = cluster.consumer({ groupId: 'after' })
+    await consumer.connect()
+    await consumer.subscribe({ topic: 'a1', fromBeginning: true })
+    const values: string[] = []
+    const first = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          values.push(message.value?.toString() ?? '')
+          resolve()
+        },
+      })
+    })
+    await first
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(values).toEqual(['replicated'])
+  })
+})
