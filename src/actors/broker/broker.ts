@@ -389,6 +389,11 @@ function fetchFromLeader(
   const { log, leaderLog, leader } = replica
   // A fenced or closed leader log has no more to give: wait for the controller's `follow`.
   if (leaderLog.state !== LogState.Active) return
+  // A network partition between the two stops the copying too, not only the messages.
+  if (context.isCutFrom(leader.leader as ActorRef<never>)) {
+    context.scheduleSelf(FOLLOWER_WAIT_MS, { type: 'replica-fetch', topic, partition })
+    return
+  }
   try {
     if (leaderLog.logStartOffset > log.logEndOffset) {
       // The leader no longer has what comes next here: start again where it starts.

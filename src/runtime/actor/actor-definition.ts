@@ -42,6 +42,8 @@ export interface ActorContext<Msg> {
     work: Promise<T>,
     toMessage: (outcome: { ok: true; value: T } | { ok: false; error: unknown }) => Msg,
   ): void
+  /** Whether a fault rule cuts the link from this actor to `other` (see LinkFaults.isCut). */
+  isCutFrom(other: ActorRef<never>): boolean
   /** Starts a child on this thread; its failures come back through `onChildTerminated`. */
   spawn<ChildMsg, ChildState, ChildArgs>(
     definition: ActorDefinition<ChildMsg, ChildState, ChildArgs>,

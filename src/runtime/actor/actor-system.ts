@@ -706,6 +706,9 @@ export class ActorSystem implements MessageRouter {
           (error: unknown) => deliver(toMessage({ ok: false, error })),
         )
       },
+      isCutFrom(other) {
+        return system.faults.isCut(actor.name, other.name)
+      },
       spawn(definition, options) {
         return system.spawnLocal(definition, options, actor, options.supervision)
       },

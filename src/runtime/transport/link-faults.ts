@@ -93,6 +93,15 @@ export class LinkFaults {
     this.#rules = rules
   }
 
+  /**
+   * Whether the link is cut (no random draw): for traffic that does not travel as messages,
+   * such as a follower copying its leader's log from shared memory, which a partition between
+   * the two must stop as well.
+   */
+  isCut(from: string, to: string): boolean {
+    return this.#rules.some((rule) => rule.cut === true && matches(rule, from, to))
+  }
+
   decide(from: string, to: string): FaultDecision {
     if (this.#rules.length === 0) return CLEAN
     let copies = 1

@@ -5,6 +5,7 @@ import {
   type LinkFaultRule,
   ManualClock,
 } from '../../../src/runtime/index.js'
+import { LinkFaults } from '../../../src/runtime/transport/link-faults.js'
 import { emitter, recorder } from '../../fixtures/test-actors.js'
 
 const systems: ActorSystem[] = []
@@ -88,5 +89,19 @@ describe('link fault hooks', () => {
     await expect(system.setFaultRules(on({ delayMs: [5, 1] }))).rejects.toBeInstanceOf(
       InvalidArgumentError,
     )
+  })
+})
+
+describe('LinkFaults.isCut', () => {
+  it('answers for cut links only, both ways when asked, without drawing from the seed', () => {
+    const faults = new LinkFaults(1)
+    faults.setRules([
+      { from: 'broker-0', to: 'broker-1', cut: true, bothWays: true },
+      { from: 'broker-2', to: '*', drop: 1 },
+    ])
+    expect(faults.isCut('broker-0', 'broker-1')).toBe(true)
+    expect(faults.isCut('broker-1', 'broker-0')).toBe(true)
+    expect(faults.isCut('broker-0', 'broker-2')).toBe(false)
+    expect(faults.isCut('broker-2', 'broker-0')).toBe(false)
   })
 })
