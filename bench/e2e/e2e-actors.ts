@@ -6,9 +6,11 @@ import {
   refField,
   stringField,
 } from '../../src/actors/protocol-fields.js'
-import type {
-  MetadataSnapshot,
-  SupervisorRequest,
+import {
+  type MetadataSnapshot,
+  type ProducerIdentity,
+  parseProducerIdentity,
+  type SupervisorRequest,
 } from '../../src/actors/supervisor/supervisor-protocol.js'
 import { type ActorRef, defineActor } from '../../src/runtime/index.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
@@ -35,6 +37,8 @@ export interface E2ERun {
   readonly acks: number
   readonly maxLagRecords: number
   readonly progress: SharedArrayBuffer
+  /** Send as an idempotent producer (a producer id, sequence numbers the leader checks). */
+  readonly idempotent: boolean
 }
 
 function parseRun(value: unknown): E2ERun {
@@ -53,6 +57,7 @@ function parseRun(value: unknown): E2ERun {
     acks: integerField(fields, 'acks', -1),
     maxLagRecords: integerField(fields, 'maxLagRecords', 1),
     progress: fields.progress,
+    idempotent: fields.idempotent === true,
   }
 }
 
@@ -68,6 +73,12 @@ async function produce(run: E2ERun, client: ProducerClient): Promise<E2EOutcome>
   const remainder = run.recordsPerPartition % run.batchRecords
   const last = remainder === 0 ? full : new BatchTemplate(remainder, run.recordSize)
   const window = 4
+  const producer = run.idempotent
+    ? await run.supervisor.ask<ProducerIdentity>(
+        { type: 'init-producer-id' },
+        { parseReply: parseProducerIdentity },
+      )
+    : undefined
   const partitionWork = Array.from({ length: run.partitions }, async (_, partition) => {
     const pending: Promise<unknown>[] = []
     for (let sent = 0; sent < run.recordsPerPartition; ) {
@@ -80,7 +91,7 @@ async function produce(run: E2ERun, client: ProducerClient): Promise<E2EOutcome>
       const acknowledged = sent + template.count
       pending.push(
         client
-          .produceEncoded(run.topic, partition, acks, template.make(sent))
+          .produceEncoded(run.topic, partition, acks, template.make(sent, producer))
           .then(() => Atomics.store(progress, run.partitions + partition, acknowledged)),
       )
       sent = acknowledged

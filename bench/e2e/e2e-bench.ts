@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util'
 import { acksOption, integerOption, machineFacts } from '../options.js'
+
+function booleanOption(value: unknown): boolean {
+  if (value === 'true') return true
+  if (value === 'false') return false
+  throw new Error('--idempotent must be true or false')
+}
+
 import type { BenchScenario } from '../scenario.js'
 import { runEndToEnd } from './end-to-end.js'
 
@@ -14,6 +21,7 @@ export const e2eBench: BenchScenario = {
     '--records N        records in all (default 10000000)',
     '--acks N           0, 1 or all (default 1)',
     '--batch-records N  records per produced batch (default 8000, about 900 KB)',
+    '--idempotent B     true or false (default: true with acks all, else false)',
     '--json             print one JSON object as the last line',
   ],
   async run(argv) {
@@ -27,6 +35,7 @@ export const e2eBench: BenchScenario = {
         records: { type: 'string', default: '10000000' },
         acks: { type: 'string', default: '1' },
         'batch-records': { type: 'string', default: '8000' },
+        idempotent: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       strict: true,
@@ -39,6 +48,7 @@ export const e2eBench: BenchScenario = {
       records: integerOption(values, 'records', 1),
       acks: acksOption(values),
       batchRecords: integerOption(values, 'batch-records', 1),
+      idempotent: values.idempotent === undefined ? undefined : booleanOption(values.idempotent),
     })
     const full = { scenario: 'e2e', ...report, ...machineFacts() }
     if (values.json) process.stdout.write(`${JSON.stringify(full)}\n`)

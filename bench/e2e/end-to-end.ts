@@ -18,6 +18,8 @@ export interface EndToEndOptions {
   readonly records: number
   readonly acks: -1 | 0 | 1
   readonly batchRecords: number
+  /** An idempotent producer (the default with acks all, as in Kafka). */
+  readonly idempotent?: boolean
 }
 
 export interface EndToEndProgress {
@@ -75,6 +77,7 @@ export async function runEndToEnd(
       // Half the ring: the producer never gets so far ahead that it overwrites unread records.
       maxLagRecords: Math.floor(LOG_CAPACITY_BYTES / 2 / (recordSize + 12)),
       progress,
+      idempotent: options.idempotent ?? acks === -1,
     }
     const counts = new Int32Array(progress)
     const sum = (from: number) =>

@@ -1,4 +1,7 @@
 import {
+  BATCH_BASE_SEQUENCE,
+  BATCH_PRODUCER_EPOCH,
+  BATCH_PRODUCER_ID,
   encodeRecordBatch,
   forEachRecord,
   sealRecordBatch,
@@ -63,9 +66,15 @@ export class BatchTemplate {
    * The batch holding sequences [first, first + count), in one buffer reused by every call:
    * send it (the producer client copies it) before making the next.
    */
-  make(first: number): Uint8Array {
+  make(first: number, producer?: { producerId: number; producerEpoch: number }): Uint8Array {
     const batch = this.#template
     const view = this.#view
+    if (producer !== undefined) {
+      // An idempotent producer's batch: its sequence is its first record's number.
+      view.setBigInt64(BATCH_PRODUCER_ID, BigInt(producer.producerId))
+      view.setInt16(BATCH_PRODUCER_EPOCH, producer.producerEpoch)
+      view.setInt32(BATCH_BASE_SEQUENCE, first)
+    }
     const tail = this.recordSize - SEQUENCE_BYTES
     for (let index = 0; index < this.count; index++) {
       const start = this.#valueStarts[index] as number
