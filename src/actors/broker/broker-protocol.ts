@@ -32,7 +32,6 @@ export type ReplicaRole =
     }
   | {
       readonly kind: 'follower'
-      readonly leaderId: number
       readonly leader: ActorRef<BrokerMessage>
       readonly leaderLog: PartitionLogHandle
     }
@@ -187,7 +186,6 @@ function parseRole(value: unknown): ReplicaRole {
   if (fields.kind === 'follower') {
     return {
       kind: 'follower',
-      leaderId: integerField(fields, 'leaderId', 0),
       leader: refField<BrokerMessage>(fields, 'leader'),
       leaderLog: PartitionLogReader.open(fields.leaderLog).handle(),
     }

@@ -54,7 +54,7 @@ export function restoreBroker(
       const request: BrokerMessage = {
         ...base,
         leaderEpoch: entry.leaderEpoch,
-        role: { kind: 'follower', leaderId: leader.id, leader: leader.ref, leaderLog: entry.log },
+        role: { kind: 'follower', leader: leader.ref, leaderLog: entry.log },
       }
       followerReplicas.push(broker.ref.ask<ReplicaCreated>(request))
     }

@@ -95,7 +95,6 @@ export function transferLeadership(
             ...where,
             role: {
               kind: 'follower',
-              leaderId: leader.id,
               leader: leader.ref,
               leaderLog: created.log,
             },

@@ -221,7 +221,6 @@ export function addPartitions(
                 config,
                 role: {
                   kind: 'follower',
-                  leaderId: leader.id,
                   leader: leader.ref,
                   leaderLog: created.log,
                 },
