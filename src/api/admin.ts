@@ -7,7 +7,9 @@ import type {
 } from '../actors/supervisor/supervisor-protocol.js'
 import { fromWireError } from '../runtime/errors/wire-error.js'
 import { PartitionLogReader } from '../runtime/log/partition-log.js'
+import { AdminGroups, type DeletedGroup, type TopicOffsets } from './admin-groups.js'
 import type { ClusterConnection } from './cluster.js'
+import type { GroupDescription } from './consumer.js'
 import {
   createProtocolError,
   KafkaJSAggregateError,
@@ -102,10 +104,12 @@ function topicSpec(input: TopicConfigInput): TopicSpec {
 export class Admin {
   readonly events = EVENTS
   readonly #instrumentation: InstrumentationEmitter
+  readonly #groups: AdminGroups
   #connected = false
 
   constructor(private readonly connection: ClusterConnection) {
     this.#instrumentation = new InstrumentationEmitter(EVENTS, () => connection.clock.now())
+    this.#groups = new AdminGroups(connection, (topics) => this.#metadata(topics))
   }
 
   async connect(): Promise<void> {
@@ -251,6 +255,47 @@ export class Admin {
     })
   }
 
+  async listGroups(): Promise<{ groups: { groupId: string; protocolType: string }[] }> {
+    this.#checkConnected()
+    return this.#groups.listGroups()
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<{ groups: GroupDescription[] }> {
+    this.#checkConnected()
+    return this.#groups.describeGroups(groupIds)
+  }
+
+  async fetchOffsets(options: {
+    readonly groupId: string
+    readonly topics?: readonly string[]
+  }): Promise<TopicOffsets[]> {
+    this.#checkConnected()
+    return this.#groups.fetchOffsets(options)
+  }
+
+  async setOffsets(options: {
+    readonly groupId: string
+    readonly topic: string
+    readonly partitions: readonly { readonly partition: number; readonly offset: string }[]
+  }): Promise<void> {
+    this.#checkConnected()
+    return this.#groups.setOffsets(options)
+  }
+
+  async resetOffsets(options: {
+    readonly groupId: string
+    readonly topic: string
+    readonly earliest?: boolean
+  }): Promise<void> {
+    this.#checkConnected()
+    return this.#groups.resetOffsets(options)
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<DeletedGroup[]> {
+    this.#checkConnected()
+    return this.#groups.deleteGroups(groupIds)
+  }
+
   async describeCluster() {
     const metadata = await this.#metadata()
     return {
@@ -290,10 +335,14 @@ export class Admin {
     return metadata
   }
 
-  async #ask<Reply>(request: SupervisorRequest): Promise<Reply> {
+  #checkConnected(): void {
     if (!this.#connected || this.connection.isStopped()) {
       throw new KafkaJSError('The admin client is disconnected', { retriable: true })
     }
+  }
+
+  async #ask<Reply>(request: SupervisorRequest): Promise<Reply> {
+    this.#checkConnected()
     try {
       return await this.connection.supervisor.ask<Reply>(request)
     } catch (error) {

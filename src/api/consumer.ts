@@ -1,8 +1,29 @@
+import { CoordinatorClient } from '../actors/consumer/coordinator-client.js'
 import { askTopicLogs, FetchSession, partitionKey } from '../actors/consumer/fetch-session.js'
 import { decodeMessages, type KafkaMessage } from '../actors/consumer/kafka-messages.js'
-import type { FetchedPartition, SeekTarget } from '../actors/consumer/partition-fetcher.js'
+import type {
+  FetchedPartition,
+  ResetPolicy,
+  SeekTarget,
+} from '../actors/consumer/partition-fetcher.js'
+import { parseDescribedGroup } from '../actors/coordinator/coordinator-protocol.js'
 import type { Timer } from '../runtime/clock/clock.js'
+import { toGroupDescription } from './admin-groups.js'
+import { validateAssigners } from './assigners/partition-assigner.js'
 import type { ClusterConnection } from './cluster.js'
+import { ConsumedBatch } from './consumed-batch.js'
+import {
+  type ConsumerConfig,
+  describe,
+  parseOffset,
+  type ResolvedConfig,
+  resolveConfig,
+  type TopicPartitions,
+  validPartition,
+  validTopic,
+  validTopicPartitions,
+} from './consumer-config.js'
+import { ConsumerGroup } from './consumer-group.js'
 import {
   createProtocolError,
   KafkaJSError,
@@ -11,39 +32,17 @@ import {
   toKafkaJSError,
 } from './errors.js'
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
-import type { RetryOptions } from './retry.js'
+import { MessageHandoff } from './message-handoff.js'
+import { PauseState } from './pause-state.js'
+import { RoundLock } from './round-lock.js'
 
 export type { BatchContext, IHeaders, KafkaMessage } from '../actors/consumer/kafka-messages.js'
+export type {
+  ConsumerConfig,
+  ConsumerRetryOptions,
+  TopicPartitions,
+} from './consumer-config.js'
 export type { InstrumentationEvent } from './instrumentation.js'
-
-/** KafkaJS's retry options; the consumer retries failed fetches and handlers with them. */
-export interface ConsumerRetryOptions extends RetryOptions {
-  /** After a crash, whether to start again (default: yes, for retriable errors, as KafkaJS). */
-  readonly restartOnFailure?: (error: Error) => Promise<boolean>
-}
-
-/**
- * KafkaJS's consumer options. Until consumer groups exist, `groupId` names the consumer but
- * joins nothing: the consumer takes every partition of the topics it subscribed to, and
- * group-only options (session timeout, assigners, rack) are accepted and unused.
- */
-export interface ConsumerConfig {
-  readonly groupId: string
-  readonly partitionAssigners?: readonly unknown[]
-  readonly metadataMaxAge?: number
-  readonly sessionTimeout?: number
-  readonly rebalanceTimeout?: number
-  readonly heartbeatInterval?: number
-  readonly maxBytesPerPartition?: number
-  readonly minBytes?: number
-  readonly maxBytes?: number
-  readonly maxWaitTimeInMs?: number
-  readonly retry?: ConsumerRetryOptions
-  readonly allowAutoTopicCreation?: boolean
-  readonly maxInFlightRequests?: number
-  readonly readUncommitted?: boolean
-  readonly rackId?: string
-}
 
 /** KafkaJS's consumer event names (`consumer.events`). */
 export const CONSUMER_EVENTS = {
@@ -65,11 +64,6 @@ export const CONSUMER_EVENTS = {
   REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size',
 } as const
 export type ConsumerEventName = (typeof CONSUMER_EVENTS)[keyof typeof CONSUMER_EVENTS]
-
-export interface TopicPartitions {
-  readonly topic: string
-  readonly partitions?: readonly number[]
-}
 
 export interface TopicPartitionOffset {
   readonly topic: string
@@ -150,10 +144,19 @@ export interface RawBatchRunConfig {
   readonly eachRawBatch: (payload: EachRawBatchPayload) => Promise<void>
 }
 
+/** KafkaJS's `MemberDescription`: metadata and assignment in the consumer protocol's encoding. */
+export interface MemberDescription {
+  readonly clientHost: string
+  readonly clientId: string
+  readonly memberId: string
+  readonly memberAssignment: Buffer
+  readonly memberMetadata: Buffer
+}
+
 export interface GroupDescription {
   readonly errorCode: number
   readonly groupId: string
-  readonly members: readonly never[]
+  readonly members: readonly MemberDescription[]
   readonly protocol: string
   readonly protocolType: string
   readonly state: string
@@ -174,6 +177,8 @@ type Handler =
 interface RunSettings {
   readonly handler: Handler
   readonly autoCommit: boolean
+  readonly autoCommitIntervalMs: number | null
+  readonly autoCommitThreshold: number | null
   readonly concurrency: number
   /** Told when the run ends (with the crash, if it crashed); the async iterator listens. */
   readonly onHalt?: (error?: Error) => void
@@ -186,105 +191,14 @@ interface Run {
   readonly settings: RunSettings
   active: boolean
   session: FetchSession | undefined
+  group: ConsumerGroup | undefined
+  /** Fetch rounds and rebalance steps take turns on it. */
+  readonly lock: RoundLock
+  /** Why the group cannot go on; the fetch loop ends the run with it. */
+  groupFailure: Error | undefined
   loop: Promise<Error | undefined> | undefined
   /** Ends a retry backoff early. */
   wake: (() => void) | undefined
-}
-
-interface ResolvedRetry {
-  readonly maxRetryTime: number
-  readonly initialRetryTime: number
-  readonly multiplier: number
-  readonly retries: number
-  readonly restartOnFailure: ((error: Error) => Promise<boolean>) | undefined
-}
-
-interface ResolvedConfig {
-  readonly groupId: string
-  readonly maxWaitTimeMs: number
-  readonly maxBytes: number
-  readonly maxBytesPerPartition: number
-  readonly metadataMaxAgeMs: number
-  readonly retry: ResolvedRetry
-}
-
-const NOT_RUNNING = 'Consumer group was not initialized, consumer#run must be called first'
-// KafkaJS's defaults.
-const DEFAULT_RETRY = { maxRetryTime: 30_000, initialRetryTime: 300, multiplier: 2, retries: 5 }
-const UNRECOVERABLE_ERRORS = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'])
-const OFFSET_PATTERN = /^-?\d+$/
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : String(value)
-}
-
-function optionalNumber(value: unknown, name: string, fallback: number, min: number): number {
-  if (value === undefined || value === null) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new KafkaJSNonRetriableError(
-      `Consumer ${name} must be a number ≥ ${min}, got ${describe(value)}`,
-    )
-  }
-  return value
-}
-
-function resolveRetry(retry: unknown): ResolvedRetry {
-  if (retry === undefined || retry === null)
-    return { ...DEFAULT_RETRY, restartOnFailure: undefined }
-  if (typeof retry !== 'object') {
-    throw new KafkaJSNonRetriableError(`Consumer retry must be an object, got ${describe(retry)}`)
-  }
-  const options = retry as ConsumerRetryOptions
-  if (options.restartOnFailure !== undefined && typeof options.restartOnFailure !== 'function') {
-    throw new KafkaJSNonRetriableError('Consumer retry.restartOnFailure must be a function')
-  }
-  return {
-    maxRetryTime: optionalNumber(
-      options.maxRetryTime,
-      'retry.maxRetryTime',
-      DEFAULT_RETRY.maxRetryTime,
-      0,
-    ),
-    initialRetryTime: optionalNumber(
-      options.initialRetryTime,
-      'retry.initialRetryTime',
-      DEFAULT_RETRY.initialRetryTime,
-      0,
-    ),
-    multiplier: optionalNumber(options.multiplier, 'retry.multiplier', DEFAULT_RETRY.multiplier, 1),
-    retries: optionalNumber(options.retries, 'retry.retries', DEFAULT_RETRY.retries, 0),
-    restartOnFailure: options.restartOnFailure,
-  }
-}
-
-function resolveConfig(config: unknown): ResolvedConfig {
-  if (typeof config !== 'object' || config === null) {
-    throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
-  }
-  const options = config as ConsumerConfig
-  if (typeof options.groupId !== 'string' || options.groupId.length === 0) {
-    throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
-  }
-  const sessionTimeout = optionalNumber(options.sessionTimeout, 'sessionTimeout', 30_000, 1)
-  const heartbeatInterval = optionalNumber(options.heartbeatInterval, 'heartbeatInterval', 3_000, 0)
-  if (heartbeatInterval >= sessionTimeout) {
-    throw new KafkaJSNonRetriableError(
-      `Consumer heartbeatInterval (${heartbeatInterval}) must be lower than sessionTimeout (${sessionTimeout}). It is recommended to set heartbeatInterval to approximately a third of the sessionTimeout.`,
-    )
-  }
-  return {
-    groupId: options.groupId,
-    maxWaitTimeMs: optionalNumber(options.maxWaitTimeInMs, 'maxWaitTimeInMs', 5_000, 0),
-    maxBytes: optionalNumber(options.maxBytes, 'maxBytes', 10_485_760, 1),
-    maxBytesPerPartition: optionalNumber(
-      options.maxBytesPerPartition,
-      'maxBytesPerPartition',
-      1_048_576,
-      1,
-    ),
-    metadataMaxAgeMs: optionalNumber(options.metadataMaxAge, 'metadataMaxAge', 300_000, 0),
-    retry: resolveRetry(options.retry),
-  }
 }
 
 /** As KafkaJS's retrier decides: anything not marked unretriable, bar programming errors. */
@@ -306,253 +220,24 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))
 }
 
-function validTopic(topic: unknown): string {
-  if (typeof topic !== 'string' || topic.length === 0) {
-    throw new KafkaJSNonRetriableError(`Invalid topic ${describe(topic)}`)
-  }
-  return topic
-}
+const UNRECOVERABLE_ERRORS = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'])
+const NOT_RUNNING = 'Consumer group was not initialized, consumer#run must be called first'
+let nextConsumer = 0
 
-function validPartition(partition: unknown): number {
-  const value =
-    typeof partition === 'string' && partition.trim() !== '' ? Number(partition) : partition
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+function optionalCount(value: unknown, name: string): number | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new KafkaJSNonRetriableError(
-      `Invalid partition, expected a number received ${describe(partition)}`,
+      `${name} must be a number ≥ 0 or null, got ${describe(value)}`,
     )
   }
   return value
 }
 
-/** An offset as KafkaJS's `Long.fromValue` takes it: a string or number of an integer. */
-function parseOffset(offset: unknown): number {
-  const text =
-    typeof offset === 'bigint'
-      ? offset.toString()
-      : typeof offset === 'number'
-        ? String(offset)
-        : offset
-  if (
-    typeof text !== 'string' ||
-    !OFFSET_PATTERN.test(text) ||
-    !Number.isSafeInteger(Number(text))
-  ) {
-    throw new KafkaJSNonRetriableError(
-      `Invalid offset, expected a long received ${describe(offset)}`,
-    )
-  }
-  return Number(text)
-}
-
-function validTopicPartitions(list: unknown, verb: 'pause' | 'resume'): TopicPartitions[] {
-  if (list === undefined) return []
-  if (!Array.isArray(list)) {
-    throw new KafkaJSNonRetriableError(`${verb} takes an array of { topic, partitions }`)
-  }
-  return list.map((entry: unknown) => {
-    const topic = (entry as { topic?: unknown } | null | undefined)?.topic
-    if (typeof topic !== 'string' || topic.length === 0) {
-      throw new KafkaJSNonRetriableError(`Invalid topic ${describe(topic ?? entry)}`)
-    }
-    const partitions = (entry as { partitions?: unknown }).partitions
-    if (partitions === undefined) return { topic }
-    if (!Array.isArray(partitions)) {
-      throw new KafkaJSNonRetriableError(
-        `Array of valid partitions required to ${verb} specific partitions instead of ${describe(partitions)}`,
-      )
-    }
-    try {
-      return { topic, partitions: partitions.map(validPartition) }
-    } catch {
-      throw new KafkaJSNonRetriableError(
-        `Array of valid partitions required to ${verb} specific partitions instead of ${partitions.join(',')}`,
-      )
-    }
-  })
-}
-
-/** Paused topics and partitions. A whole topic stays paused for partitions found later too. */
-class PauseState {
-  readonly #topics = new Map<string, { all: boolean; listed: Set<number> }>()
-
-  isPaused(topic: string, partition: number): boolean {
-    const state = this.#topics.get(topic)
-    if (state === undefined) return false
-    // With `all`, `listed` holds the partitions resumed since.
-    return state.all !== state.listed.has(partition)
-  }
-
-  pause(topic: string, partitions?: readonly number[]): void {
-    if (partitions === undefined) {
-      this.#topics.set(topic, { all: true, listed: new Set() })
-      return
-    }
-    const state = this.#state(topic)
-    for (const partition of partitions) {
-      if (state.all) state.listed.delete(partition)
-      else state.listed.add(partition)
-    }
-  }
-
-  resume(topic: string, partitions?: readonly number[]): void {
-    if (partitions === undefined) {
-      this.#topics.delete(topic)
-      return
-    }
-    const state = this.#state(topic)
-    for (const partition of partitions) {
-      if (state.all) state.listed.add(partition)
-      else state.listed.delete(partition)
-    }
-  }
-
-  paused(assignment: ReadonlyMap<string, readonly number[]>): TopicPartitions[] {
-    const result: TopicPartitions[] = []
-    for (const [topic, partitions] of assignment) {
-      const paused = partitions.filter((partition) => this.isPaused(topic, partition))
-      if (paused.length > 0) result.push({ topic, partitions: paused })
-    }
-    return result
-  }
-
-  clear(): void {
-    this.#topics.clear()
-  }
-
-  #state(topic: string): { all: boolean; listed: Set<number> } {
-    let state = this.#topics.get(topic)
-    if (state === undefined) {
-      state = { all: false, listed: new Set() }
-      this.#topics.set(topic, state)
-    }
-    return state
-  }
-}
-
-class ConsumedBatch implements Batch {
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-    readonly highWatermark: string,
-    readonly messages: readonly KafkaMessage[],
-  ) {}
-
-  isEmpty(): boolean {
-    return this.messages.length === 0
-  }
-
-  firstOffset(): string | null {
-    return this.messages[0]?.offset ?? null
-  }
-
-  lastOffset(): string {
-    return this.messages.at(-1)?.offset ?? String(Number(this.highWatermark) - 1)
-  }
-
-  offsetLag(): string {
-    return String(Number(this.highWatermark) - 1 - Number(this.lastOffset()))
-  }
-
-  offsetLagLow(): string {
-    const first = this.firstOffset()
-    return first === null ? '0' : String(Number(this.highWatermark) - 1 - Number(first))
-  }
-}
-
 /**
- * Hands messages from `eachMessage` to an async iterator, one at a time: a message counts as
- * processed when the loop asks for the next one (or leaves).
- */
-class MessageHandoff {
-  #ended = false
-  #failure: Error | undefined
-  #waiting:
-    | {
-        readonly resolve: (result: IteratorResult<EachMessagePayload>) => void
-        readonly reject: (error: Error) => void
-      }
-    | undefined
-  #offered:
-    | {
-        readonly payload: EachMessagePayload
-        readonly ack: () => void
-        readonly refuse: (error: Error) => void
-      }
-    | undefined
-  #taken: { readonly ack: () => void; readonly refuse: (error: Error) => void } | undefined
-
-  readonly eachMessage = (payload: EachMessagePayload): Promise<void> =>
-    new Promise<void>((ack, refuse) => {
-      if (this.#ended) {
-        refuse(new KafkaJSError('the iteration over the consumer has ended'))
-        return
-      }
-      const waiting = this.#waiting
-      if (waiting === undefined) {
-        this.#offered = { payload, ack, refuse }
-        return
-      }
-      this.#waiting = undefined
-      this.#taken = { ack, refuse }
-      waiting.resolve({ value: payload, done: false })
-    })
-
-  next(): Promise<IteratorResult<EachMessagePayload>> {
-    this.#acknowledge()
-    const offered = this.#offered
-    if (offered !== undefined) {
-      this.#offered = undefined
-      this.#taken = offered
-      return Promise.resolve({ value: offered.payload, done: false })
-    }
-    if (this.#failure !== undefined) return Promise.reject(this.#failure)
-    if (this.#ended) return Promise.resolve({ value: undefined, done: true })
-    return new Promise((resolve, reject) => {
-      this.#waiting = { resolve, reject }
-    })
-  }
-
-  /** The loop left: the message it held is processed. */
-  leave(): void {
-    this.#acknowledge()
-    this.end()
-  }
-
-  /** No more messages: the one in flight, if any, comes again to the next run. */
-  end(failure?: Error): void {
-    if (this.#ended) return
-    this.#ended = true
-    this.#failure = failure
-    const stopped = new KafkaJSError('the consumer stopped')
-    this.#taken?.refuse(stopped)
-    this.#offered?.refuse(stopped)
-    this.#taken = undefined
-    this.#offered = undefined
-    const waiting = this.#waiting
-    this.#waiting = undefined
-    if (waiting === undefined) return
-    if (failure === undefined) waiting.resolve({ value: undefined, done: true })
-    else {
-      this.#failure = undefined
-      waiting.reject(failure)
-    }
-  }
-
-  #acknowledge(): void {
-    this.#taken?.ack()
-    this.#taken = undefined
-  }
-}
-
-let nextConsumer = 0
-
-/**
- * KafkaJS's consumer, reading committed records straight from the leaders' shared logs.
- *
- * Until consumer groups exist: the consumer takes every partition of every topic it
- * subscribed to; committing (auto or `commitOffsets`) resolves without storing anything, so
- * positions last as long as this consumer object (a later `run()` on it continues where the
- * last one stopped); `describeGroup` describes a group that does not exist.
+ * KafkaJS's consumer, a member of its group: the group's coordinator (on the broker leading
+ * the group's offsets partition) assigns it partitions, and it reads their committed records
+ * straight from the leaders' shared logs, committing its offsets to the coordinator.
  *
  * Beyond KafkaJS: `for await (const { topic, partition, message } of consumer)` (subscribe
  * first; it runs the consumer, and ends when the consumer stops or disconnects), and
@@ -562,16 +247,20 @@ export class Consumer {
   readonly events = CONSUMER_EVENTS
   readonly #connection: ClusterConnection
   readonly #config: ResolvedConfig
-  readonly #memberId: string
+  readonly #clientId: string
   readonly #events: InstrumentationEmitter
+  readonly #coordinator: CoordinatorClient
+  /** Partition counts the leader's assigners read (KafkaJS's `cluster` for assigners). */
+  readonly #partitionCounts = new Map<string, number>()
+  readonly #assigners: ReturnType<typeof validateAssigners>
   #state: 'new' | 'connected' | 'disconnected' = 'new'
-  /** Subscribed topics and whether each starts from the beginning. */
-  readonly #subscriptions = new Map<string, 'earliest' | 'latest'>()
+  /** Subscribed topic names and whether each starts from the beginning. */
+  readonly #subscriptions = new Map<string, ResetPolicy>()
+  /** Subscribed patterns (KafkaJS's RegExp topics); topics created later that match are taken too. */
+  readonly #patterns: { pattern: RegExp; policy: ResetPolicy }[] = []
   readonly #pauses = new PauseState()
-  /** Positions remembered from earlier runs, and seeks of partitions not yet assigned. */
-  readonly #positions = new Map<string, SeekTarget>()
-  /** Resolved offsets (the next offset to read) not yet "committed". */
-  readonly #uncommitted = new Map<string, { topic: string; partition: number; offset: number }>()
+  /** Seeks of partitions not yet assigned. */
+  readonly #pendingSeeks = new Map<string, SeekTarget>()
   #run: Run | undefined
   #stopping: Promise<void> | undefined
   #restartTimer: Timer | undefined
@@ -579,8 +268,21 @@ export class Consumer {
   constructor(connection: ClusterConnection, config: ConsumerConfig) {
     this.#connection = connection
     this.#config = resolveConfig(config)
-    this.#memberId = `${this.#config.groupId}-${nextConsumer++}`
+    this.#clientId = `samsa-consumer-${nextConsumer++}`
     this.#events = new InstrumentationEmitter(CONSUMER_EVENTS, () => connection.clock.now())
+    const counts = this.#partitionCounts
+    this.#assigners = validateAssigners(this.#config.partitionAssigners, {
+      groupId: this.#config.groupId,
+      cluster: {
+        findTopicPartitionMetadata: (topic) =>
+          Array.from({ length: counts.get(topic) ?? 0 }, (_, partitionId) => ({ partitionId })),
+      },
+    })
+    this.#coordinator = new CoordinatorClient(
+      connection.supervisor,
+      connection.clock,
+      this.#config.groupId,
+    )
   }
 
   async connect(): Promise<void> {
@@ -631,12 +333,6 @@ export class Consumer {
     const names = wanted.filter((entry): entry is string => typeof entry === 'string')
     const patterns = wanted.filter((entry): entry is RegExp => entry instanceof RegExp)
     try {
-      if (patterns.length > 0) {
-        const all = await askTopicLogs(this.#connection.supervisor)
-        for (const { topic: existing } of all.topics) {
-          if (patterns.some((pattern) => pattern.test(existing))) names.push(existing)
-        }
-      }
       const found = await askTopicLogs(this.#connection.supervisor, names)
       if (found.missing.length > 0) {
         throw createProtocolError(
@@ -647,7 +343,10 @@ export class Consumer {
     } catch (error) {
       throw toKafkaJSError(error)
     }
-    for (const name of names) this.#subscriptions.set(name, fromBeginning ? 'earliest' : 'latest')
+    const policy: ResetPolicy = fromBeginning ? 'earliest' : 'latest'
+    for (const name of names) this.#subscriptions.set(name, policy)
+    // Matched at every rebalance, so topics created later join the subscription.
+    for (const pattern of patterns) this.#patterns.push({ pattern, policy })
   }
 
   /** Starts consuming; resolves once the partitions are assigned and positioned. */
@@ -671,6 +370,8 @@ export class Consumer {
     await this.#start({
       handler,
       autoCommit: autoCommit !== false,
+      autoCommitIntervalMs: optionalCount(config.autoCommitInterval, 'autoCommitInterval'),
+      autoCommitThreshold: optionalCount(config.autoCommitThreshold, 'autoCommitThreshold'),
       concurrency: this.#concurrency(config.partitionsConsumedConcurrently),
       restartable: true,
     })
@@ -686,12 +387,17 @@ export class Consumer {
     await this.#start({
       handler: { kind: 'raw', eachRawBatch: config.eachRawBatch },
       autoCommit: true,
+      autoCommitIntervalMs: null,
+      autoCommitThreshold: null,
       concurrency: this.#concurrency(config.partitionsConsumedConcurrently),
       restartable: true,
     })
   }
 
-  /** Moves a partition's position; -2 is the earliest offset, -1 the latest. */
+  /**
+   * Moves a partition's position; -2 is the earliest offset, -1 the latest. With auto-commit,
+   * the offset moved to is committed too (KafkaJS).
+   */
   seek(target: {
     readonly topic: string
     readonly partition: number
@@ -706,12 +412,16 @@ export class Consumer {
     const fetcher = run.session?.fetcher(topic, partition)
     if (fetcher === undefined) {
       // Not assigned (yet): applied if the partition is.
-      this.#positions.set(partitionKey(topic, partition), position)
+      this.#pendingSeeks.set(partitionKey(topic, partition), position)
       return
     }
     fetcher.seek(position)
-    this.#uncommitted.delete(partitionKey(topic, partition))
+    run.group?.forget(topic, partition)
     run.session?.interrupt()
+    if (run.settings.autoCommit && offset >= 0) {
+      // The seek itself stands; a commit that fails is retried by the next auto-commit.
+      run.group?.commit([{ topic, partition, offset, metadata: null }]).catch(() => {})
+    }
   }
 
   pause(topicPartitions: readonly TopicPartitions[]): void {
@@ -733,35 +443,58 @@ export class Consumer {
     return session === undefined ? [] : this.#pauses.paused(session.assignment())
   }
 
-  /** Resolves without storing anything: there are no groups (and so no commits) yet. */
+  /**
+   * Commits offsets (the next offset to read) of partitions this member is assigned, for its
+   * generation: a member fenced by a newer generation gets ILLEGAL_GENERATION or
+   * REBALANCE_IN_PROGRESS. With no offsets, commits what was resolved.
+   */
   async commitOffsets(offsets: readonly TopicPartitionOffset[] = []): Promise<void> {
     if (!Array.isArray(offsets)) {
       throw new KafkaJSNonRetriableError(
         'commitOffsets takes an array of { topic, partition, offset }',
       )
     }
-    const keys = offsets.map((entry: TopicPartitionOffset) => {
+    const parsed = offsets.map((entry: TopicPartitionOffset) => {
       const topic = validTopic(entry?.topic)
       const partition = validPartition(entry.partition)
-      if (parseOffset(entry.offset) < 0) {
-        throw new KafkaJSNonRetriableError('Offset must not be a negative number')
+      const offset = parseOffset(entry.offset)
+      if (offset < 0) {
+        throw new KafkaJSNonRetriableError(
+          `Offset must not be a negative number, got ${offset} for ${topic}-${partition}`,
+        )
       }
-      return partitionKey(topic, partition)
+      return { topic, partition, offset, metadata: null }
     })
-    this.#requireRun()
-    for (const key of keys) this.#uncommitted.delete(key)
+    const run = this.#requireRun()
+    const group = run.group
+    if (group === undefined) throw new KafkaJSNonRetriableError(NOT_RUNNING)
+    for (const { topic, partition } of parsed) {
+      if (!run.session?.isAssigned(topic, partition)) {
+        throw new KafkaJSNonRetriableError(
+          `Cannot commit ${topic}-${partition}: it is not assigned to this member of group '${this.#config.groupId}'`,
+        )
+      }
+    }
+    try {
+      if (parsed.length === 0) await group.commitResolved()
+      else await group.commit(parsed)
+    } catch (error) {
+      throw toKafkaJSError(error)
+    }
   }
 
-  /** A group that does not exist yet: no members, state "Dead" (as Kafka answers for one). */
+  /** KafkaJS's `describeGroup`: the group as its coordinator sees it. */
   async describeGroup(): Promise<GroupDescription> {
     this.#checkConnected()
-    return {
-      errorCode: 0,
-      groupId: this.#config.groupId,
-      members: [],
-      protocol: '',
-      protocolType: 'consumer',
-      state: 'Dead',
+    try {
+      return toGroupDescription(
+        await this.#coordinator.request(
+          { type: 'describe-group', groupId: this.#config.groupId },
+          parseDescribedGroup,
+        ),
+      )
+    } catch (error) {
+      throw toKafkaJSError(error)
     }
   }
 
@@ -805,6 +538,8 @@ export class Consumer {
           await this.#start({
             handler: { kind: 'message', eachMessage: handoff.eachMessage },
             autoCommit: true,
+            autoCommitIntervalMs: null,
+            autoCommitThreshold: null,
             concurrency: 1,
             onHalt: (error) => handoff.end(error),
             restartable: false,
@@ -851,45 +586,66 @@ export class Consumer {
   }
 
   async #start(settings: RunSettings): Promise<void> {
+    const clock = this.#connection.clock
+    const session = new FetchSession({
+      supervisor: this.#connection.supervisor,
+      clock,
+      isPaused: (topic, partition) => this.#pauses.isPaused(topic, partition),
+      maxWaitTimeMs: this.#config.maxWaitTimeMs,
+      maxBytes: this.#config.maxBytes,
+      maxBytesPerPartition: this.#config.maxBytesPerPartition,
+      metadataMaxAgeMs: this.#config.metadataMaxAgeMs,
+      refreshBackoffMs: this.#config.retry.initialRetryTime,
+    })
     const run: Run = {
       settings,
       active: true,
-      session: undefined,
+      session,
+      group: undefined,
+      lock: new RoundLock(),
+      groupFailure: undefined,
       loop: undefined,
       wake: undefined,
     }
     this.#run = run
-    const startedAt = this.#connection.clock.now()
+    const group = new ConsumerGroup({
+      supervisor: this.#connection.supervisor,
+      coordinator: this.#coordinator,
+      clock,
+      groupId: this.#config.groupId,
+      clientId: this.#clientId,
+      groupInstanceId: this.#config.groupInstanceId,
+      sessionTimeoutMs: this.#config.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.#config.rebalanceTimeoutMs,
+      heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
+      assigners: this.#assigners,
+      partitionCounts: this.#partitionCounts,
+      subscriptions: { names: this.#subscriptions, patterns: this.#patterns },
+      session,
+      lock: run.lock,
+      autoCommit: settings.autoCommit,
+      autoCommitIntervalMs: settings.autoCommitIntervalMs,
+      autoCommitThreshold: settings.autoCommitThreshold,
+      pendingSeeks: this.#pendingSeeks,
+      emit: (type, payload) => this.#emit(type, payload),
+      crash: (error) => {
+        run.groupFailure = toKafkaJSError(error)
+        session.interrupt()
+        run.wake?.()
+      },
+    })
+    run.group = group
     try {
-      run.session = await FetchSession.start({
-        supervisor: this.#connection.supervisor,
-        clock: this.#connection.clock,
-        topics: this.#subscriptions,
-        startAt: this.#positions,
-        isPaused: (topic, partition) => this.#pauses.isPaused(topic, partition),
-        maxWaitTimeMs: this.#config.maxWaitTimeMs,
-        maxBytes: this.#config.maxBytes,
-        maxBytesPerPartition: this.#config.maxBytesPerPartition,
-        metadataMaxAgeMs: this.#config.metadataMaxAgeMs,
-        refreshBackoffMs: this.#config.retry.initialRetryTime,
-      })
+      await group.start()
     } catch (error) {
       run.active = false
+      session.close()
+      await group.stop()
       if (this.#run === run) this.#run = undefined
       throw toKafkaJSError(error)
     }
     if (!run.active) return
-    const memberAssignment = Object.fromEntries(run.session.assignment())
-    this.#emit(CONSUMER_EVENTS.GROUP_JOIN, {
-      duration: this.#connection.clock.now() - startedAt,
-      groupId: this.#config.groupId,
-      isLeader: true,
-      leaderId: this.#memberId,
-      groupProtocol: 'samsa-all-partitions',
-      memberId: this.#memberId,
-      memberAssignment,
-    })
-    run.loop = this.#consume(run, run.session)
+    run.loop = this.#consume(run, session)
     void run.loop.then((crash) => {
       if (crash !== undefined) void this.#afterCrash(run.settings, crash)
     })
@@ -907,7 +663,8 @@ export class Consumer {
     run.wake?.()
     run.settings.onHalt?.()
     await run.loop
-    for (const [key, position] of run.session?.positions() ?? []) this.#positions.set(key, position)
+    // After the last batch: its offsets are committed, then the group rebalances without us.
+    await run.group?.stop()
     if (this.#run === run) this.#run = undefined
     this.#pauses.clear()
     this.#emit(CONSUMER_EVENTS.STOP)
@@ -926,23 +683,33 @@ export class Consumer {
       // (a batch handler that resolves nothing, say) would loop on microtasks alone and starve
       // every timer and I/O callback of the process. KafkaJS yields between fetches too.
       await new Promise((resolve) => setImmediate(resolve))
+      if (run.groupFailure !== undefined) {
+        run.active = false
+        return run.groupFailure
+      }
       if (!run.active) break
       try {
-        this.#emit(CONSUMER_EVENTS.FETCH_START, {})
-        const fetchedAt = clock.now()
-        const fetched = await session.fetch(zeroCopy)
-        if (!run.active) break
-        this.#emit(CONSUMER_EVENTS.FETCH, {
-          numberOfBatches: fetched.length,
-          duration: clock.now() - fetchedAt,
+        const progressed = await run.lock.run(async () => {
+          this.#emit(CONSUMER_EVENTS.FETCH_START, {})
+          const fetchedAt = clock.now()
+          const fetched = await session.fetch(zeroCopy)
+          if (!run.active) return false
+          this.#emit(CONSUMER_EVENTS.FETCH, {
+            numberOfBatches: fetched.length,
+            duration: clock.now() - fetchedAt,
+          })
+          await this.#processAll(run, session, fetched)
+          if (run.settings.autoCommit) await run.group?.commitIfDue(true)
+          return fetched.length > 0
         })
-        await this.#processAll(run, session, fetched)
-        if (fetched.length > 0) {
+        if (progressed) {
           retryCount = 0
           retryTime = retry.initialRetryTime
         }
       } catch (error) {
         if (!run.active) break
+        // What was handled before the failure is committed; the rest comes again (KafkaJS).
+        if (run.settings.autoCommit) await run.group?.commitIfDue(true).catch(() => {})
         if (retryCount < retry.retries && isRetriable(error)) {
           await this.#sleep(run, retryTime)
           retryCount++
@@ -1041,6 +808,7 @@ export class Consumer {
         isIntact: fetched.isIntact,
       })
       fetcher.advance(generation, fetched.nextOffset)
+      run.group?.resolve(topic, partition, fetched.nextOffset)
       return
     }
     const messages = decodeMessages(fetched)
@@ -1048,6 +816,7 @@ export class Consumer {
       fetcher.advance(generation, fetched.nextOffset)
       return
     }
+    const group = run.group as ConsumerGroup
     const batch = new ConsumedBatch(topic, partition, String(fetched.highWatermark), messages)
     const lastOffset = Number(batch.lastOffset())
     const clock = this.#connection.clock
@@ -1066,11 +835,7 @@ export class Consumer {
     let resolved = fetched.fetchOffset - 1
     const resolve = (offset: number) => {
       resolved = offset
-      this.#uncommitted.set(partitionKey(topic, partition), {
-        topic,
-        partition,
-        offset: offset + 1,
-      })
+      group.resolve(topic, partition, offset + 1)
     }
     const pause = () => {
       this.#pauses.pause(topic, [partition])
@@ -1087,6 +852,7 @@ export class Consumer {
           if (this.#pauses.isPaused(topic, partition)) break
           await handler.eachMessage({ topic, partition, message, heartbeat, pause })
           resolve(Number(message.offset))
+          if (run.settings.autoCommit) await group.commitIfDue(false)
         }
       } else {
         await handler.eachBatch({
@@ -1095,14 +861,20 @@ export class Consumer {
           heartbeat,
           pause,
           commitOffsetsIfNecessary: async (offsets?: OffsetsByTopicPartition) => {
-            if (offsets === undefined) this.#uncommitted.clear()
-            else {
-              for (const entry of offsets.topics) {
-                for (const { partition: committed } of entry.partitions) {
-                  this.#uncommitted.delete(partitionKey(entry.topic, Number(committed)))
-                }
-              }
+            if (offsets === undefined) {
+              await group.commitIfDue(false)
+              return
             }
+            await group.commit(
+              offsets.topics.flatMap((entry) =>
+                entry.partitions.map((committed) => ({
+                  topic: entry.topic,
+                  partition: Number(committed.partition),
+                  offset: parseOffset(committed.offset),
+                  metadata: null,
+                })),
+              ),
+            )
           },
           uncommittedOffsets: () => this.#uncommittedOffsets(),
           isRunning: () => run.active,
@@ -1113,7 +885,6 @@ export class Consumer {
     } finally {
       // What was processed is done; the rest comes again (after a throw, a pause or a stop).
       fetcher.advance(generation, resolved === lastOffset ? fetched.nextOffset : resolved + 1)
-      if (run.settings.autoCommit) this.#uncommitted.delete(partitionKey(topic, partition))
     }
     this.#emit(CONSUMER_EVENTS.END_BATCH_PROCESS, {
       ...payload,
@@ -1123,7 +894,7 @@ export class Consumer {
 
   #uncommittedOffsets(): OffsetsByTopicPartition {
     const byTopic = new Map<string, { partition: string; offset: string }[]>()
-    for (const { topic, partition, offset } of this.#uncommitted.values()) {
+    for (const { topic, partition, offset } of this.#run?.group?.uncommitted() ?? []) {
       let partitions = byTopic.get(topic)
       if (partitions === undefined) {
         partitions = []

@@ -57,6 +57,13 @@ export type BrokerMessage =
       readonly follower: number
       readonly logEnd: number
     }
+  /** The controller saw a follower's broker die: it leaves this leader's ISR now. */
+  | {
+      readonly type: 'follower-down'
+      readonly topic: string
+      readonly partition: number
+      readonly follower: number
+    }
   /** To itself: a follower's leader has data past its log end (or the wait ran out). */
   | { readonly type: 'replica-fetch'; readonly topic: string; readonly partition: number }
   /** To itself: time to drop followers that fell behind from the ISR. */
@@ -79,6 +86,8 @@ export type BrokerMessage =
     }
   /** → true */
   | { readonly type: 'delete-replica'; readonly topic: string; readonly partition: number }
+  /** → the ref of the group coordinator beside this broker (Kafka's FindCoordinator, last hop) */
+  | { readonly type: 'group-coordinator' }
   /** → ProduceResponse (no reply with acks 0) */
   | {
       readonly type: 'produce'
@@ -129,6 +138,13 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
         follower: integerField(fields, 'follower', 0),
         logEnd: integerField(fields, 'logEnd', 0),
       }
+    case 'follower-down':
+      return {
+        type: 'follower-down',
+        topic: stringField(fields, 'topic'),
+        partition: integerField(fields, 'partition', 0),
+        follower: integerField(fields, 'follower', 0),
+      }
     case 'replica-fetch':
       return {
         type: 'replica-fetch',
@@ -169,6 +185,8 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
       }
     case 'enforce-retention':
       return { type: 'enforce-retention' }
+    case 'group-coordinator':
+      return { type: 'group-coordinator' }
     default:
       throw new MalformedMessageError(`unknown broker message type ${String(fields.type)}`)
   }

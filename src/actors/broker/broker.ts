@@ -6,6 +6,9 @@ import { readInt32 } from '../../runtime/log/big-endian.js'
 import { LogState } from '../../runtime/log/log-header.js'
 import { PartitionLog, PartitionLogReader } from '../../runtime/log/partition-log.js'
 import { BATCH_LAST_OFFSET_DELTA, checkRecordBatch } from '../../runtime/log/record-batch-codec.js'
+import { coordinator } from '../coordinator/coordinator.js'
+import type { CoordinatorControl } from '../coordinator/coordinator-protocol.js'
+import { OFFSETS_TOPIC } from '../coordinator/offsets-topic.js'
 import { fieldsOf, integerField } from '../protocol-fields.js'
 import type { TopicConfig } from '../topic-config.js'
 import {
@@ -57,6 +60,8 @@ type Replica = LeaderReplica | FollowerReplica
 
 interface BrokerState {
   readonly brokerId: number
+  /** The group coordinator beside this broker: it serves the offsets partitions led here. */
+  readonly coordinator: ActorRef<CoordinatorControl>
   /** Replicas by `topic/partition`; this broker is the only writer of their logs. */
   readonly replicas: Map<string, Replica>
   retentionTimerSet: boolean
@@ -89,8 +94,12 @@ function replicaFor(state: BrokerState, topic: string, partition: number): Repli
 export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
   parseMessage: parseBrokerMessage,
   parseArgs: (value) => ({ brokerId: integerField(fieldsOf(value, 'broker args'), 'brokerId', 0) }),
-  init: ({ brokerId }) => ({
+  init: ({ brokerId }, context) => ({
     brokerId,
+    coordinator: context.spawn(coordinator, {
+      name: `coordinator-${brokerId}`,
+      args: { brokerId, broker: context.self },
+    }),
     replicas: new Map(),
     retentionTimerSet: false,
     isrTimerSet: false,
@@ -104,9 +113,13 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         const key = replicaKey(message.topic, message.partition)
         state.replicas.get(key)?.log.close()
         state.replicas.delete(key)
+        tellCoordinator(state, message.topic, message.partition, undefined)
         context.reply(true)
         return state
       }
+      case 'group-coordinator':
+        context.reply(state.coordinator)
+        return state
       case 'produce':
         try {
           produce(state, message, context)
@@ -128,6 +141,7 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         )
         state.replicas.set(replicaKey(message.topic, message.partition), leader)
         startIsrChecks(state, leader.config, context)
+        tellCoordinator(state, message.topic, message.partition, leader)
         context.reply({ log: replica.log.handle() } satisfies ReplicaCreated)
         return state
       }
@@ -157,6 +171,7 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
           leaderLog,
         }
         state.replicas.set(replicaKey(message.topic, message.partition), follower)
+        tellCoordinator(state, message.topic, message.partition, undefined)
         // Report at once: the new leader's high watermark waits on this follower's log end.
         fetchFromLeader(state, message.topic, message.partition, context)
         context.reply(true)
@@ -176,6 +191,14 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
           caughtUpAt: caughtUp ? now : (before?.caughtUpAt ?? Number.NEGATIVE_INFINITY),
         })
         advanceHighWatermark(replica, now)
+        return state
+      }
+      case 'follower-down': {
+        const replica = state.replicas.get(replicaKey(message.topic, message.partition))
+        if (replica?.role !== 'leader') return state
+        // It comes back with its first progress report, as any follower does.
+        replica.followers.delete(message.follower)
+        advanceHighWatermark(replica, context.clock.now())
         return state
       }
       case 'check-isr': {
@@ -232,6 +255,7 @@ function createReplica(
       }
     }
     state.replicas.set(key, replica)
+    if (replica.role === 'leader') tellCoordinator(state, message.topic, message.partition, replica)
     if (replica.role === 'follower')
       waitForLeader(replica, message.topic, message.partition, context)
     if (config.retentionMs !== undefined && !state.retentionTimerSet) {
@@ -241,6 +265,21 @@ function createReplica(
   }
   const created: ReplicaCreated = { log: replica.log.handle() }
   context.reply(created)
+}
+
+/** The coordinator serves a group's offsets partition exactly while this broker leads it. */
+function tellCoordinator(
+  state: BrokerState,
+  topic: string,
+  partition: number,
+  leader: LeaderReplica | undefined,
+): void {
+  if (topic !== OFFSETS_TOPIC) return
+  state.coordinator.tell(
+    leader === undefined
+      ? { type: 'partition-lost', partition }
+      : { type: 'partition-led', partition, log: leader.log.handle() },
+  )
 }
 
 function produce(

@@ -15,10 +15,6 @@ import {
 export interface FetchSessionOptions {
   readonly supervisor: ActorRef<SupervisorRequest>
   readonly clock: Clock
-  /** The reset policy of each subscribed topic (KafkaJS's per-subscription `fromBeginning`). */
-  readonly topics: ReadonlyMap<string, ResetPolicy>
-  /** Where to start partitions that have a remembered position or a pending seek. */
-  readonly startAt: ReadonlyMap<string, SeekTarget>
   readonly isPaused: (topic: string, partition: number) => boolean
   /** Longest wait for data in one fetch (KafkaJS's `maxWaitTimeInMs`). */
   readonly maxWaitTimeMs: number
@@ -29,6 +25,14 @@ export interface FetchSessionOptions {
   readonly metadataMaxAgeMs: number
   /** Least time between metadata asks while a partition's log is unusable. */
   readonly refreshBackoffMs: number
+}
+
+/** A partition given to the session: where it starts, and where it goes when out of range. */
+export interface AssignedPartition {
+  readonly topic: string
+  readonly partition: number
+  readonly start: SeekTarget
+  readonly policy: ResetPolicy
 }
 
 /** The parts of a metadata reply a consumer uses, checked (the reply may cross a thread). */
@@ -98,8 +102,7 @@ function isStaleLog(error: unknown): boolean {
 }
 
 /**
- * The partitions of a consumer's subscribed topics, each with its position, and the fetch
- * rounds over them: read what is committed from the leaders' shared logs, and when nothing
+ * The partitions assigned to a consumer, each with its position, and the fetch rounds over them: read what is committed from the leaders' shared logs, and when nothing
  * is, wait on those logs (no polling) until data comes, the max wait passes, or `interrupt()`.
  * Metadata is asked again when the supervisor publishes a new version (partitions added,
  * topics deleted, a broker lost), when a log is fenced or closed, and when it is older than
@@ -107,6 +110,8 @@ function isStaleLog(error: unknown): boolean {
  */
 export class FetchSession {
   readonly #options: FetchSessionOptions
+  /** What the group gave this consumer; fetchers exist for those whose log is known. */
+  readonly #assigned = new Map<string, AssignedPartition>()
   readonly #fetchers = new Map<string, PartitionFetcher>()
   #refreshedAt = Number.NEGATIVE_INFINITY
   #refreshDue = false
@@ -118,25 +123,48 @@ export class FetchSession {
   // The partition the next round reads first, so that a byte budget spent early is fair.
   #rotation = 0
 
-  private constructor(options: FetchSessionOptions) {
+  constructor(options: FetchSessionOptions) {
     this.#options = options
   }
 
-  /** Asks for metadata and positions every partition (so "latest" means now). */
-  static async start(options: FetchSessionOptions): Promise<FetchSession> {
-    const session = new FetchSession(options)
-    await session.#refresh()
-    return session
+  /** Adds partitions, and positions them at once (so "latest" means now). */
+  async assign(partitions: readonly AssignedPartition[]): Promise<void> {
+    for (const assigned of partitions) {
+      this.#assigned.set(partitionKey(assigned.topic, assigned.partition), assigned)
+    }
+    if (partitions.length > 0) await this.#refresh()
+  }
+
+  /** Takes partitions away; returns where each was, to start from there if it comes back. */
+  revoke(
+    partitions: readonly { readonly topic: string; readonly partition: number }[],
+  ): Map<string, SeekTarget> {
+    const positions = new Map<string, SeekTarget>()
+    for (const { topic, partition } of partitions) {
+      const key = partitionKey(topic, partition)
+      this.#assigned.delete(key)
+      const fetcher = this.#fetchers.get(key)
+      if (fetcher !== undefined) positions.set(key, fetcher.position)
+      this.#fetchers.delete(key)
+    }
+    this.interrupt()
+    return positions
   }
 
   /** Assigned partitions by topic, partitions in order. */
   assignment(): Map<string, number[]> {
     const byTopic = new Map<string, number[]>()
-    for (const topic of this.#options.topics.keys()) byTopic.set(topic, [])
-    for (const fetcher of this.#fetchers.values())
-      byTopic.get(fetcher.topic)?.push(fetcher.partition)
+    for (const { topic, partition } of this.#assigned.values()) {
+      const partitions = byTopic.get(topic)
+      if (partitions === undefined) byTopic.set(topic, [partition])
+      else partitions.push(partition)
+    }
     for (const partitions of byTopic.values()) partitions.sort((a, b) => a - b)
     return byTopic
+  }
+
+  isAssigned(topic: string, partition: number): boolean {
+    return this.#assigned.has(partitionKey(topic, partition))
   }
 
   fetcher(topic: string, partition: number): PartitionFetcher | undefined {
@@ -244,10 +272,11 @@ export class FetchSession {
   }
 
   async #refresh(): Promise<void> {
-    const { supervisor, clock, topics, startAt } = this.#options
+    const { supervisor, clock } = this.#options
     this.#refreshedAt = clock.now()
     this.#refreshDue = false
-    const metadata = await askTopicLogs(supervisor, [...topics.keys()])
+    const topics = [...new Set([...this.#assigned.values()].map(({ topic }) => topic))]
+    const metadata = await askTopicLogs(supervisor, topics)
     if (this.#closed) return
     this.#version = metadata.version
     this.#changes = metadata.changes
@@ -257,17 +286,19 @@ export class FetchSession {
       }
     }
     for (const { topic, partitions } of metadata.topics) {
-      const policy = topics.get(topic)
-      if (policy === undefined) continue
       for (const { partition, log } of partitions) {
         const key = partitionKey(topic, partition)
+        const assigned = this.#assigned.get(key)
+        if (assigned === undefined) continue
         const existing = this.#fetchers.get(key)
         if (existing?.reader.sameLog(log)) continue
         const reader = InterruptibleLogReader.open(log)
         if (existing !== undefined) existing.replaceLog(reader)
         else {
-          const start = startAt.get(key) ?? policy
-          this.#fetchers.set(key, new PartitionFetcher(topic, partition, reader, policy, start))
+          this.#fetchers.set(
+            key,
+            new PartitionFetcher(topic, partition, reader, assigned.policy, assigned.start),
+          )
         }
       }
     }

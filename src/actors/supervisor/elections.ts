@@ -10,7 +10,7 @@ import type { PreferredOutcome, SupervisorMessage, SupervisorState } from './sup
 import { controllerOf, updatePartition } from './supervisor-state.js'
 
 /**
- * For each partition the dead broker led: a new leader from the surviving ISR (or, with
+ * Each partition it followed loses it from its ISR at once. For each partition the dead broker led: a new leader from the surviving ISR (or, with
  * unclean election, any surviving replica), the leader epoch bumped, the other replicas told to
  * follow it, and the old leader's log fenced so no reader takes it for the live one. A
  * partition with no one to elect goes offline (leader -1) until its leader comes back.
@@ -25,7 +25,21 @@ export function electLeaders(
     id !== deadBroker && state.brokers.some((b) => b.id === id && b.alive)
   for (const [topic, { config, partitions }] of state.topics) {
     for (const entry of partitions) {
-      if (entry.leader !== deadBroker) continue
+      if (entry.leader !== deadBroker) {
+        // As Kafka's controller: a dead replica leaves the ISR now, not after the lag timeout,
+        // so acks=all produces and the high watermark do not wait on it.
+        if (entry.replicas.includes(deadBroker)) {
+          state.brokers
+            .find((b) => b.id === entry.leader && b.alive)
+            ?.ref.tell({
+              type: 'follower-down',
+              topic,
+              partition: entry.partition,
+              follower: deadBroker,
+            })
+        }
+        continue
+      }
       fence(entry.log, config)
       const clean = entry.isr.filter(alive)
       const candidates =

@@ -8,6 +8,7 @@ import {
   fieldsOf,
   integerField,
   optionalIntegerField,
+  refField,
   stringField,
 } from '../protocol-fields.js'
 
@@ -40,8 +41,24 @@ export type SupervisorRequest =
   | IsrChanged
   /** Kafka's InitProducerId → ProducerIdentity: a new id for an idempotent producer */
   | { readonly type: 'init-producer-id' }
+  /** Kafka's FindCoordinator → CoordinatorAddress; creates the offsets topic on first use */
+  | { readonly type: 'find-coordinator'; readonly groupId: string }
   /** → { topic, partition, leader }[] of the partitions moved back to their preferred leader */
   | { readonly type: 'elect-preferred'; readonly topics?: readonly string[] }
+
+/** The broker that coordinates a group: the leader of the group's offsets partition. */
+export interface CoordinatorAddress {
+  readonly brokerId: number
+  readonly broker: ActorRef<BrokerMessage>
+}
+
+export function parseCoordinatorAddress(value: unknown): CoordinatorAddress {
+  const fields = fieldsOf(value, 'coordinator address')
+  return {
+    brokerId: integerField(fields, 'brokerId', 0),
+    broker: refField<BrokerMessage>(fields, 'broker'),
+  }
+}
 
 export interface ProducerIdentity {
   readonly producerId: number
@@ -143,6 +160,8 @@ export function parseSupervisorRequest(value: unknown): SupervisorRequest {
         : { type: 'metadata', topics: topicNames(arrayField(fields, 'topics')) }
     case 'init-producer-id':
       return { type: 'init-producer-id' }
+    case 'find-coordinator':
+      return { type: 'find-coordinator', groupId: stringField(fields, 'groupId') }
     case 'elect-preferred':
       return fields.topics === undefined
         ? { type: 'elect-preferred' }

@@ -73,6 +73,9 @@ export type Completion =
       readonly replier: Replier
     }
 
+  /** The offsets topic exists now: answer a FindCoordinator that waited for it. */
+  | { readonly type: 'offsets-topic-ready'; readonly groupId: string; readonly replier: Replier }
+
 export type SupervisorMessage = SupervisorRequest | Completion
 
 export interface TopicState {

@@ -4,6 +4,7 @@ import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { BrokerMessage } from '../broker/broker-protocol.js'
 import type { TopicConfig } from '../topic-config.js'
 import { brokerRestored, restoreBroker } from './broker-restore.js'
+import { findCoordinator } from './coordinators.js'
 import { electLeaders, electPreferred, leaderElected, preferredElected } from './elections.js'
 import { parseSupervisorRequest } from './supervisor-protocol.js'
 import type { ElectionEvent, SupervisorMessage, SupervisorState } from './supervisor-state.js'
@@ -102,6 +103,10 @@ function handle(
     case 'init-producer-id':
       context.reply({ producerId: state.nextProducerId, producerEpoch: 0 })
       return { ...state, nextProducerId: state.nextProducerId + 1 }
+    case 'find-coordinator':
+      return findCoordinator(state, message.groupId, context.deferReply(), context)
+    case 'offsets-topic-ready':
+      return findCoordinator(state, message.groupId, message.replier, context)
     case 'elect-preferred':
       electPreferred(state, message.topics, context)
       return state

@@ -67,9 +67,10 @@ export function createTopics(
   state: SupervisorState,
   specs: readonly TopicSpec[],
   context: ActorContext<SupervisorMessage>,
+  replier: Replier = context.deferReply(),
 ): SupervisorState {
   const replies = collect(
-    context.deferReply(),
+    replier,
     specs.map((spec) => spec.topic),
   )
   const busy = new Set(state.busy)

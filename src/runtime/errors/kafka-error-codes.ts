@@ -47,6 +47,7 @@ export const KAFKA_ERROR_CODES = {
   INVALID_PRODUCER_EPOCH: { code: 47, retriable: false },
   KAFKA_STORAGE_ERROR: { code: 56, retriable: true },
   UNKNOWN_PRODUCER_ID: { code: 59, retriable: false },
+  NON_EMPTY_GROUP: { code: 68, retriable: false },
   GROUP_ID_NOT_FOUND: { code: 69, retriable: false },
   FENCED_LEADER_EPOCH: { code: 74, retriable: true },
   UNKNOWN_LEADER_EPOCH: { code: 75, retriable: true },

@@ -1,0 +1,102 @@
+import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import type { Clock } from '../../runtime/clock/clock.js'
+import { ActorTerminatedError, AskTimeoutError } from '../../runtime/errors/actor-errors.js'
+import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
+import type { BrokerMessage } from '../broker/broker-protocol.js'
+import type { GroupRequest } from '../coordinator/coordinator-protocol.js'
+import { refField } from '../protocol-fields.js'
+import {
+  parseCoordinatorAddress,
+  type SupervisorRequest,
+} from '../supervisor/supervisor-protocol.js'
+
+/** How long a client keeps looking for a group's coordinator (an election takes tens of ms). */
+const DISCOVERY_BUDGET_MS = 30_000
+const FIRST_BACKOFF_MS = 5
+const MAX_BACKOFF_MS = 500
+const DEFAULT_TIMEOUT_MS = 10_000
+
+/** Errors that mean "ask again, of whichever coordinator the controller names now". */
+function meansRediscover(error: unknown): boolean {
+  if (error instanceof ActorTerminatedError || error instanceof AskTimeoutError) return true
+  return (
+    error instanceof KafkaProtocolError &&
+    (error.type === 'NOT_COORDINATOR' ||
+      error.type === 'COORDINATOR_NOT_AVAILABLE' ||
+      error.type === 'COORDINATOR_LOAD_IN_PROGRESS')
+  )
+}
+
+/**
+ * A client's line to one group's coordinator (Kafka's FindCoordinator, then the group APIs):
+ * asks the controller which broker leads the group's offsets partition, then that broker for
+ * its coordinator, and finds it again whenever the coordinator moved or died.
+ */
+export class CoordinatorClient {
+  readonly #supervisor: ActorRef<SupervisorRequest>
+  readonly #clock: Clock
+  readonly #groupId: string
+  #coordinator: Promise<ActorRef<GroupRequest>> | undefined
+  #closed = false
+
+  constructor(supervisor: ActorRef<SupervisorRequest>, clock: Clock, groupId: string) {
+    this.#supervisor = supervisor
+    this.#clock = clock
+    this.#groupId = groupId
+  }
+
+  /** Stops retrying: a request under way fails with its next error instead of looking again. */
+  close(): void {
+    this.#closed = true
+  }
+
+  async request<T>(
+    message: GroupRequest,
+    parseReply: (value: unknown) => T,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<T> {
+    const started = this.#clock.now()
+    let backoff = FIRST_BACKOFF_MS
+    for (;;) {
+      this.#coordinator ??= this.#find()
+      const coordinator = this.#coordinator
+      try {
+        const ref = await coordinator
+        return await ref.ask<T>(message, { parseReply, timeoutMs })
+      } catch (error) {
+        if (!meansRediscover(error) || this.#closed) throw error
+        if (this.#clock.now() - started > DISCOVERY_BUDGET_MS) throw error
+        // Requests failing together forget the coordinator once, and share the next lookup.
+        if (this.#coordinator === coordinator) this.#coordinator = undefined
+        await new Promise<void>((resolve) => this.#clock.schedule(backoff, resolve))
+        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2)
+      }
+    }
+  }
+
+  async #find(): Promise<ActorRef<GroupRequest>> {
+    const request: SupervisorRequest = { type: 'find-coordinator', groupId: this.#groupId }
+    const address = await this.#supervisor.ask(request, { parseReply: parseCoordinatorAddress })
+    const broker: ActorRef<BrokerMessage> = address.broker
+    return broker.ask<ActorRef<GroupRequest>>(
+      { type: 'group-coordinator' },
+      { parseReply: (value) => refField<GroupRequest>({ ref: value }, 'ref') },
+    )
+  }
+}
+
+/** Every broker's coordinator, for requests about all groups (Kafka's ListGroups goes to each). */
+export async function allCoordinators(
+  brokers: readonly { readonly ref: ActorRef<BrokerMessage>; readonly alive: boolean }[],
+): Promise<ActorRef<GroupRequest>[]> {
+  return Promise.all(
+    brokers
+      .filter((broker) => broker.alive)
+      .map((broker) =>
+        broker.ref.ask<ActorRef<GroupRequest>>(
+          { type: 'group-coordinator' },
+          { parseReply: (value) => refField<GroupRequest>({ ref: value }, 'ref') },
+        ),
+      ),
+  )
+}

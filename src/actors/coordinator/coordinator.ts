@@ -1,0 +1,603 @@
+import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
+import { defineActor } from '../../runtime/actor/actor-definition.js'
+import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import type { Timer } from '../../runtime/clock/clock.js'
+import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
+import { PartitionLogReader } from '../../runtime/log/partition-log.js'
+import { decodeRecordBatch, encodeRecordBatch } from '../../runtime/log/record-batch-codec.js'
+import type { BrokerMessage } from '../broker/broker-protocol.js'
+import {
+  type CoordinatorMessage,
+  type DescribedGroup,
+  type FetchedOffset,
+  type GroupRequest,
+  type ListedGroup,
+  parseCoordinatorMessage,
+} from './coordinator-protocol.js'
+import {
+  checkCommit,
+  emptyGroup,
+  expire,
+  type Group,
+  type GroupEffect,
+  heartbeat,
+  join,
+  leave,
+  nextExpiry,
+  sync,
+} from './group.js'
+import {
+  type CommittedOffset,
+  decodeOffsetsRecord,
+  encodeOffsetsRecord,
+  OFFSETS_TOPIC,
+  OFFSETS_TOPIC_LOG_BYTES,
+  OFFSETS_TOPIC_PARTITIONS,
+  type OffsetsRecord,
+  offsetsPartitionFor,
+  type StoredGroup,
+} from './offsets-topic.js'
+
+export interface CoordinatorArgs {
+  readonly brokerId: number
+  /** The broker this coordinator runs beside: its offsets partitions' leader. */
+  readonly broker: ActorRef<BrokerMessage>
+}
+
+/** Requests parked at the coordinator for one member. */
+interface Waiting {
+  join?: Replier
+  sync?: Replier
+  heartbeat?: { readonly replier: Replier; readonly releaseAt: number }
+}
+
+/** The groups of one offsets partition this broker leads, rebuilt from its records. */
+interface LoadedPartition {
+  readonly partition: number
+  readonly groups: Map<string, Group>
+  readonly offsets: Map<string, Map<string, { topic: string; partition: number } & CommittedOffset>>
+  /** Bytes written since every live key was last written again (see `compactIfDue`). */
+  bytesSinceRewrite: number
+}
+
+interface CoordinatorState {
+  readonly brokerId: number
+  readonly broker: ActorRef<BrokerMessage>
+  readonly partitions: Map<number, LoadedPartition>
+  /** Parked requests by group, then member. */
+  readonly waiting: Map<string, Map<string, Waiting>>
+  timer: Timer | undefined
+  timerAt: number
+  membersJoined: number
+}
+
+// Every live key is written again once this much has been appended since the last time, so a
+// key's newest record is never the one the ring evicts (Kafka compacts the topic instead).
+const REWRITE_AFTER_BYTES = OFFSETS_TOPIC_LOG_BYTES / 4
+const RECORDS_PER_BATCH = 1_000
+const WRITE_TIMEOUT_MS = 10_000
+
+const offsetKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
+
+/**
+ * A group coordinator (Kafka's GroupCoordinator): runs on each broker, and serves the groups
+ * whose offsets partition that broker leads. Membership follows the pure transitions in
+ * group.ts; committed offsets and group metadata are written to the offsets topic through this
+ * broker, acks=all, so a coordinator that takes over rebuilds everything from its replica.
+ */
+export const coordinator = defineActor<CoordinatorMessage, CoordinatorState, CoordinatorArgs>({
+  parseMessage: parseCoordinatorMessage,
+  init: ({ brokerId, broker }) => ({
+    brokerId,
+    broker,
+    partitions: new Map(),
+    waiting: new Map(),
+    timer: undefined,
+    timerAt: Number.POSITIVE_INFINITY,
+    membersJoined: 0,
+  }),
+  receive(state, message, context) {
+    try {
+      handle(state, message, context)
+    } catch (error) {
+      // A request that cannot be served is answered; the coordinator serves everyone else.
+      if (!(error instanceof SamsaError)) throw error
+      context.replyError(error)
+    }
+    armTimer(state, context)
+    return state
+  },
+})
+
+function handle(
+  state: CoordinatorState,
+  message: CoordinatorMessage,
+  context: ActorContext<CoordinatorMessage>,
+): void {
+  const now = context.clock.now()
+  switch (message.type) {
+    case 'partition-led':
+      state.partitions.set(message.partition, load(message.partition, message.log, now))
+      return
+    case 'partition-lost':
+      unload(state, message.partition)
+      return
+    case 'tick':
+      state.timer = undefined
+      state.timerAt = Number.POSITIVE_INFINITY
+      tick(state, now, context)
+      return
+    case 'written':
+      if (message.ok && state.partitions.has(message.partition)) {
+        message.apply()
+        message.replier?.resolve(true)
+      } else {
+        message.replier?.reject(writeFailure(message.error))
+      }
+      return
+    case 'list-groups': {
+      const listed: ListedGroup[] = []
+      for (const loaded of state.partitions.values()) {
+        for (const groupId of groupIdsOf(loaded)) listed.push({ groupId, protocolType: 'consumer' })
+      }
+      context.reply(listed)
+      return
+    }
+    default:
+      groupRequest(state, message, now, context)
+  }
+}
+
+function groupRequest(
+  state: CoordinatorState,
+  request: GroupRequest & { readonly groupId: string },
+  now: number,
+  context: ActorContext<CoordinatorMessage>,
+): void {
+  if (request.groupId.length === 0) {
+    throw new KafkaProtocolError('INVALID_GROUP_ID', 'a group id must not be empty')
+  }
+  const loaded = partitionOf(state, request.groupId)
+  const group = loaded.groups.get(request.groupId) ?? emptyGroup(request.groupId)
+  switch (request.type) {
+    case 'join-group': {
+      const {
+        group: next,
+        effects,
+        answer,
+      } = join(group, request, now, () => {
+        state.membersJoined++
+        return `${request.clientId}-${state.brokerId}-${state.membersJoined}-${now}`
+      })
+      loaded.groups.set(request.groupId, next)
+      if (answer.immediate !== undefined) context.reply(answer.immediate)
+      else waitingFor(state, request.groupId, answer.memberId).join = context.deferReply()
+      apply(state, loaded, next, effects, context)
+      return
+    }
+    case 'sync-group': {
+      const { group: next, effects, answer } = sync(group, request, now)
+      loaded.groups.set(request.groupId, next)
+      if (answer !== undefined) context.reply({ assignment: answer })
+      else waitingFor(state, request.groupId, request.memberId).sync = context.deferReply()
+      apply(state, loaded, next, effects, context)
+      return
+    }
+    case 'heartbeat': {
+      const next = heartbeat(group, request, now)
+      loaded.groups.set(request.groupId, next)
+      const waiting = waitingFor(state, request.groupId, request.memberId)
+      // One parked heartbeat per member: an older one is simply answered.
+      waiting.heartbeat?.replier.resolve(true)
+      waiting.heartbeat = { replier: context.deferReply(), releaseAt: now + request.waitMs }
+      return
+    }
+    case 'leave-group': {
+      const { group: next, effects } = leave(group, request, now)
+      loaded.groups.set(request.groupId, next)
+      context.reply(true)
+      apply(state, loaded, next, effects, context)
+      return
+    }
+    case 'offset-commit': {
+      checkCommit(group, request)
+      const records: OffsetsRecord[] = request.offsets.map(
+        ({ topic, partition, offset, metadata }) => ({
+          kind: 'offset',
+          groupId: request.groupId,
+          topic,
+          partition,
+          value: { offset, metadata, commitTimestamp: now },
+        }),
+      )
+      if (group.members.has(request.memberId)) {
+        const member = group.members.get(request.memberId)
+        if (member !== undefined) {
+          const members = new Map(group.members)
+          members.set(member.memberId, { ...member, lastSeenAt: now })
+          loaded.groups.set(request.groupId, { ...group, members })
+        }
+      } else if (!loaded.groups.has(request.groupId)) {
+        loaded.groups.set(request.groupId, group)
+      }
+      write(state, loaded, records, context, context.deferReply(), () => {
+        for (const record of records) applyRecord(loaded, record)
+      })
+      return
+    }
+    case 'offset-fetch': {
+      const committed = loaded.offsets.get(request.groupId)
+      const fetched: FetchedOffset[] = []
+      for (const { topic, partition, offset, metadata } of committed?.values() ?? []) {
+        if (request.topics === undefined || request.topics.includes(topic)) {
+          fetched.push({ topic, partition, offset, metadata })
+        }
+      }
+      context.reply(fetched)
+      return
+    }
+    case 'describe-group':
+      context.reply(describe(loaded, request.groupId))
+      return
+    case 'delete-group': {
+      if (!groupIdsOf(loaded).includes(request.groupId)) {
+        throw new KafkaProtocolError(
+          'GROUP_ID_NOT_FOUND',
+          `group '${request.groupId}' does not exist`,
+        )
+      }
+      if (group.members.size > 0) {
+        throw new KafkaProtocolError(
+          'NON_EMPTY_GROUP',
+          `group '${request.groupId}' has ${group.members.size} active members`,
+        )
+      }
+      const records: OffsetsRecord[] = [
+        ...[...(loaded.offsets.get(request.groupId)?.values() ?? [])].map(
+          ({ topic, partition }): OffsetsRecord => ({
+            kind: 'offset',
+            groupId: request.groupId,
+            topic,
+            partition,
+            value: null,
+          }),
+        ),
+        { kind: 'group', groupId: request.groupId, value: null },
+      ]
+      write(state, loaded, records, context, context.deferReply(), () => {
+        for (const record of records) applyRecord(loaded, record)
+      })
+    }
+  }
+}
+
+function partitionOf(state: CoordinatorState, groupId: string): LoadedPartition {
+  const partition = offsetsPartitionFor(groupId, OFFSETS_TOPIC_PARTITIONS)
+  const loaded = state.partitions.get(partition)
+  if (loaded === undefined) {
+    throw new KafkaProtocolError(
+      'NOT_COORDINATOR',
+      `broker ${state.brokerId} does not lead ${OFFSETS_TOPIC}-${partition}, where group '${groupId}' is kept`,
+    )
+  }
+  return loaded
+}
+
+function waitingFor(state: CoordinatorState, groupId: string, memberId: string): Waiting {
+  let members = state.waiting.get(groupId)
+  if (members === undefined) {
+    members = new Map()
+    state.waiting.set(groupId, members)
+  }
+  let waiting = members.get(memberId)
+  if (waiting === undefined) {
+    waiting = {}
+    members.set(memberId, waiting)
+  }
+  return waiting
+}
+
+function apply(
+  state: CoordinatorState,
+  loaded: LoadedPartition,
+  group: Group,
+  effects: readonly GroupEffect[],
+  context: ActorContext<CoordinatorMessage>,
+): void {
+  const members = state.waiting.get(group.groupId)
+  for (const effect of effects) {
+    switch (effect.kind) {
+      case 'join-done': {
+        const waiting = members?.get(effect.memberId)
+        waiting?.join?.resolve(effect.result)
+        if (waiting !== undefined) waiting.join = undefined
+        break
+      }
+      case 'sync-done': {
+        const waiting = members?.get(effect.memberId)
+        waiting?.sync?.resolve({ assignment: effect.assignment })
+        if (waiting !== undefined) waiting.sync = undefined
+        break
+      }
+      case 'fail-waiting': {
+        const waiting = members?.get(effect.memberId)
+        if (waiting === undefined) break
+        members?.delete(effect.memberId)
+        waiting.join?.reject(effect.error)
+        waiting.sync?.reject(effect.error)
+        waiting.heartbeat?.replier.reject(effect.error)
+        break
+      }
+      case 'rebalance-started': {
+        const rebalancing = new KafkaProtocolError(
+          'REBALANCE_IN_PROGRESS',
+          `group '${group.groupId}' is rebalancing`,
+        )
+        for (const waiting of members?.values() ?? []) {
+          waiting.heartbeat?.replier.reject(rebalancing)
+          waiting.heartbeat = undefined
+          waiting.sync?.reject(rebalancing)
+          waiting.sync = undefined
+        }
+        break
+      }
+      case 'persist':
+        write(
+          state,
+          loaded,
+          [{ kind: 'group', groupId: group.groupId, value: stored(group) }],
+          context,
+        )
+        break
+    }
+  }
+}
+
+function stored(group: Group): StoredGroup {
+  return {
+    generationId: group.generationId,
+    protocolName: group.protocolName,
+    leaderId: group.leaderId,
+    members: [...group.members.values()].map((member) => ({
+      memberId: member.memberId,
+      groupInstanceId: member.groupInstanceId,
+      clientId: member.clientId,
+      sessionTimeoutMs: member.sessionTimeoutMs,
+      rebalanceTimeoutMs: member.rebalanceTimeoutMs,
+      protocols: member.protocols,
+      assignment: member.assignment,
+    })),
+  }
+}
+
+/**
+ * Appends records to this coordinator's offsets partition through its broker (acks=all), then
+ * applies them and answers `replier` once they are replicated.
+ */
+function write(
+  state: CoordinatorState,
+  loaded: LoadedPartition,
+  records: readonly OffsetsRecord[],
+  context: ActorContext<CoordinatorMessage>,
+  replier?: Replier,
+  applyWritten: () => void = () => {},
+): void {
+  const now = context.clock.now()
+  const batches: Promise<unknown>[] = []
+  for (let start = 0; start < records.length; start += RECORDS_PER_BATCH) {
+    const batch = encodeRecordBatch({
+      records: records.slice(start, start + RECORDS_PER_BATCH).map(encodeOffsetsRecord),
+      timestamp: now,
+    })
+    loaded.bytesSinceRewrite += batch.length
+    batches.push(
+      state.broker.ask(
+        { type: 'produce', topic: OFFSETS_TOPIC, partition: loaded.partition, acks: -1, batch },
+        { timeoutMs: WRITE_TIMEOUT_MS },
+      ),
+    )
+  }
+  context.pipeToSelf(Promise.all(batches), (outcome) => ({
+    type: 'written',
+    partition: loaded.partition,
+    ok: outcome.ok,
+    error: outcome.ok ? undefined : outcome.error,
+    apply: applyWritten,
+    replier,
+  }))
+  if (loaded.bytesSinceRewrite > REWRITE_AFTER_BYTES) rewriteLive(state, loaded, context)
+}
+
+/** Writes every live key again, so the ring may evict everything older. */
+function rewriteLive(
+  state: CoordinatorState,
+  loaded: LoadedPartition,
+  context: ActorContext<CoordinatorMessage>,
+): void {
+  loaded.bytesSinceRewrite = 0
+  const records: OffsetsRecord[] = []
+  for (const [groupId, committed] of loaded.offsets) {
+    for (const { topic, partition, offset, metadata, commitTimestamp } of committed.values()) {
+      records.push({
+        kind: 'offset',
+        groupId,
+        topic,
+        partition,
+        value: { offset, metadata, commitTimestamp },
+      })
+    }
+  }
+  for (const group of loaded.groups.values()) {
+    records.push({ kind: 'group', groupId: group.groupId, value: stored(group) })
+  }
+  if (records.length > 0) write(state, loaded, records, context)
+}
+
+function writeFailure(error: unknown): KafkaProtocolError {
+  // The broker no longer leads the partition, or could not replicate: the member asks again,
+  // of whichever coordinator the controller names then.
+  return new KafkaProtocolError(
+    'NOT_COORDINATOR',
+    `the commit could not be written: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  )
+}
+
+function applyRecord(loaded: LoadedPartition, record: OffsetsRecord): void {
+  if (record.kind === 'offset') {
+    let committed = loaded.offsets.get(record.groupId)
+    const key = offsetKey(record.topic, record.partition)
+    if (record.value === null) {
+      committed?.delete(key)
+      if (committed?.size === 0) loaded.offsets.delete(record.groupId)
+      return
+    }
+    if (committed === undefined) {
+      committed = new Map()
+      loaded.offsets.set(record.groupId, committed)
+    }
+    committed.set(key, { topic: record.topic, partition: record.partition, ...record.value })
+    return
+  }
+  if (record.value === null) loaded.groups.delete(record.groupId)
+}
+
+/** Rebuilds a partition's groups and offsets from its log, oldest record first. */
+function load(
+  partition: number,
+  handle: Parameters<typeof PartitionLogReader.open>[0],
+  now: number,
+): LoadedPartition {
+  const loaded: LoadedPartition = {
+    partition,
+    groups: new Map(),
+    offsets: new Map(),
+    bytesSinceRewrite: 0,
+  }
+  const log = PartitionLogReader.open(handle)
+  let offset: number = log.logStartOffset
+  while (offset < log.logEndOffset) {
+    const read = log.read(offset, 1 << 20, { upTo: 'log-end' })
+    if (read.batches.length === 0) break
+    for (const batch of read.batches) {
+      loaded.bytesSinceRewrite += batch.length
+      for (const { key, value } of decodeRecordBatch(batch, { verifyCrc: false }).records) {
+        if (key === null) continue
+        const record = decodeOffsetsRecord(key, value)
+        applyRecord(loaded, record)
+        if (record.kind === 'group' && record.value !== null) {
+          loaded.groups.set(record.groupId, restoredGroup(record.groupId, record.value, now))
+        }
+      }
+    }
+    offset = read.nextOffset
+  }
+  return loaded
+}
+
+/** A group as its last record left it; its members get a fresh session to find this coordinator. */
+function restoredGroup(groupId: string, value: StoredGroup, now: number): Group {
+  const members = new Map(
+    value.members.map((member) => [member.memberId, { ...member, joined: false, lastSeenAt: now }]),
+  )
+  return {
+    ...emptyGroup(groupId),
+    phase: members.size > 0 && value.protocolName !== undefined ? 'Stable' : 'Empty',
+    generationId: value.generationId,
+    protocolName: value.protocolName,
+    leaderId: value.leaderId,
+    members,
+  }
+}
+
+function unload(state: CoordinatorState, partition: number): void {
+  const loaded = state.partitions.get(partition)
+  if (loaded === undefined) return
+  state.partitions.delete(partition)
+  for (const groupId of loaded.groups.keys()) {
+    const moved = new KafkaProtocolError(
+      'NOT_COORDINATOR',
+      `group '${groupId}' moved to another coordinator`,
+    )
+    for (const waiting of state.waiting.get(groupId)?.values() ?? []) {
+      waiting.join?.reject(moved)
+      waiting.sync?.reject(moved)
+      waiting.heartbeat?.replier.reject(moved)
+    }
+    state.waiting.delete(groupId)
+  }
+}
+
+function groupIdsOf(loaded: LoadedPartition): string[] {
+  return [...new Set([...loaded.offsets.keys(), ...loaded.groups.keys()])].sort()
+}
+
+function describe(loaded: LoadedPartition, groupId: string): DescribedGroup {
+  const group = loaded.groups.get(groupId)
+  const known = group !== undefined || loaded.offsets.has(groupId)
+  return {
+    groupId,
+    state: group?.phase ?? (known ? 'Empty' : 'Dead'),
+    protocolType: known ? 'consumer' : '',
+    protocol: group?.phase === 'Stable' ? (group.protocolName ?? '') : '',
+    generationId: group?.generationId ?? -1,
+    members: [...(group?.members.values() ?? [])].map((member) => ({
+      memberId: member.memberId,
+      groupInstanceId: member.groupInstanceId ?? null,
+      clientId: member.clientId,
+      memberMetadata:
+        member.protocols.find(({ name }) => name === group?.protocolName)?.metadata ??
+        new Uint8Array(0),
+      memberAssignment: member.assignment,
+    })),
+  }
+}
+
+/** Releases heartbeats whose wait is over, and removes members whose session ran out. */
+function tick(
+  state: CoordinatorState,
+  now: number,
+  context: ActorContext<CoordinatorMessage>,
+): void {
+  for (const members of state.waiting.values()) {
+    for (const waiting of members.values()) {
+      if (waiting.heartbeat !== undefined && waiting.heartbeat.releaseAt <= now) {
+        waiting.heartbeat.replier.resolve(true)
+        waiting.heartbeat = undefined
+      }
+    }
+  }
+  for (const loaded of state.partitions.values()) {
+    for (const [groupId, group] of loaded.groups) {
+      const parked = state.waiting.get(groupId)
+      const { group: next, effects } = expire(group, now, (memberId) => {
+        const waiting = parked?.get(memberId)
+        return waiting?.join !== undefined || waiting?.sync !== undefined
+      })
+      if (next === group) continue
+      loaded.groups.set(groupId, next)
+      apply(state, loaded, next, effects, context)
+    }
+  }
+}
+
+/** Keeps one timer, at the earliest heartbeat release or session expiry. */
+function armTimer(state: CoordinatorState, context: ActorContext<CoordinatorMessage>): void {
+  let earliest = Number.POSITIVE_INFINITY
+  for (const members of state.waiting.values()) {
+    for (const waiting of members.values()) {
+      if (waiting.heartbeat !== undefined)
+        earliest = Math.min(earliest, waiting.heartbeat.releaseAt)
+    }
+  }
+  for (const loaded of state.partitions.values()) {
+    for (const group of loaded.groups.values()) earliest = Math.min(earliest, nextExpiry(group))
+  }
+  if (earliest >= state.timerAt) return
+  if (state.timer !== undefined) context.cancelTimer(state.timer)
+  state.timerAt = earliest
+  state.timer =
+    earliest === Number.POSITIVE_INFINITY
+      ? undefined
+      : context.scheduleSelf(Math.max(0, earliest - context.clock.now()), { type: 'tick' })
+}

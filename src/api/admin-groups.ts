@@ -1,0 +1,262 @@
+import { allCoordinators, CoordinatorClient } from '../actors/consumer/coordinator-client.js'
+import {
+  type DescribedGroup,
+  type FetchedOffset,
+  type OffsetToCommit,
+  parseDescribedGroup,
+  parseFetchedOffsets,
+  parseListedGroups,
+  parseTrue,
+} from '../actors/coordinator/coordinator-protocol.js'
+import type { MetadataSnapshot } from '../actors/supervisor/supervisor-protocol.js'
+import type { ClusterConnection } from './cluster.js'
+import type { GroupDescription } from './consumer.js'
+import { describe, validPartition } from './consumer-config.js'
+import { createProtocolError, KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+
+/** KafkaJS's `fetchOffsets` answer, per topic. */
+export interface TopicOffsets {
+  readonly topic: string
+  readonly partitions: readonly {
+    readonly partition: number
+    readonly offset: string
+    readonly metadata: string | null
+  }[]
+}
+
+export interface DeletedGroup {
+  readonly groupId: string
+  readonly errorCode: number
+  readonly error?: Error
+}
+
+export function validGroupId(groupId: unknown): string {
+  if (typeof groupId !== 'string' || groupId.length === 0) {
+    throw createProtocolError(
+      'INVALID_GROUP_ID',
+      `a group id must be a non-empty string, got ${describe(groupId)}`,
+    )
+  }
+  return groupId
+}
+
+function validOffset(offset: unknown, what: string): number {
+  const value = typeof offset === 'string' && /^-?\d+$/.test(offset) ? Number(offset) : offset
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new KafkaJSNonRetriableError(
+      `${what} must be an offset of 0 or more, got ${describe(offset)}`,
+    )
+  }
+  return value
+}
+
+export function toGroupDescription(described: DescribedGroup): GroupDescription {
+  return {
+    errorCode: 0,
+    groupId: described.groupId,
+    members: described.members.map((member) => ({
+      clientHost: '/samsa',
+      clientId: member.clientId,
+      memberId: member.memberId,
+      memberAssignment: Buffer.from(member.memberAssignment),
+      memberMetadata: Buffer.from(member.memberMetadata),
+    })),
+    protocol: described.protocol,
+    protocolType: described.protocolType,
+    state: described.state,
+  }
+}
+
+/**
+ * KafkaJS's admin calls about consumer groups. Each goes to the group's coordinator (found
+ * through the controller), ListGroups to every broker's.
+ */
+export class AdminGroups {
+  readonly #connection: ClusterConnection
+  readonly #metadata: (topics?: readonly string[]) => Promise<MetadataSnapshot>
+
+  constructor(
+    connection: ClusterConnection,
+    metadata: (topics?: readonly string[]) => Promise<MetadataSnapshot>,
+  ) {
+    this.#connection = connection
+    this.#metadata = metadata
+  }
+
+  async listGroups(): Promise<{ groups: { groupId: string; protocolType: string }[] }> {
+    const { brokers } = await this.#metadata([])
+    return this.#call(async () => {
+      const coordinators = await allCoordinators(brokers)
+      const lists = await Promise.all(
+        coordinators.map((coordinator) =>
+          coordinator.ask({ type: 'list-groups' }, { parseReply: parseListedGroups }),
+        ),
+      )
+      const groups = lists.flat().sort((a, b) => (a.groupId < b.groupId ? -1 : 1))
+      return { groups }
+    })
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<{ groups: GroupDescription[] }> {
+    if (!Array.isArray(groupIds)) {
+      throw new KafkaJSNonRetriableError('describeGroups takes an array of group ids')
+    }
+    const ids = groupIds.map(validGroupId)
+    const groups = await Promise.all(ids.map((groupId) => this.#describe(groupId)))
+    return { groups: groups.map(toGroupDescription) }
+  }
+
+  /** Committed offsets by topic; a partition of a named topic with no commit shows '-1' (KafkaJS). */
+  async fetchOffsets(options: {
+    readonly groupId: string
+    readonly topics?: readonly string[]
+  }): Promise<TopicOffsets[]> {
+    const groupId = validGroupId(options?.groupId)
+    const topics = options.topics
+    if (topics !== undefined && !Array.isArray(topics)) {
+      throw new KafkaJSNonRetriableError('fetchOffsets takes topics as an array of names')
+    }
+    const committed = await this.#request(groupId, (client) =>
+      client.request(
+        topics === undefined
+          ? { type: 'offset-fetch', groupId }
+          : { type: 'offset-fetch', groupId, topics },
+        parseFetchedOffsets,
+      ),
+    )
+    const byTopic = new Map<string, FetchedOffset[]>()
+    for (const entry of committed) {
+      const list = byTopic.get(entry.topic) ?? []
+      list.push(entry)
+      byTopic.set(entry.topic, list)
+    }
+    const names = topics ?? [...byTopic.keys()].sort()
+    const metadata = topics === undefined ? undefined : await this.#metadata(topics)
+    return names.map((topic) => {
+      const found = new Map((byTopic.get(topic) ?? []).map((entry) => [entry.partition, entry]))
+      const partitionIds = metadata?.topics
+        .find((entry) => entry.topic === topic)
+        ?.partitions.map((p) => p.partition) ?? [...found.keys()]
+      return {
+        topic,
+        partitions: [...partitionIds]
+          .sort((a, b) => a - b)
+          .map((partition) => {
+            const entry = found.get(partition)
+            return {
+              partition,
+              offset: String(entry?.offset ?? -1),
+              metadata: entry?.metadata ?? null,
+            }
+          }),
+      }
+    })
+  }
+
+  async setOffsets(options: {
+    readonly groupId: string
+    readonly topic: string
+    readonly partitions: readonly { readonly partition: number; readonly offset: string }[]
+  }): Promise<void> {
+    const groupId = validGroupId(options?.groupId)
+    const topic = options.topic
+    if (typeof topic !== 'string' || topic.length === 0) {
+      throw new KafkaJSNonRetriableError(`Invalid topic ${describe(topic)}`)
+    }
+    if (!Array.isArray(options.partitions)) {
+      throw new KafkaJSNonRetriableError(
+        'setOffsets takes partitions as an array of { partition, offset }',
+      )
+    }
+    const offsets: OffsetToCommit[] = options.partitions.map((entry) => ({
+      topic,
+      partition: validPartition(entry?.partition),
+      offset: validOffset(entry.offset, 'setOffsets offset'),
+      metadata: null,
+    }))
+    await this.#commitAsAdmin(groupId, offsets)
+  }
+
+  /** Stores Kafka's sentinels, -2 (earliest) or -1 (latest): the next consumer applies them. */
+  async resetOffsets(options: {
+    readonly groupId: string
+    readonly topic: string
+    readonly earliest?: boolean
+  }): Promise<void> {
+    const groupId = validGroupId(options?.groupId)
+    const topic = options.topic
+    if (typeof topic !== 'string' || topic.length === 0) {
+      throw new KafkaJSNonRetriableError(`Invalid topic ${describe(topic)}`)
+    }
+    const metadata = await this.#metadata([topic])
+    const partitions = metadata.topics[0]?.partitions ?? []
+    const offset = options.earliest === true ? -2 : -1
+    await this.#commitAsAdmin(
+      groupId,
+      partitions.map(({ partition }) => ({ topic, partition, offset, metadata: null })),
+    )
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<DeletedGroup[]> {
+    if (!Array.isArray(groupIds)) {
+      throw new KafkaJSNonRetriableError('deleteGroups takes an array of group ids')
+    }
+    const ids = groupIds.map(validGroupId)
+    const results = await Promise.all(
+      ids.map(async (groupId): Promise<DeletedGroup> => {
+        try {
+          await this.#request(groupId, (client) =>
+            client.request({ type: 'delete-group', groupId }, parseTrue),
+          )
+          return { groupId, errorCode: 0 }
+        } catch (error) {
+          const mapped = toKafkaJSError(error)
+          const code = (mapped as { code?: unknown }).code
+          return { groupId, errorCode: typeof code === 'number' ? code : -1, error: mapped }
+        }
+      }),
+    )
+    const failed = results.find((result) => result.error !== undefined)
+    if (failed?.error !== undefined) throw failed.error
+    return results
+  }
+
+  async #describe(groupId: string): Promise<DescribedGroup> {
+    return this.#request(groupId, (client) =>
+      client.request({ type: 'describe-group', groupId }, parseDescribedGroup),
+    )
+  }
+
+  /** An admin's commit: refused while the group has members, as KafkaJS and Kafka refuse it. */
+  async #commitAsAdmin(groupId: string, offsets: readonly OffsetToCommit[]): Promise<void> {
+    const described = await this.#describe(groupId)
+    if (described.members.length > 0) {
+      throw new KafkaJSNonRetriableError(
+        `The consumer group must have no running instances, current state: ${described.state}`,
+      )
+    }
+    await this.#request(groupId, (client) =>
+      client.request(
+        { type: 'offset-commit', groupId, memberId: '', generationId: -1, offsets },
+        parseTrue,
+      ),
+    )
+  }
+
+  #request<T>(groupId: string, send: (client: CoordinatorClient) => Promise<T>): Promise<T> {
+    const client = new CoordinatorClient(
+      this.#connection.supervisor,
+      this.#connection.clock,
+      groupId,
+    )
+    return this.#call(() => send(client))
+  }
+
+  async #call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      throw toKafkaJSError(error)
+    }
+  }
+}

@@ -1,0 +1,219 @@
+import { type PartitionAssigner, PartitionAssigners } from './assigners/index.js'
+import { KafkaJSNonRetriableError } from './errors.js'
+import type { RetryOptions } from './retry.js'
+
+/** KafkaJS's retry options; the consumer retries failed fetches and handlers with them. */
+export interface ConsumerRetryOptions extends RetryOptions {
+  /** After a crash, whether to start again (default: yes, for retriable errors, as KafkaJS). */
+  readonly restartOnFailure?: (error: Error) => Promise<boolean>
+}
+
+/** KafkaJS's consumer options, and Kafka's `group.instance.id` for static membership. */
+export interface ConsumerConfig {
+  readonly groupId: string
+  /** Default `[PartitionAssigners.roundRobin]`, as KafkaJS. */
+  readonly partitionAssigners?: readonly PartitionAssigner[]
+  /** Kafka's static membership: a member that comes back within its session keeps its partitions. */
+  readonly groupInstanceId?: string
+  readonly metadataMaxAge?: number
+  readonly sessionTimeout?: number
+  readonly rebalanceTimeout?: number
+  readonly heartbeatInterval?: number
+  readonly maxBytesPerPartition?: number
+  readonly minBytes?: number
+  readonly maxBytes?: number
+  readonly maxWaitTimeInMs?: number
+  readonly retry?: ConsumerRetryOptions
+  readonly allowAutoTopicCreation?: boolean
+  readonly maxInFlightRequests?: number
+  readonly readUncommitted?: boolean
+  readonly rackId?: string
+}
+
+export interface TopicPartitions {
+  readonly topic: string
+  readonly partitions?: readonly number[]
+}
+
+export interface ResolvedRetry {
+  readonly maxRetryTime: number
+  readonly initialRetryTime: number
+  readonly multiplier: number
+  readonly retries: number
+  readonly restartOnFailure: ((error: Error) => Promise<boolean>) | undefined
+}
+
+export interface ResolvedConfig {
+  readonly groupId: string
+  readonly groupInstanceId: string | undefined
+  readonly partitionAssigners: readonly unknown[]
+  readonly sessionTimeoutMs: number
+  readonly rebalanceTimeoutMs: number
+  readonly heartbeatIntervalMs: number
+  readonly maxWaitTimeMs: number
+  readonly maxBytes: number
+  readonly maxBytesPerPartition: number
+  readonly metadataMaxAgeMs: number
+  readonly retry: ResolvedRetry
+}
+
+// KafkaJS's defaults.
+export const DEFAULT_RETRY = {
+  maxRetryTime: 30_000,
+  initialRetryTime: 300,
+  multiplier: 2,
+  retries: 5,
+}
+const OFFSET_PATTERN = /^-?\d+$/
+
+export function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value)
+}
+
+function optionalNumber(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined || value === null) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new KafkaJSNonRetriableError(
+      `Consumer ${name} must be a number ≥ ${min}, got ${describe(value)}`,
+    )
+  }
+  return value
+}
+
+function resolveRetry(retry: unknown): ResolvedRetry {
+  if (retry === undefined || retry === null)
+    return { ...DEFAULT_RETRY, restartOnFailure: undefined }
+  if (typeof retry !== 'object') {
+    throw new KafkaJSNonRetriableError(`Consumer retry must be an object, got ${describe(retry)}`)
+  }
+  const options = retry as ConsumerRetryOptions
+  if (options.restartOnFailure !== undefined && typeof options.restartOnFailure !== 'function') {
+    throw new KafkaJSNonRetriableError('Consumer retry.restartOnFailure must be a function')
+  }
+  return {
+    maxRetryTime: optionalNumber(
+      options.maxRetryTime,
+      'retry.maxRetryTime',
+      DEFAULT_RETRY.maxRetryTime,
+      0,
+    ),
+    initialRetryTime: optionalNumber(
+      options.initialRetryTime,
+      'retry.initialRetryTime',
+      DEFAULT_RETRY.initialRetryTime,
+      0,
+    ),
+    multiplier: optionalNumber(options.multiplier, 'retry.multiplier', DEFAULT_RETRY.multiplier, 1),
+    retries: optionalNumber(options.retries, 'retry.retries', DEFAULT_RETRY.retries, 0),
+    restartOnFailure: options.restartOnFailure,
+  }
+}
+
+export function resolveConfig(config: unknown): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) {
+    throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
+  }
+  const options = config as ConsumerConfig
+  if (typeof options.groupId !== 'string' || options.groupId.length === 0) {
+    throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
+  }
+  const sessionTimeout = optionalNumber(options.sessionTimeout, 'sessionTimeout', 30_000, 1)
+  const heartbeatInterval = optionalNumber(options.heartbeatInterval, 'heartbeatInterval', 3_000, 0)
+  if (heartbeatInterval >= sessionTimeout) {
+    throw new KafkaJSNonRetriableError(
+      `Consumer heartbeatInterval (${heartbeatInterval}) must be lower than sessionTimeout (${sessionTimeout}). It is recommended to set heartbeatInterval to approximately a third of the sessionTimeout.`,
+    )
+  }
+  const { groupInstanceId } = options
+  if (
+    groupInstanceId !== undefined &&
+    (typeof groupInstanceId !== 'string' || groupInstanceId.length === 0)
+  ) {
+    throw new KafkaJSNonRetriableError(
+      `Consumer groupInstanceId must be a non-empty string, got ${describe(groupInstanceId)}`,
+    )
+  }
+  return {
+    groupId: options.groupId,
+    groupInstanceId,
+    partitionAssigners: options.partitionAssigners ?? [PartitionAssigners.roundRobin],
+    sessionTimeoutMs: sessionTimeout,
+    rebalanceTimeoutMs: optionalNumber(options.rebalanceTimeout, 'rebalanceTimeout', 60_000, 1),
+    heartbeatIntervalMs: heartbeatInterval,
+    maxWaitTimeMs: optionalNumber(options.maxWaitTimeInMs, 'maxWaitTimeInMs', 5_000, 0),
+    maxBytes: optionalNumber(options.maxBytes, 'maxBytes', 10_485_760, 1),
+    maxBytesPerPartition: optionalNumber(
+      options.maxBytesPerPartition,
+      'maxBytesPerPartition',
+      1_048_576,
+      1,
+    ),
+    metadataMaxAgeMs: optionalNumber(options.metadataMaxAge, 'metadataMaxAge', 300_000, 0),
+    retry: resolveRetry(options.retry),
+  }
+}
+
+export function validTopic(topic: unknown): string {
+  if (typeof topic !== 'string' || topic.length === 0) {
+    throw new KafkaJSNonRetriableError(`Invalid topic ${describe(topic)}`)
+  }
+  return topic
+}
+
+export function validPartition(partition: unknown): number {
+  const value =
+    typeof partition === 'string' && partition.trim() !== '' ? Number(partition) : partition
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new KafkaJSNonRetriableError(
+      `Invalid partition, expected a number received ${describe(partition)}`,
+    )
+  }
+  return value
+}
+
+/** An offset as KafkaJS's `Long.fromValue` takes it: a string or number of an integer. */
+export function parseOffset(offset: unknown): number {
+  const text =
+    typeof offset === 'bigint'
+      ? offset.toString()
+      : typeof offset === 'number'
+        ? String(offset)
+        : offset
+  if (
+    typeof text !== 'string' ||
+    !OFFSET_PATTERN.test(text) ||
+    !Number.isSafeInteger(Number(text))
+  ) {
+    throw new KafkaJSNonRetriableError(
+      `Invalid offset, expected a long received ${describe(offset)}`,
+    )
+  }
+  return Number(text)
+}
+
+export function validTopicPartitions(list: unknown, verb: 'pause' | 'resume'): TopicPartitions[] {
+  if (list === undefined) return []
+  if (!Array.isArray(list)) {
+    throw new KafkaJSNonRetriableError(`${verb} takes an array of { topic, partitions }`)
+  }
+  return list.map((entry: unknown) => {
+    const topic = (entry as { topic?: unknown } | null | undefined)?.topic
+    if (typeof topic !== 'string' || topic.length === 0) {
+      throw new KafkaJSNonRetriableError(`Invalid topic ${describe(topic ?? entry)}`)
+    }
+    const partitions = (entry as { partitions?: unknown }).partitions
+    if (partitions === undefined) return { topic }
+    if (!Array.isArray(partitions)) {
+      throw new KafkaJSNonRetriableError(
+        `Array of valid partitions required to ${verb} specific partitions instead of ${describe(partitions)}`,
+      )
+    }
+    try {
+      return { topic, partitions: partitions.map(validPartition) }
+    } catch {
+      throw new KafkaJSNonRetriableError(
+        `Array of valid partitions required to ${verb} specific partitions instead of ${partitions.join(',')}`,
+      )
+    }
+  })
+}
