@@ -1,4 +1,13 @@
 export { Admin } from './api/admin.js'
+export {
+  type Assigner,
+  type AssignerCluster,
+  AssignerProtocol,
+  type GroupMember,
+  type GroupMemberAssignment,
+  type PartitionAssigner,
+  PartitionAssigners,
+} from './api/assigners/index.js'
 export { Cluster, type ClusterOptions } from './api/cluster.js'
 export {
   type Batch,
@@ -9,6 +18,7 @@ export {
   type EachBatchPayload,
   type EachMessagePayload,
   type EachRawBatchPayload,
+  type GroupDescription,
   type KafkaMessage,
 } from './api/consumer.js'
 export * from './api/errors.js'
