@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ProduceResponse } from '../../src/actors/broker/broker-protocol.js'
+import {
+  OFFSETS_TOPIC,
+  OFFSETS_TOPIC_PARTITIONS,
+  offsetsPartitionFor,
+} from '../../src/actors/coordinator/offsets-topic.js'
 import type {
   CoordinatorAddress,
   MetadataSnapshot,
@@ -383,6 +388,44 @@ describe('consumer groups', () => {
       await produce(cluster, 'durable', partition, 1)
     await until('the new records consumed', () => next.seen.length === 3)
     expect(next.seen.map(({ offset }) => offset)).toEqual([4, 4, 4])
+  })
+
+  it('keeps every live commit through a coordinator failover after its ring wrapped', async () => {
+    const cluster = await startCluster()
+    const admin = cluster.admin()
+    await admin.connect()
+    // Two groups kept in one offsets partition: the quiet one's only commit is its oldest record.
+    const quiet = 'quiet'
+    const busy = Array.from({ length: 100 }, (_, i) => `busy-${i}`).find(
+      (groupId) =>
+        offsetsPartitionFor(groupId, OFFSETS_TOPIC_PARTITIONS) ===
+        offsetsPartitionFor(quiet, OFFSETS_TOPIC_PARTITIONS),
+    ) as string
+    await admin.setOffsets({
+      groupId: quiet,
+      topic: 'elsewhere',
+      partitions: [{ partition: 0, offset: '42' }],
+    })
+    const partitions = Array.from({ length: 200 }, (_, partition) => ({ partition, offset: '0' }))
+    const wrapped = async () => {
+      const offsets = await admin.fetchTopicOffsets(OFFSETS_TOPIC)
+      const partition = offsetsPartitionFor(quiet, OFFSETS_TOPIC_PARTITIONS)
+      return Number(offsets.find((entry) => entry.partition === partition)?.low) > 0
+    }
+    for (let round = 1; !(await wrapped()); round++) {
+      expect(round).toBeLessThan(2_000)
+      await admin.setOffsets({
+        groupId: busy,
+        topic: 'busy',
+        partitions: partitions.map(({ partition }) => ({ partition, offset: String(round) })),
+      })
+    }
+    await cluster.faults.killBroker(await coordinatorOf(cluster, quiet))
+    const [kept] = await admin.fetchOffsets({ groupId: quiet })
+    expect(kept).toEqual({
+      topic: 'elsewhere',
+      partitions: [{ partition: 0, offset: '42', metadata: null }],
+    })
   })
 
   it('gives a static member that comes back within its session its partitions, without a rebalance', async () => {
