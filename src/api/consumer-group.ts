@@ -89,6 +89,8 @@ export class ConsumerGroup {
   readonly #options: ConsumerGroupOptions
   readonly #membership: GroupMembership
   readonly #resolved = new Map<string, Resolved>()
+  /** Offsets resolved since the last commit (KafkaJS's count for `autoCommitThreshold`). */
+  #resolvedCount = 0
   #running = false
   #loop: Promise<void> | undefined
   #wakeLoop: (() => void) | undefined
@@ -143,7 +145,10 @@ export class ConsumerGroup {
 
   /** The consumer handled everything before `offset` in this partition. */
   resolve(topic: string, partition: number, offset: number): void {
-    this.#resolved.set(partitionKey(topic, partition), { topic, partition, offset })
+    const key = partitionKey(topic, partition)
+    const before = this.#resolved.get(key)?.offset
+    this.#resolvedCount += before === undefined ? 1 : Math.max(0, offset - before)
+    this.#resolved.set(key, { topic, partition, offset })
   }
 
   /** Forgets a resolved offset (a seek moved the partition). */
@@ -162,7 +167,7 @@ export class ConsumerGroup {
     const due =
       batchDone ||
       (autoCommitIntervalMs !== null && clock.now() - this.#lastCommitAt >= autoCommitIntervalMs) ||
-      (autoCommitThreshold !== null && this.#resolved.size >= autoCommitThreshold)
+      (autoCommitThreshold !== null && this.#resolvedCount >= autoCommitThreshold)
     if (!due) return
     try {
       await this.commitResolved()
@@ -185,6 +190,7 @@ export class ConsumerGroup {
     if (offsets.length === 0) return
     await this.#membership.commit(offsets)
     this.#lastCommitAt = this.#options.clock.now()
+    this.#resolvedCount = 0
     for (const { topic, partition, offset } of offsets) {
       const key = partitionKey(topic, partition)
       if (this.#resolved.get(key)?.offset === offset) this.#resolved.delete(key)

@@ -515,6 +515,69 @@ describe('consumer groups', () => {
     await running.consumer.disconnect()
   })
 
+  it('emits KafkaJS’s group events, and auto-commits by threshold and by resolved offset', async () => {
+    const cluster = await startCluster()
+    await createTopic(cluster, 'events', 2)
+    await produce(cluster, 'events', 0, 7)
+    const consumer = cluster.consumer({ groupId: 'ev', heartbeatInterval: 20 })
+    const events: InstrumentationEvent[] = []
+    for (const type of ['HEARTBEAT', 'COMMIT_OFFSETS', 'GROUP_JOIN', 'REBALANCING'] as const) {
+      consumer.on(consumer.events[type], (event) => {
+        events.push(event)
+      })
+    }
+    await consumer.connect()
+    await consumer.subscribe({ topic: 'events', fromBeginning: true })
+    let handled = 0
+    await consumer.run({
+      autoCommitThreshold: 3,
+      eachMessage: async () => {
+        handled++
+      },
+    })
+    await until(
+      'seven handled and a heartbeat',
+      () => handled === 7 && events.some((event) => event.type === consumer.events.HEARTBEAT),
+    )
+    const commits = events
+      .filter((event) => event.type === consumer.events.COMMIT_OFFSETS)
+      .map((event) => (event.payload as { topics: { partitions: { offset: string }[] }[] }).topics)
+    // Every third record, then the rest at the end of the batch.
+    expect(commits.map((topics) => topics[0]?.partitions[0]?.offset)).toEqual(['3', '6', '7'])
+    const commit = events.find((event) => event.type === consumer.events.COMMIT_OFFSETS)
+    expect(commit?.payload).toMatchObject({
+      groupId: 'ev',
+      topics: [{ topic: 'events', partitions: [{ partition: '0', offset: '3' }] }],
+    })
+    const heartbeat = events.find((event) => event.type === consumer.events.HEARTBEAT)
+    expect(heartbeat?.payload).toMatchObject({ groupId: 'ev', groupGenerationId: 1 })
+    expect(
+      events.find((event) => event.type === consumer.events.REBALANCING)?.payload,
+    ).toMatchObject({ groupId: 'ev' })
+    await consumer.disconnect()
+    // eachBatch: only what is resolved is committed, and the next member starts there.
+    await produce(cluster, 'events', 1, 5)
+    const batcher = cluster.consumer({ groupId: 'batches' })
+    await batcher.connect()
+    await batcher.subscribe({ topic: 'events', fromBeginning: true })
+    let resolvedOne = false
+    await batcher.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        // Later batches (the unresolved records again) are left unresolved.
+        if (batch.partition !== 1 || resolvedOne) return
+        resolveOffset(batch.messages[1]?.offset as string)
+        resolvedOne = true
+      },
+    })
+    await until('a batch resolved', () => resolvedOne)
+    await batcher.disconnect()
+    const admin = cluster.admin()
+    await admin.connect()
+    const [offsets] = await admin.fetchOffsets({ groupId: 'batches', topics: ['events'] })
+    expect(offsets?.partitions[1]?.offset).toBe('2')
+  })
+
   it('refuses bad input with typed errors', async () => {
     const cluster = await startCluster()
     await createTopic(cluster, 'bad', 2)
