@@ -64,6 +64,7 @@ interface Client {
  */
 export class Cluster {
   readonly #clients = new Set<Client>()
+  #producersMade = 0
   #stopping: Promise<void> | undefined
   /** Fault injection: kill, restart, pause, isolate and slow brokers; link faults. */
   readonly faults: ClusterFaults
@@ -168,7 +169,10 @@ export class Cluster {
   }
 
   producer(config: ProducerConfig = {}): Producer {
-    return this.#track(new Producer(this.#running(), config))
+    // Numbered per cluster, so that a run's fault decisions on a producer's links (drawn per
+    // link name) replay from its seed.
+    const linkName = `$producer-${++this.#producersMade}`
+    return this.#track(new Producer(this.#running(), linkName, config))
   }
 
   consumer(config: ConsumerConfig): Consumer {

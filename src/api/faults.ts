@@ -28,7 +28,10 @@ export const CLUSTER_EVENTS = {
 
 export type StorageOnKill = 'keep' | 'lose'
 
-/** A link fault between brokers (by id) or between any actors (by name), as rules take them. */
+/**
+ * A link fault between brokers (by id), or between any actors or clients by name (a producer's
+ * `linkName`, say), as rules take them.
+ */
 export interface LinkFault {
   readonly from: number | string
   readonly to: number | string

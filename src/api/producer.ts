@@ -11,7 +11,10 @@ import { toBufferOrNull, toHeaders, validateTopicName } from './validation.js'
 /** KafkaJS's `ProducerConfig`, with samsa's accumulator settings beside it. */
 export interface ProducerConfig {
   readonly retry?: RetryOptions
-  /** Requests in flight per broker. Default 5 (Kafka's default). */
+  /**
+   * Requests in flight per broker. Default 5 (Kafka's default). An idempotent producer also keeps
+   * at most this many batches, and never more than 5, unacknowledged per partition.
+   */
   readonly maxInFlightRequests?: number
   /** Accepted for KafkaJS compatibility; topics are never created by a produce here. */
   readonly allowAutoTopicCreation?: boolean
@@ -124,6 +127,12 @@ export class Producer {
 
   constructor(
     private readonly connection: ClusterConnection,
+    /**
+     * samsa: whom this producer's requests are from on their links (`$producer-1`, … per
+     * cluster), so that `cluster.faults.setLinkFault({ from: producer.linkName, … })` can drop
+     * or duplicate this producer's messages alone.
+     */
+    readonly linkName: string,
     private readonly config: ProducerConfig = {},
   ) {
     if (config.transactionalId !== undefined) {
@@ -136,6 +145,7 @@ export class Producer {
       maxInFlightRequests: config.maxInFlightRequests,
       requestTimeoutMs: config.requestTimeout,
       idempotent: this.#idempotent,
+      linkName: this.linkName,
       retrying: (attempt) =>
         withRetries(attempt, config.retry, connection.clock, () => client.refreshMetadata()),
     })

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Cluster } from '../../src/api/cluster.js'
 import { encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { committedBatches, committedValues } from '../support/committed-batches.js'
 
 const clusters: Cluster[] = []
 afterEach(async () => {
@@ -97,6 +98,65 @@ describe('the idempotent producer (the default)', () => {
     await cluster.faults.heal()
     await expect(sending).resolves.toMatchObject([{ baseOffset: '1' }])
     expect((await admin.fetchTopicOffsets('once'))[0]?.high).toBe('2')
+  })
+
+  it.each([
+    { lost: 'requests', fault: { drop: 0.2 }, towardsBroker: true },
+    { lost: 'acknowledgements', fault: { drop: 0.2 }, towardsBroker: false },
+    { lost: 'nothing, but requests come twice', fault: { duplicate: 0.3 }, towardsBroker: true },
+  ])(
+    'keeps order with five batches in flight when $lost: each record once, where its send was told',
+    async ({ fault, towardsBroker }) => {
+      const cluster = await Cluster.start({ brokers: 1, seed: 11 })
+      clusters.push(cluster)
+      const admin = cluster.admin()
+      await admin.connect()
+      await admin.createTopics({ topics: [{ topic: 'ordered' }] })
+      // One record per batch, so that forty sends make forty batches, five of them in flight.
+      const producer = cluster.producer({
+        batchSize: 1,
+        requestTimeout: 200,
+        retry: { retries: 30, initialRetryTime: 10, maxRetryTime: 50 },
+      })
+      await producer.connect()
+      await producer.send({ topic: 'ordered', messages: [{ value: '0' }] })
+      const [from, to] = towardsBroker ? [producer.linkName, 0] : [0, producer.linkName]
+      await cluster.faults.setLinkFault({ from, to, ...fault })
+      const values = Array.from({ length: 40 }, (_, index) => String(index + 1))
+      const sent = await Promise.all(
+        values.map((value) => producer.send({ topic: 'ordered', messages: [{ value }] })),
+      )
+      await cluster.faults.heal()
+      expect(sent.map(([metadata]) => metadata?.baseOffset)).toEqual(values)
+      expect(await committedValues(cluster, 'ordered')).toEqual(['0', ...values])
+    },
+  )
+
+  it('goes on under the next epoch of its producer id after giving a batch up (KIP-360)', async () => {
+    const cluster = await Cluster.start({ brokers: 1, seed: 3 })
+    clusters.push(cluster)
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'epochs' }] })
+    const producer = cluster.producer({ requestTimeout: 150, retry: { retries: 1 } })
+    await producer.connect()
+    await producer.send({ topic: 'epochs', messages: [{ value: 'before' }] })
+    await cluster.faults.setLinkFault({ from: producer.linkName, to: 0, drop: 1 })
+    await expect(
+      producer.send({ topic: 'epochs', messages: [{ value: 'given up' }] }),
+    ).rejects.toThrow()
+    await cluster.faults.heal()
+    await producer.send({ topic: 'epochs', messages: [{ value: 'after' }] })
+    const batches = await committedBatches(cluster, 'epochs')
+    const [before, after] = batches
+    expect(batches).toHaveLength(2)
+    expect(before).toMatchObject({ producerEpoch: 0, baseSequence: 0 })
+    expect(after).toMatchObject({
+      producerId: before?.producerId,
+      producerEpoch: 1,
+      baseSequence: 0,
+    })
+    expect(Buffer.from(after?.records[0]?.value ?? []).toString()).toBe('after')
   })
 
   it('refuses acks other than all, as KafkaJS does', async () => {

@@ -16,6 +16,7 @@ import {
   type SupervisorRequest,
   type TopicMetadata,
 } from '../supervisor/supervisor-protocol.js'
+import { MAX_UNACKNOWLEDGED_BATCHES, PartitionSequence } from './partition-sequence.js'
 import { StagingArea } from './staging-area.js'
 
 export interface ProducerClientOptions {
@@ -30,13 +31,15 @@ export interface ProducerClientOptions {
   /** Shared memory for outgoing batches (see StagingArea). Default 8 MiB. */
   readonly stagingBytes?: number
   /**
-   * Kafka's idempotent producer: a producer id from the controller, a sequence number per
-   * partition in every batch, and one batch in flight per partition, so the leader can
-   * acknowledge a retried batch once and order holds across retries.
+   * Kafka's idempotent producer: a producer id from the controller and a sequence number per
+   * partition in every batch, so the leader appends a retried batch once and only in order;
+   * up to five batches in flight per partition (fewer if `maxInFlightRequests` says so).
    */
   readonly idempotent?: boolean
-  /** How to retry one batch's produce (the same bytes each time); once by default. */
+  /** How to retry one request (a batch's produce: the same bytes each time); once by default. */
   readonly retrying?: <T>(attempt: () => Promise<T>) => Promise<T>
+  /** Whom this producer's requests are from on their links (see SendOptions.from). */
+  readonly linkName?: string
 }
 
 /** Where a record landed: the offset of the first of the caller's records in the partition. */
@@ -59,6 +62,17 @@ interface OpenBatch {
   readonly waiters: Waiter[]
   bytes: number
   timer: Timer | undefined
+}
+
+/** The largest producer epoch (an int16): past it, a producer takes a new id instead. */
+const MAX_PRODUCER_EPOCH = 32_767
+
+/** An idempotent producer's id and epoch, and its partitions' sequences under that epoch. */
+interface Generation {
+  readonly identity: ProducerIdentity
+  readonly sequences: Map<string, PartitionSequence>
+  /** A batch was given up on: batches from now on wait for the next epoch. */
+  retired: boolean
 }
 
 /** A rough record size, enough to decide when a batch is full. */
@@ -91,7 +105,7 @@ class InFlightLimit {
 /**
  * The producer's core, usable on any thread that has a ref to the supervisor: metadata, a
  * record accumulator per partition (linger / batch size), and produce requests to partition
- * leaders with a bound on those in flight. One attempt each: retrying is the caller's policy.
+ * leaders with a bound on those in flight, each retried as the caller's policy says.
  */
 export class ProducerClient {
   readonly #lingerMs: number
@@ -103,10 +117,8 @@ export class ProducerClient {
   readonly #stagingBytes: number
   readonly #idempotent: boolean
   readonly #retrying: <T>(attempt: () => Promise<T>) => Promise<T>
-  /** The tail of each partition's chain of batches: one in flight per partition if idempotent. */
-  readonly #partitionChains = new Map<string, Promise<unknown>>()
-  readonly #nextSequence = new Map<string, number>()
-  #identity: Promise<ProducerIdentity> | undefined
+  readonly #linkName: string | undefined
+  #generation: Promise<Generation> | undefined
   #staging: StagingArea | undefined
   #metadata: MetadataSnapshot | undefined
   #changes: Int32Array | undefined
@@ -124,12 +136,16 @@ export class ProducerClient {
     this.#stagingBytes = options.stagingBytes ?? 8 * 1024 * 1024
     this.#idempotent = options.idempotent ?? false
     this.#retrying = options.retrying ?? ((attempt) => attempt())
+    this.#linkName = options.linkName
   }
 
   /** Fetches fresh metadata; concurrent callers share one request. */
   refreshMetadata(): Promise<MetadataSnapshot> {
     this.#refreshing ??= this.supervisor
-      .ask<MetadataSnapshot>({ type: 'metadata' }, { timeoutMs: this.#requestTimeoutMs })
+      .ask<MetadataSnapshot>(
+        { type: 'metadata' },
+        { timeoutMs: this.#requestTimeoutMs, from: this.#linkName },
+      )
       .then((snapshot) => {
         this.#metadata = snapshot
         return snapshot
@@ -236,25 +252,7 @@ export class ProducerClient {
     this.#open.delete(key)
     if (batch.timer !== undefined) this.clock.cancel(batch.timer)
     const { topic, partition, acks, records, waiters } = batch
-    const partitionKey = `${topic}/${partition}`
-    const deliver = async () => {
-      // Encoded once: a retry sends the very same batch, sequence numbers and all.
-      const encoded = encodeRecordBatch({
-        records,
-        timestamp: this.clock.now(),
-        ...(await this.#idempotence(partitionKey, records.length)),
-      })
-      return this.#retrying(() => this.produceEncoded(topic, partition, acks, encoded))
-    }
-    const previous = this.#partitionChains.get(partitionKey)
-    const delivered =
-      this.#idempotent && previous !== undefined ? previous.then(deliver, deliver) : deliver()
-    if (this.#idempotent)
-      this.#partitionChains.set(
-        partitionKey,
-        delivered.catch(() => {}),
-      )
-    delivered.then(
+    this.#deliver(topic, partition, acks, records).then(
       (response) => {
         for (const waiter of waiters) {
           waiter.resolve({
@@ -265,27 +263,98 @@ export class ProducerClient {
       },
       (error: unknown) => {
         for (const waiter of waiters) waiter.reject(error)
-        // Its sequence numbers are spent but the batch is not in the log: later batches would
-        // leave a gap. Start over as a new producer (Kafka bumps the epoch instead).
-        if (this.#idempotent) {
-          this.#identity = undefined
-          this.#nextSequence.clear()
-        }
       },
     )
   }
 
-  /** The producer id, epoch and next sequence for a batch of `count` records, if idempotent. */
-  async #idempotence(partitionKey: string, count: number) {
-    if (!this.#idempotent) return {}
-    this.#identity ??= this.supervisor.ask<ProducerIdentity>(
-      { type: 'init-producer-id' },
-      { timeoutMs: this.#requestTimeoutMs, parseReply: parseProducerIdentity },
+  /** Encodes the batch once, so that every retry sends the very same bytes, and delivers it. */
+  async #deliver(
+    topic: string,
+    partition: number,
+    acks: Acks,
+    records: readonly RecordInput[],
+  ): Promise<ProduceResponse> {
+    const timestamp = this.clock.now()
+    if (!this.#idempotent) {
+      const encoded = encodeRecordBatch({ records, timestamp })
+      return this.#retrying(() => this.produceEncoded(topic, partition, acks, encoded))
+    }
+    let generation = await this.#currentGeneration()
+    // A batch given up on meanwhile retired it: this one waits for the next epoch.
+    while (generation.retired) generation = await this.#currentGeneration()
+    const { producerId, producerEpoch } = generation.identity
+    return this.#sequenceOf(generation, topic, partition).add(records.length, (baseSequence) =>
+      encodeRecordBatch({ records, timestamp, producerId, producerEpoch, baseSequence }),
     )
-    const { producerId, producerEpoch } = await this.#identity
-    const baseSequence = this.#nextSequence.get(partitionKey) ?? 0
-    this.#nextSequence.set(partitionKey, baseSequence + count)
-    return { producerId, producerEpoch, baseSequence }
+  }
+
+  #sequenceOf(generation: Generation, topic: string, partition: number): PartitionSequence {
+    const key = `${topic}/${partition}`
+    let sequence = generation.sequences.get(key)
+    if (sequence === undefined) {
+      sequence = new PartitionSequence({
+        partitionName: `${topic}-${partition}`,
+        maxInFlight: Math.min(MAX_UNACKNOWLEDGED_BATCHES, this.#maxInFlight),
+        // Acks all: the idempotent producer's only mode (its callers refuse any other).
+        send: (batch) => this.produceEncoded(topic, partition, -1, batch),
+        retrying: this.#retrying,
+        onBroken: () => this.#nextEpoch(generation),
+      })
+      generation.sequences.set(key, sequence)
+    }
+    return sequence
+  }
+
+  /** The producer id and epoch batches are encoded with now (the id asked for once). */
+  #currentGeneration(): Promise<Generation> {
+    return this.#generation ?? this.#adopt(this.#initProducerId())
+  }
+
+  #initProducerId(): Promise<Generation> {
+    return this.#retrying(() =>
+      this.supervisor.ask<ProducerIdentity>(
+        { type: 'init-producer-id' },
+        {
+          timeoutMs: this.#requestTimeoutMs,
+          parseReply: parseProducerIdentity,
+          from: this.#linkName,
+        },
+      ),
+    ).then((identity) => ({ identity, sequences: new Map(), retired: false }))
+  }
+
+  #adopt(next: Promise<Generation>): Promise<Generation> {
+    this.#generation = next
+    // A failed start is not kept: the next batch asks again.
+    next.catch(() => {
+      if (this.#generation === next) this.#generation = undefined
+    })
+    return next
+  }
+
+  /**
+   * A batch was given up on, so a partition's sequence has a gap no retry fills (and whether
+   * that batch is in the log cannot be known). As Kafka's idempotent producer does (KIP-360),
+   * go on under the next epoch of the same producer id, every partition's sequence from 0
+   * again — once every batch under this epoch is answered, so that none is retried after a
+   * batch of the new epoch, which the leader would take for a zombie's.
+   */
+  #nextEpoch(retiring: Generation): void {
+    if (retiring.retired) return
+    retiring.retired = true
+    const { producerId, producerEpoch } = retiring.identity
+    const sequences = [...retiring.sequences.values()]
+    this.#adopt(
+      Promise.all(sequences.map((sequence) => sequence.idle())).then(() =>
+        producerEpoch < MAX_PRODUCER_EPOCH
+          ? {
+              identity: { producerId, producerEpoch: producerEpoch + 1 },
+              sequences: new Map(),
+              retired: false,
+            }
+          : this.#initProducerId(),
+      ),
+    )
   }
 
   async #produce(
@@ -297,12 +366,13 @@ export class ProducerClient {
   ): Promise<ProduceResponse> {
     const request: BrokerMessage = { type: 'produce', topic, partition, acks, batch }
     if (acks === 0) {
-      leader.tell(request)
+      leader.tell(request, { from: this.#linkName })
       return { baseOffset: -1, logAppendTime: -1, logStartOffset: -1 }
     }
     return leader.ask<ProduceResponse>(request, {
       timeoutMs: this.#requestTimeoutMs,
       parseReply: parseProduceResponse,
+      from: this.#linkName,
     })
   }
 

@@ -104,15 +104,20 @@ export function transferLeadership(
       followers.map((id) =>
         state.brokers
           .find((b) => b.id === id)
-          ?.ref.ask({
-            type: 'follow',
-            ...where,
-            role: {
-              kind: 'follower',
-              leader: leader.ref,
-              leaderLog: created.log,
+          ?.ref.ask(
+            {
+              type: 'follow',
+              ...where,
+              role: {
+                kind: 'follower',
+                leader: leader.ref,
+                leaderLog: created.log,
+              },
             },
-          }),
+            // Sent from a continuation, in no actor's turn: without its name it would go out as
+            // `$outside`, and a fault on the app's links would drop it and fail the election.
+            { from: context.self.name },
+          ),
       ),
     )
     return created.log

@@ -10,6 +10,7 @@ import {
 } from '../errors/actor-errors.js'
 import { InvalidArgumentError } from '../errors/samsa-error.js'
 import { fromWireError, toWireError } from '../errors/wire-error.js'
+import type { GuestLinks } from '../thread/guest-links.js'
 import {
   type ThreadSpawnSpec,
   ThreadSupervisor,
@@ -38,7 +39,7 @@ import type {
   Replier,
   SpawnOptions,
 } from './actor-definition.js'
-import { ActorRef, type AskOptions, type MessageRouter } from './actor-ref.js'
+import { ActorRef, type AskOptions, type MessageRouter, type SendOptions } from './actor-ref.js'
 import { Mailbox, type MailboxEntry } from './mailbox.js'
 import {
   DEFAULT_SUPERVISION,
@@ -152,6 +153,16 @@ export class ActorSystem implements MessageRouter {
     return this.#mainThreadOnly().spawn<Msg, Args>(spec)
   }
 
+  /** Lets a thread this system did not start join for a while (see `joinAsGuest`). */
+  connectGuest(): GuestLinks {
+    this.#assertRunning()
+    return this.#mainThreadOnly().connectGuest()
+  }
+
+  disconnectGuest(node: number): void {
+    this.#threads?.disconnectGuest(node)
+  }
+
   /** Replaces the link faults on every thread; resolves once every running thread has them. */
   setFaultRules(rules: readonly LinkFaultRule[]): Promise<void> {
     return this.#mainThreadOnly().setFaultRules(rules)
@@ -261,9 +272,9 @@ export class ActorSystem implements MessageRouter {
     return new ActorRef<Msg>(node, name, this)
   }
 
-  tell(target: ActorRef<never>, message: unknown): void {
+  tell(target: ActorRef<never>, message: unknown, options: SendOptions = {}): void {
     this.#assertRunning()
-    this.#send([TELL, target.name, this.#current?.name ?? OUTSIDE, message], target.node)
+    this.#send([TELL, target.name, this.#senderName(options), message], target.node)
   }
 
   ask<Reply>(
@@ -291,8 +302,13 @@ export class ActorSystem implements MessageRouter {
         reject,
         parseReply: options.parseReply,
       })
-      this.#send([ASK, target.name, this.#current?.name ?? OUTSIDE, message, askId], target.node)
+      this.#send([ASK, target.name, this.#senderName(options), message, askId], target.node)
     })
+  }
+
+  /** The name the caller gave, else the actor whose turn this is, else `$outside`. */
+  #senderName(options: SendOptions): string {
+    return options.from ?? this.#current?.name ?? OUTSIDE
   }
 
   /** Replaces the link faults on this thread (the main thread spreads them to every thread). */
@@ -548,8 +564,9 @@ export class ActorSystem implements MessageRouter {
     }
     actor.pendingReply =
       entry.askId === 0 ? undefined : { node: entry.origin, askId: entry.askId, asker: entry.from }
-    actor.currentSender =
-      entry.from === OUTSIDE ? undefined : new ActorRef<never>(entry.origin, entry.from, this)
+    actor.currentSender = entry.from.startsWith('$')
+      ? undefined
+      : new ActorRef<never>(entry.origin, entry.from, this)
     this.#runHandler(actor, () => actor.definition.receive(actor.state, entry.body, actor.context))
     actor.pendingReply = undefined
     actor.currentSender = undefined

@@ -1,4 +1,4 @@
-import { MessageChannel, type Worker } from 'node:worker_threads'
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads'
 import type { ActorRef } from '../actor/actor-ref.js'
 import type { ActorSystem } from '../actor/actor-system.js'
 import {
@@ -12,6 +12,7 @@ import { InvalidArgumentError, SamsaError } from '../errors/samsa-error.js'
 import { parseThreadToParent, type ThreadToParent } from '../transport/control-frames.js'
 import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
 import type { ActorThreadData } from './actor-thread-data.js'
+import type { GuestLinks } from './guest-links.js'
 import { siblingEntry, spawnThread } from './spawn-thread.js'
 
 /** An actor to run alone on its own worker thread, loaded there from `module`. */
@@ -63,6 +64,8 @@ export class ThreadSupervisor {
   readonly #heartbeatIntervalMs: number
   readonly #heartbeatTimeoutMs: number
   readonly #faultWaiters = new Set<() => void>()
+  /** Guests by node: this thread's end of the channel to each. */
+  readonly #guests = new Map<number, MessagePort>()
   #nextNode = 1
   #faultRules: readonly LinkFaultRule[] = []
   #faultsVersion = 0
@@ -101,6 +104,33 @@ export class ThreadSupervisor {
     this.#start(child)
     this.#monitorHeartbeats()
     return started.then(() => this.system.refFor<Msg>(child.node, spec.name))
+  }
+
+  /** Links for a guest thread (see guest-links.ts): a node number, a channel to every thread. */
+  connectGuest(): GuestLinks {
+    const node = this.#nextNode++
+    const own = new MessageChannel()
+    this.system.attachNode(node, own.port1)
+    own.port1.on('message', (frame: unknown) => this.system.receiveFrame(node, frame))
+    this.#guests.set(node, own.port1)
+    const peers = [{ node: 0, port: own.port2 }]
+    for (const child of this.#children.values()) {
+      if (child.worker === undefined) continue
+      const { port1, port2 } = new MessageChannel()
+      child.worker.postMessage({ kind: 'peer', node, port: port1 }, [port1])
+      peers.push({ node: child.node, port: port2 })
+    }
+    return { node, peers, structures: this.system.structures }
+  }
+
+  /** The guest left: nothing waits on it any longer, here or on any thread. */
+  disconnectGuest(node: number): void {
+    const port = this.#guests.get(node)
+    if (port === undefined) return
+    this.#guests.delete(node)
+    this.system.nodeDown(node, 'the guest thread left')
+    this.#broadcastNodeDown(node, 'the guest thread left')
+    port.close()
   }
 
   /** Ends a thread as a crash would (for fault experiments and tests); policy then applies. */
@@ -184,6 +214,8 @@ export class ThreadSupervisor {
       child.worker = undefined
     }
     for (const waiter of this.#faultWaiters) waiter()
+    for (const port of this.#guests.values()) port.close()
+    this.#guests.clear()
     await Promise.all(exits)
   }
 

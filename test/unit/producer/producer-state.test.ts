@@ -30,6 +30,30 @@ describe('ProducerStateTable', () => {
     expect(table.check(identity(4))).toEqual({ kind: 'append' })
   })
 
+  it('answers a retry of any of the last five batches with its offset, and no older one', () => {
+    const table = new ProducerStateTable()
+    for (let batch = 0; batch < 6; batch++) table.recordAppended(identity(batch * 2), batch * 10)
+    for (let batch = 1; batch < 6; batch++) {
+      expect(table.check(identity(batch * 2))).toEqual({
+        kind: 'duplicate',
+        baseOffset: batch * 10,
+      })
+    }
+    expect(typeOf(() => table.check(identity(0)))).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER')
+  })
+
+  it("starts a new epoch at sequence 0, forgetting the old epoch's batches", () => {
+    const table = new ProducerStateTable()
+    table.recordAppended(identity(0), 0)
+    table.recordAppended(identity(2), 2)
+    expect(typeOf(() => table.check(identity(4, 2, 1)))).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER')
+    expect(table.check(identity(0, 2, 1))).toEqual({ kind: 'append' })
+    table.recordAppended(identity(0, 2, 1), 4)
+    expect(table.check(identity(0, 2, 1))).toEqual({ kind: 'duplicate', baseOffset: 4 })
+    expect(table.check(identity(2, 2, 1))).toEqual({ kind: 'append' })
+    expect(typeOf(() => table.check(identity(2, 2, 0)))).toBe('INVALID_PRODUCER_EPOCH')
+  })
+
   it('refuses a gap, and fences an older epoch', () => {
     const table = new ProducerStateTable()
     table.recordAppended(identity(0, 2, 1), 0)

@@ -162,4 +162,17 @@ describe('ActorSystem on one thread', () => {
     const { system } = startSystem()
     await expect(system.refFor(0, 'nobody').ask({})).rejects.toBeInstanceOf(ActorTerminatedError)
   })
+
+  it("sends under a client's own name when given one: link faults match it, not $outside", async () => {
+    const { system, clock } = startSystem()
+    const ref = system.spawn(counter, { name: 'counter', args: undefined })
+    system.applyFaultRules([{ from: '$producer-1', to: 'counter', cut: true }])
+    ref.tell({ type: 'add', n: 1 }, { from: '$producer-1' })
+    ref.tell({ type: 'add', n: 2 })
+    await expect(ref.ask<number>({ type: 'get' })).resolves.toBe(2)
+    const cutOff = ref.ask({ type: 'get' }, { from: '$producer-1', timeoutMs: 100 })
+    await Promise.resolve()
+    clock.advance(100)
+    await expect(cutOff).rejects.toBeInstanceOf(AskTimeoutError)
+  })
 })

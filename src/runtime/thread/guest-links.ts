@@ -1,0 +1,70 @@
+import { MessagePort } from 'node:worker_threads'
+import { ActorSystem } from '../actor/actor-system.js'
+import type { AgreedStructures } from '../transport/wire-codec.js'
+
+/*
+ * A guest: a thread the main system did not start and does not supervise (a worker of a
+ * piscina pool running a benchmark's load generator) that joins the actor network for a
+ * while. It gets a node number and one direct channel to every thread running at the time,
+ * the main thread included, so its clients reach brokers in one hop as actor threads do.
+ * Threads started or restarted later do not know it; it is meant for short-lived work.
+ */
+
+export interface GuestLinks {
+  readonly node: number
+  /** One port per thread of the network: transfer them to the guest with this object. */
+  readonly peers: readonly { readonly node: number; readonly port: MessagePort }[]
+  readonly structures: AgreedStructures
+}
+
+/** The ports to list in the transfer list of the message that carries `links`. */
+export function guestPorts(links: GuestLinks): MessagePort[] {
+  return links.peers.map((peer) => peer.port)
+}
+
+/** Validates guest links that arrived from another thread. */
+export function parseGuestLinks(value: unknown): GuestLinks {
+  if (typeof value !== 'object' || value === null) throw new TypeError('guest links are missing')
+  const links = value as Record<string, unknown>
+  if (!Number.isInteger(links.node) || (links.node as number) < 1) {
+    throw new TypeError('guest links need a node number ≥ 1')
+  }
+  if (!Array.isArray(links.peers)) throw new TypeError('guest links need a list of peers')
+  const peers = links.peers.map((entry: unknown) => {
+    const peer = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<
+      string,
+      unknown
+    >
+    if (!Number.isInteger(peer.node) || !(peer.port instanceof MessagePort)) {
+      throw new TypeError('each guest peer needs a node number and a MessagePort')
+    }
+    return { node: peer.node as number, port: peer.port }
+  })
+  const structures = links.structures
+  if (
+    !Array.isArray(structures) ||
+    !structures.every((keys) => Array.isArray(keys) && keys.every((key) => typeof key === 'string'))
+  ) {
+    throw new TypeError('guest links carry malformed structures')
+  }
+  return { node: links.node as number, peers, structures: structures as AgreedStructures }
+}
+
+/**
+ * The guest's side: an actor system on this thread, linked to every peer. `leave` stops it
+ * and closes the ports, so the thread can go back to its pool with nothing left open.
+ */
+export function joinAsGuest(links: GuestLinks): { system: ActorSystem; leave(): Promise<void> } {
+  const system = new ActorSystem(links.node, { structures: links.structures })
+  for (const { node, port } of links.peers) {
+    system.attachNode(node, port)
+    port.on('message', (frame: unknown) => system.receiveFrame(node, frame))
+  }
+  return {
+    system,
+    async leave() {
+      await system.stop()
+      for (const { port } of links.peers) port.close()
+    },
+  }
+}
