@@ -1,8 +1,8 @@
 import { availableParallelism, cpus } from 'node:os'
 
 /*
- * Option checks and machine facts shared by the `latency` and `startup` scenarios. Options
- * come from `util.parseArgs` as strings; each check names the flag it rejects.
+ * Option checks and machine facts shared by the scenarios. Options come from
+ * `util.parseArgs` as strings; each check names the flag it rejects.
  */
 
 type OptionValues = Readonly<Record<string, unknown>>
@@ -24,6 +24,12 @@ export function positiveNumberOption(values: OptionValues, name: string): number
     throw new Error(`--${name} must be a positive number`)
   }
   return Number(raw)
+}
+
+export function booleanOption(values: OptionValues, name: string): boolean {
+  if (values[name] === 'true') return true
+  if (values[name] === 'false') return false
+  throw new Error(`--${name} must be true or false`)
 }
 
 /** Kafka's `acks`: 0, 1, or all (also written -1, which the shell needs as `--acks=-1`). */

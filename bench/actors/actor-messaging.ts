@@ -4,7 +4,16 @@ import { MessageChannel, type Worker } from 'node:worker_threads'
 import { Bench } from 'tinybench'
 import { type ActorRef, ActorSystem } from '../../src/runtime/index.js'
 import { spawnThread } from '../../src/runtime/thread/spawn-thread.js'
-import { machineFacts } from '../options.js'
+import { measureThroughputBaselines } from '../baselines/throughput-baselines.js'
+import {
+  barsOf,
+  emitReport,
+  REPORT_ARGS,
+  REPORT_USAGE,
+  ratiosOf,
+  reportOptions,
+} from '../report/bench-report.js'
+import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import type { SinkMessage, SourceMessage } from './messaging-actors.js'
 
@@ -23,6 +32,8 @@ interface Figures {
 }
 
 const BATCH = 100
+/** About what one small message `{ t: 'm', n }` takes encoded. */
+const RING_RECORD_BYTES = 16
 const PINGS = 200
 
 class RawPair {
@@ -124,11 +135,11 @@ const format = (value: number) => Math.round(value).toLocaleString('en-US')
 
 export const actorMessaging: BenchScenario = {
   name: 'actors',
-  summary: 'actor messaging between two worker threads, beside raw postMessage',
+  summary: 'actor messaging between two worker threads, beside raw postMessage and a SAB ring',
   usage: [
     '--count N      messages per one-way burst (default 20000)',
     '--time-ms N    measuring time per task (default 1000)',
-    '--json         print one JSON object as the last line',
+    ...REPORT_USAGE,
   ],
   async run(argv) {
     const { values } = parseArgs({
@@ -136,7 +147,7 @@ export const actorMessaging: BenchScenario = {
       options: {
         count: { type: 'string', default: '20000' },
         'time-ms': { type: 'string', default: '1000' },
-        json: { type: 'boolean', default: false },
+        ...REPORT_ARGS,
       },
       strict: true,
     })
@@ -146,22 +157,64 @@ export const actorMessaging: BenchScenario = {
       throw new Error(`--count must be a positive multiple of ${BATCH}`)
     }
     if (!Number.isInteger(timeMs) || timeMs <= 0) throw new Error('--time-ms must be positive')
+    const report = reportOptions(values)
+    const progress = new ProgressLine(report)
+    progress.phase('actors and postMessage, by tinybench')
     const figures = await measure(count, timeMs)
-    const report = { scenario: 'actors', ...machineFacts(), count, ...figures }
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify(report)}\n`)
-      return
+    progress.phase('baseline: SAB ring')
+    const ring = (
+      await measureThroughputBaselines({ recordSize: RING_RECORD_BYTES, durationMs: timeMs })
+    )['sab-ring']
+    progress.end()
+    const samsa = {
+      oneWayMessagesPerSec: Math.round(figures.oneWayMessagesPerSec.samsa),
+      oneWayBatchedRecordsPerSec: Math.round(figures.oneWayBatchedRecordsPerSec.samsa),
+      roundTripMicros: figures.roundTripMicros.samsa,
     }
-    const { oneWayMessagesPerSec: single, oneWayBatchedRecordsPerSec: batched } = figures
-    const trip = figures.roundTripMicros
-    process.stdout.write(
-      [
-        `actor messaging, ${report.cores} cores, Node ${report.node}`,
-        `one-way, one message each : samsa ${format(single.samsa)}/s  postMessage ${format(single.baseline)}/s  ratio ${single.ratio.toFixed(2)}`,
-        `one-way, ${BATCH} per message   : samsa ${format(batched.samsa)} rec/s  postMessage ${format(batched.baseline)} rec/s  ratio ${batched.ratio.toFixed(2)}`,
-        `ask round trip            : samsa ${trip.samsa.toFixed(1)} µs  postMessage ${trip.baseline.toFixed(1)} µs  (baseline/samsa ${trip.ratio.toFixed(2)})`,
-        '',
-      ].join('\n'),
-    )
+    const baselines = {
+      'post-message': {
+        oneWayMessagesPerSec: Math.round(figures.oneWayMessagesPerSec.baseline),
+        oneWayBatchedRecordsPerSec: Math.round(figures.oneWayBatchedRecordsPerSec.baseline),
+        roundTripMicros: figures.roundTripMicros.baseline,
+      },
+      // A message here is a few bytes: the ring moves records of that size, one at a time.
+      'sab-ring': {
+        oneWayMessagesPerSec: ring.recordsPerSec,
+        oneWayBatchedRecordsPerSec: ring.recordsPerSec,
+      },
+    }
+    const output = {
+      scenario: 'actors',
+      count,
+      timeMs,
+      ...samsa,
+      verified: true,
+      baselines,
+      ratios: {
+        ...ratiosOf('oneWayMessagesPerSec', samsa.oneWayMessagesPerSec, baselines),
+        ...ratiosOf('oneWayBatchedRecordsPerSec', samsa.oneWayBatchedRecordsPerSec, baselines),
+        ...ratiosOf('roundTripMicros', samsa.roundTripMicros, baselines),
+      },
+      charts: {
+        bars: [
+          barsOf('oneWayMessagesPerSec', 'messages/s', samsa.oneWayMessagesPerSec, baselines),
+          barsOf(
+            'oneWayBatchedRecordsPerSec',
+            'records/s',
+            samsa.oneWayBatchedRecordsPerSec,
+            baselines,
+          ),
+          barsOf('roundTripMicros', 'µs', samsa.roundTripMicros, baselines),
+        ],
+      },
+    }
+    const post = baselines['post-message']
+    await emitReport(output, report, () => [
+      'actor messaging between two worker threads',
+      `one-way, one message each : samsa ${format(samsa.oneWayMessagesPerSec)}/s  postMessage ${format(post.oneWayMessagesPerSec)}/s  sab-ring ${format(ring.recordsPerSec)}/s`,
+      `one-way, ${BATCH} per message   : samsa ${format(samsa.oneWayBatchedRecordsPerSec)} rec/s  postMessage ${format(post.oneWayBatchedRecordsPerSec)} rec/s`,
+      `ask round trip            : samsa ${samsa.roundTripMicros.toFixed(1)} µs  postMessage ${post.roundTripMicros.toFixed(1)} µs`,
+      `ratios ${JSON.stringify(output.ratios)}`,
+    ])
   },
 }

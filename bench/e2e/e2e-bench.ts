@@ -1,18 +1,24 @@
 import { parseArgs } from 'node:util'
-import { acksOption, integerOption, machineFacts } from '../options.js'
-
-function booleanOption(value: unknown): boolean {
-  if (value === 'true') return true
-  if (value === 'false') return false
-  throw new Error('--idempotent must be true or false')
-}
-
+import { measureThroughputBaselines } from '../baselines/throughput-baselines.js'
+import { acksOption, booleanOption, integerOption } from '../options.js'
+import {
+  barsOf,
+  emitReport,
+  REPORT_ARGS,
+  REPORT_USAGE,
+  ratiosOf,
+  reportOptions,
+} from '../report/bench-report.js'
+import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import { runEndToEnd } from './end-to-end.js'
 
+/** How long each throughput baseline writes. */
+const BASELINE_MS = 1000
+
 export const e2eBench: BenchScenario = {
   name: 'e2e',
-  summary: 'producer thread → brokers → consumer thread, every record verified',
+  summary: 'producer threads → brokers → consumer threads (a piscina pool), every record verified',
   usage: [
     '--brokers N        brokers (default 1)',
     '--partitions N     partitions of the topic (default 1)',
@@ -22,7 +28,9 @@ export const e2eBench: BenchScenario = {
     '--acks N           0, 1 or all (default 1)',
     '--batch-records N  records per produced batch (default 8000, about 900 KB)',
     '--idempotent B     true or false (default: true with acks all, else false)',
-    '--json             print one JSON object as the last line',
+    '--producers N      producer threads, each with its share of the partitions (default 1)',
+    '--consumers N      consumer threads, each with its share of the partitions (default 1)',
+    ...REPORT_USAGE,
   ],
   async run(argv) {
     const { values } = parseArgs({
@@ -36,32 +44,54 @@ export const e2eBench: BenchScenario = {
         acks: { type: 'string', default: '1' },
         'batch-records': { type: 'string', default: '8000' },
         idempotent: { type: 'string' },
-        json: { type: 'boolean', default: false },
+        producers: { type: 'string', default: '1' },
+        consumers: { type: 'string', default: '1' },
+        ...REPORT_ARGS,
       },
       strict: true,
     })
-    const report = await runEndToEnd({
-      brokers: integerOption(values, 'brokers', 1),
-      partitions: integerOption(values, 'partitions', 1),
-      replication: integerOption(values, 'replication', 1),
-      recordSize: integerOption(values, 'record-size', 17),
-      records: integerOption(values, 'records', 1),
-      acks: acksOption(values),
-      batchRecords: integerOption(values, 'batch-records', 1),
-      idempotent: values.idempotent === undefined ? undefined : booleanOption(values.idempotent),
+    const report = reportOptions(values)
+    const progress = new ProgressLine(report)
+    progress.phase('starting the cluster and the load pool')
+    const run = await runEndToEnd(
+      {
+        brokers: integerOption(values, 'brokers', 1),
+        partitions: integerOption(values, 'partitions', 1),
+        replication: integerOption(values, 'replication', 1),
+        recordSize: integerOption(values, 'record-size', 17),
+        records: integerOption(values, 'records', 1),
+        acks: acksOption(values),
+        batchRecords: integerOption(values, 'batch-records', 1),
+        idempotent:
+          values.idempotent === undefined ? undefined : booleanOption(values, 'idempotent'),
+        producers: integerOption(values, 'producers', 1),
+        consumers: integerOption(values, 'consumers', 1),
+      },
+      (sample) => progress.update(sample),
+    )
+    progress.phase('baselines: SAB ring, postMessage')
+    const baselines = await measureThroughputBaselines({
+      recordSize: run.recordSize,
+      durationMs: BASELINE_MS,
     })
-    const full = { scenario: 'e2e', ...report, ...machineFacts() }
-    if (values.json) process.stdout.write(`${JSON.stringify(full)}\n`)
-    else {
-      process.stdout.write(
-        [
-          `e2e: ${report.brokers} broker(s), ${report.partitions} partition(s), ${report.recordSize} B values, acks ${report.acks}`,
-          `  ${report.records.toLocaleString('en-US')} records in ${report.elapsedMs} ms: ${report.recordsPerSec.toLocaleString('en-US')} records/s, ${(report.bytesPerSec / 1e6).toFixed(0)} MB/s`,
-          `  verified: ${report.verified}${report.problems.length > 0 ? ` (${report.problems.join('; ')})` : ''}`,
-          '',
-        ].join('\n'),
-      )
+    progress.end()
+    const { samples, ...figures } = run
+    const output = {
+      scenario: 'e2e',
+      ...figures,
+      baselines,
+      ratios: ratiosOf('recordsPerSec', run.recordsPerSec, baselines),
+      charts: {
+        throughput: samples,
+        bars: [barsOf('recordsPerSec', 'records/s', run.recordsPerSec, baselines)],
+      },
     }
-    if (!report.verified) process.exitCode = 1
+    await emitReport(output, report, () => [
+      `e2e: ${run.brokers} broker(s), ${run.partitions} partition(s), ${run.recordSize} B values, acks ${run.acks}, ${run.producers} producer(s), ${run.consumers} consumer(s)`,
+      `  ${run.records.toLocaleString('en-US')} records in ${run.elapsedMs} ms: ${run.recordsPerSec.toLocaleString('en-US')} records/s, ${(run.bytesPerSec / 1e6).toFixed(0)} MB/s`,
+      `  baselines: sab-ring ${baselines['sab-ring'].recordsPerSec.toLocaleString('en-US')} records/s, post-message ${baselines['post-message'].recordsPerSec.toLocaleString('en-US')} records/s`,
+      `  ratios ${JSON.stringify(output.ratios)}`,
+      `  verified: ${run.verified}${run.problems.length > 0 ? ` (${run.problems.join('; ')})` : ''}`,
+    ])
   },
 }

@@ -1,12 +1,17 @@
+import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import { Cluster } from '../../src/api/cluster.js'
-import { siblingEntry } from '../../src/runtime/thread/spawn-thread.js'
-import type { E2EOutcome, E2ERun } from './e2e-actors.js'
+import { guestPorts } from '../../src/runtime/thread/guest-links.js'
+import { LoadPool } from '../load/load-pool.js'
+import type { ConsumeShare, ProduceShare, ShareOutcome } from '../load/load-protocol.js'
+import { type ProgressSample, ProgressSampler } from '../report/progress-sampler.js'
 
 /*
- * End to end: a producer thread sends encoded RecordBatch v2 batches through the cluster's
- * producer client to partition leaders (broker threads), and a consumer thread reads every
- * record back from the leaders' logs in shared memory and checks it (offset, sequence, CRC).
- * The figure counts only a run whose every record was consumed once, in order, intact.
+ * End to end: producers send encoded RecordBatch v2 batches through the cluster's producer
+ * client to partition leaders (broker threads), and consumers read every record back from the
+ * leaders' logs in shared memory and check it (offset, sequence, CRC). Producers and consumers
+ * are tasks of a piscina pool, each with its share of the partitions (partition p goes to
+ * producer p mod producers and consumer p mod consumers). The figure counts only a run whose
+ * every record was consumed once, in order, intact.
  */
 
 export interface EndToEndOptions {
@@ -20,102 +25,191 @@ export interface EndToEndOptions {
   readonly batchRecords: number
   /** An idempotent producer (the default with acks all, as in Kafka). */
   readonly idempotent?: boolean
-}
-
-export interface EndToEndProgress {
-  readonly produced: number
-  readonly consumed: number
-  readonly elapsedMs: number
+  /** Load-generator threads of each kind (default 1 each, at most `partitions`). */
+  readonly producers?: number
+  readonly consumers?: number
+  /** Bytes of each replica's ring (default 16 MiB). */
+  readonly logCapacityBytes?: number
 }
 
 export interface EndToEndReport extends EndToEndOptions {
+  readonly producers: number
+  readonly consumers: number
   readonly recordsPerSec: number
   readonly bytesPerSec: number
   readonly elapsedMs: number
+  /** What each producer and consumer task reported, in share order. */
+  readonly producerShares: readonly ShareOutcome[]
+  readonly consumerShares: readonly ShareOutcome[]
+  /** Records produced and consumed, sampled while it ran. */
+  readonly samples: readonly ProgressSample[]
   readonly verified: boolean
   readonly problems: readonly string[]
 }
 
-const LOG_CAPACITY_BYTES = 16 * 1024 * 1024
-const PROGRESS_EVERY_MS = 250
+const DEFAULT_LOG_CAPACITY_BYTES = 16 * 1024 * 1024
+const TOPIC = 'bench'
 
+/** The partitions of share `index` of `shares`. */
+function shareOf(partitions: number, shares: number, index: number): number[] {
+  const mine: number[] = []
+  for (let partition = index; partition < partitions; partition += shares) mine.push(partition)
+  return mine
+}
+
+/** Checks the options a run cannot work with, before anything starts. */
+function checkOptions(options: EndToEndOptions, producers: number, consumers: number): void {
+  const { partitions, records } = options
+  if (records % partitions !== 0) throw new Error('records must divide evenly by partitions')
+  if (producers < 1 || producers > partitions) {
+    throw new Error(`producers must be from 1 to the partition count (${partitions})`)
+  }
+  if (consumers < 1 || consumers > partitions) {
+    throw new Error(`consumers must be from 1 to the partition count (${partitions})`)
+  }
+}
+
+/** Starts a cluster and the load pool, creates the topic, runs the load, stops both. */
 export async function runEndToEnd(
   options: EndToEndOptions,
-  onProgress?: (progress: EndToEndProgress) => void,
+  onProgress?: (sample: ProgressSample) => void,
 ): Promise<EndToEndReport> {
-  const { brokers, partitions, recordSize, records, acks, batchRecords } = options
-  if (records % partitions !== 0) throw new Error('records must divide evenly by partitions')
-  const cluster = await Cluster.start({ brokers, logCapacityBytes: LOG_CAPACITY_BYTES })
+  const producers = options.producers ?? 1
+  const consumers = options.consumers ?? 1
+  checkOptions(options, producers, consumers)
+  const logCapacityBytes = options.logCapacityBytes ?? DEFAULT_LOG_CAPACITY_BYTES
+  const [cluster, pool] = await Promise.all([
+    Cluster.start({ brokers: options.brokers, logCapacityBytes }),
+    LoadPool.open(producers + consumers),
+  ])
   try {
     const admin = cluster.admin()
     await admin.connect()
     await admin.createTopics({
       topics: [
-        { topic: 'bench', numPartitions: partitions, replicationFactor: options.replication ?? 1 },
+        {
+          topic: TOPIC,
+          numPartitions: options.partitions,
+          replicationFactor: options.replication ?? 1,
+        },
       ],
     })
-    const module = siblingEntry(import.meta.url, 'e2e-actors')
-    const spawn = (exportName: string) =>
-      cluster.system.spawnOnThread<E2ERun>({
-        module,
-        exportName,
-        name: exportName,
-        args: undefined,
-        supervision: { strategy: 'stop' },
-      })
-    const [producer, consumer] = await Promise.all([spawn('e2eProducer'), spawn('e2eConsumer')])
-    const progress = new SharedArrayBuffer(8 * partitions)
-    const run: E2ERun = {
-      type: 'run',
-      supervisor: cluster.supervisor,
-      topic: 'bench',
-      partitions,
-      recordsPerPartition: records / partitions,
-      recordSize,
-      batchRecords,
-      acks,
-      // Half the ring: the producer never gets so far ahead that it overwrites unread records.
-      maxLagRecords: Math.floor(LOG_CAPACITY_BYTES / 2 / (recordSize + 12)),
-      progress,
-      idempotent: options.idempotent ?? acks === -1,
-    }
-    const counts = new Int32Array(progress)
-    const sum = (from: number) =>
-      counts.slice(from, from + partitions).reduce((total, count) => total + count, 0)
-    const started = performance.now()
-    const ticker =
-      onProgress === undefined
-        ? undefined
-        : setInterval(() => {
-            onProgress({
-              produced: sum(partitions),
-              consumed: sum(0),
-              elapsedMs: performance.now() - started,
-            })
-          }, PROGRESS_EVERY_MS)
-    let outcomes: E2EOutcome[]
-    try {
-      outcomes = await Promise.all([
-        producer.ask<E2EOutcome>(run, { timeoutMs: 120_000 }),
-        consumer.ask<E2EOutcome>(run, { timeoutMs: 120_000 }),
-      ])
-    } finally {
-      clearInterval(ticker)
-    }
-    const elapsedSeconds = (performance.now() - started) / 1000
-    const [produced, consumed] = outcomes as [E2EOutcome, E2EOutcome]
-    const problems = [produced.error, consumed.error].filter(
-      (problem): problem is string => problem !== undefined,
+    const load = await runLoad(
+      cluster,
+      pool,
+      { ...options, producers, consumers, logCapacityBytes, topic: TOPIC },
+      onProgress,
     )
-    return {
-      ...options,
-      recordsPerSec: Math.round(records / elapsedSeconds),
-      bytesPerSec: Math.round((records * recordSize) / elapsedSeconds),
-      elapsedMs: Math.round(elapsedSeconds * 1000),
-      verified: problems.length === 0 && consumed.records === records,
-      problems,
-    }
+    return { ...options, producers, consumers, ...load }
   } finally {
-    await cluster.stop()
+    await Promise.all([pool.close(), cluster.stop()])
+  }
+}
+
+export interface LoadOptions extends EndToEndOptions {
+  readonly topic: string
+  readonly producers: number
+  readonly consumers: number
+  readonly logCapacityBytes: number
+}
+
+export interface LoadResult {
+  readonly recordsPerSec: number
+  readonly bytesPerSec: number
+  readonly elapsedMs: number
+  readonly producerShares: readonly ShareOutcome[]
+  readonly consumerShares: readonly ShareOutcome[]
+  readonly samples: readonly ProgressSample[]
+  readonly verified: boolean
+  readonly problems: readonly string[]
+}
+
+/** Runs producers and consumers over an existing topic of the cluster, on the pool's threads. */
+export async function runLoad(
+  cluster: Cluster,
+  pool: LoadPool,
+  options: LoadOptions,
+  onProgress?: (sample: ProgressSample) => void,
+): Promise<LoadResult> {
+  const { partitions, records, recordSize, producers, consumers } = options
+  checkOptions(options, producers, consumers)
+  const metadata = await cluster.supervisor.ask<MetadataSnapshot>({
+    type: 'metadata',
+    topics: [options.topic],
+  })
+  const logs = metadata.topics[0]?.partitions
+  if (logs === undefined || logs.length !== partitions) {
+    throw new Error(`topic ${options.topic} does not have ${partitions} partitions`)
+  }
+  const progress = new SharedArrayBuffer(8 * partitions)
+  const plan = {
+    recordsPerPartition: records / partitions,
+    recordSize,
+    batchRecords: options.batchRecords,
+    partitionCount: partitions,
+    progress,
+  }
+  const counts = new Int32Array(progress)
+  const sum = (from: number) => {
+    let total = 0
+    for (let index = from; index < from + partitions; index++) total += counts[index] as number
+    return total
+  }
+  const sampler = new ProgressSampler(
+    () => ({ produced: sum(partitions), consumed: sum(0) }),
+    onProgress,
+  )
+  const consumerRuns = Array.from({ length: consumers }, (_, index) => {
+    const share: ConsumeShare = {
+      ...plan,
+      logs: shareOf(partitions, consumers, index).map((partition) => ({
+        partition,
+        log: (logs[partition] as (typeof logs)[number]).log,
+      })),
+    }
+    return pool.run('consumeShare', share)
+  })
+  const producerRuns = Array.from({ length: producers }, (_, index) => {
+    const links = cluster.system.connectGuest()
+    const share: ProduceShare = {
+      ...plan,
+      links,
+      supervisor: { node: cluster.supervisor.node, name: cluster.supervisor.name },
+      topic: options.topic,
+      partitions: shareOf(partitions, producers, index),
+      acks: options.acks,
+      idempotent: options.idempotent ?? options.acks === -1,
+      // Half the ring: a producer never gets so far ahead that it overwrites unread records.
+      maxLagRecords: Math.floor(options.logCapacityBytes / 2 / (recordSize + 12)),
+    }
+    return pool
+      .run('produceShare', share, guestPorts(links))
+      .finally(() => cluster.system.disconnectGuest(links.node))
+  })
+  let producerShares: ShareOutcome[]
+  let consumerShares: ShareOutcome[]
+  try {
+    ;[producerShares, consumerShares] = await Promise.all([
+      Promise.all(producerRuns),
+      Promise.all(consumerRuns),
+    ])
+  } finally {
+    sampler.stop()
+  }
+  const elapsedSeconds = sampler.elapsedMs() / 1000
+  const problems = [...producerShares, ...consumerShares].flatMap((share) =>
+    share.error === undefined ? [] : [share.error],
+  )
+  const consumed = consumerShares.reduce((total, share) => total + share.records, 0)
+  if (consumed !== records) problems.push(`${consumed} of ${records} records consumed`)
+  return {
+    recordsPerSec: Math.round(records / elapsedSeconds),
+    bytesPerSec: Math.round((records * recordSize) / elapsedSeconds),
+    elapsedMs: Math.round(elapsedSeconds * 1000),
+    producerShares,
+    consumerShares,
+    samples: sampler.samples(),
+    verified: problems.length === 0,
+    problems,
   }
 }

@@ -1,7 +1,20 @@
 import { parseArgs } from 'node:util'
-import { integerOption, machineFacts } from '../options.js'
+import { measureLatencyBaselines } from '../baselines/latency-baselines.js'
+import { integerOption } from '../options.js'
+import {
+  barsOf,
+  emitReport,
+  REPORT_ARGS,
+  REPORT_USAGE,
+  ratiosOf,
+  reportOptions,
+} from '../report/bench-report.js'
+import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import { runFailover } from './failover-run.js'
+
+/** One record at a time, far apart: each hand-off starts from a parked receiver. */
+const HAND_OFF_SCHEDULE = { rate: 1000, seconds: 1, recordSize: 100 }
 
 export const failoverBench: BenchScenario = {
   name: 'failover',
@@ -11,7 +24,7 @@ export const failoverBench: BenchScenario = {
     '--interval-ms N    time between kills (default 300)',
     '--records N        records per send (default 100)',
     '--seed N           the cluster seed (default 1)',
-    '--json             print one JSON object as the last line',
+    ...REPORT_USAGE,
   ],
   async run(argv) {
     const { values } = parseArgs({
@@ -21,32 +34,58 @@ export const failoverBench: BenchScenario = {
         'interval-ms': { type: 'string', default: '300' },
         records: { type: 'string', default: '100' },
         seed: { type: 'string', default: '1' },
-        json: { type: 'boolean', default: false },
+        ...REPORT_ARGS,
       },
       strict: true,
     })
-    const report = await runFailover({
+    const report = reportOptions(values)
+    const progress = new ProgressLine(report)
+    progress.phase('leader kills under load')
+    const run = await runFailover({
       kills: integerOption(values, 'kills', 1),
       intervalMs: integerOption(values, 'interval-ms', 1),
       recordsPerSend: integerOption(values, 'records', 1),
       seed: integerOption(values, 'seed', 0),
     })
-    if (values.json) {
-      process.stdout.write(
-        `${JSON.stringify({ scenario: 'failover', ...report, ...machineFacts() })}\n`,
-      )
-    } else {
-      process.stdout.write(
-        [
-          `failover: ${report.kills} leader kills, 3 brokers, RF 3, min.insync.replicas 2, acks all`,
-          `  election   p50 ${report.electionMsP50.toFixed(1)} ms  p99 ${report.electionMsP99.toFixed(1)} ms`,
-          `  produce gap p50 ${report.produceGapMsP50.toFixed(1)} ms  p99 ${report.produceGapMsP99.toFixed(1)} ms`,
-          `  acked ${report.acked}, acked lost ${report.ackedLost}, duplicates ${report.duplicates}`,
-          `  verified: ${report.verified}`,
-          '',
-        ].join('\n'),
-      )
+    progress.phase('baselines: one thread-to-thread hand-off, SAB ring and postMessage')
+    const handOffs = await measureLatencyBaselines(HAND_OFF_SCHEDULE)
+    progress.end()
+    // An election and a produce gap are chains of hand-offs between threads: the baselines
+    // are one such hand-off with nothing else in the way, in the same unit.
+    const baselines = Object.fromEntries(
+      Object.entries(handOffs).map(([name, figures]) => [
+        name,
+        {
+          electionMsP50: figures.p50Us / 1000,
+          electionMsP99: figures.p99Us / 1000,
+          produceGapMsP50: figures.p50Us / 1000,
+          produceGapMsP99: figures.p99Us / 1000,
+        },
+      ]),
+    )
+    const output = {
+      scenario: 'failover',
+      ...run,
+      baselines,
+      ratios: {
+        ...ratiosOf('electionMsP50', run.electionMsP50, baselines),
+        ...ratiosOf('produceGapMsP50', run.produceGapMsP50, baselines),
+      },
+      charts: {
+        bars: [
+          barsOf('electionMsP50', 'ms', run.electionMsP50, baselines),
+          barsOf('produceGapMsP50', 'ms', run.produceGapMsP50, baselines),
+        ],
+      },
     }
-    if (!report.verified) process.exitCode = 1
+    await emitReport(output, report, () => [
+      `failover: ${run.kills} leader kills, 3 brokers, RF 3, min.insync.replicas 2, acks all`,
+      `  election   p50 ${run.electionMsP50.toFixed(1)} ms  p99 ${run.electionMsP99.toFixed(1)} ms`,
+      `  produce gap p50 ${run.produceGapMsP50.toFixed(1)} ms  p99 ${run.produceGapMsP99.toFixed(1)} ms`,
+      `  one hand-off: sab-ring p50 ${(handOffs['sab-ring'].p50Us / 1000).toFixed(3)} ms, post-message p50 ${(handOffs['post-message'].p50Us / 1000).toFixed(3)} ms`,
+      `  acked ${run.acked}, acked lost ${run.ackedLost}, duplicates ${run.duplicates}`,
+      `  ratios ${JSON.stringify(output.ratios)}`,
+      `  verified: ${run.verified}`,
+    ])
   },
 }

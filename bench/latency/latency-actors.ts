@@ -1,5 +1,4 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { build } from 'hdr-histogram-js'
 import { ProducerClient } from '../../src/actors/producer/producer-client.js'
 import {
   arrayField,
@@ -17,6 +16,13 @@ import { MalformedMessageError } from '../../src/runtime/errors/actor-errors.js'
 import { type ActorRef, type Clock, defineActor } from '../../src/runtime/index.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { checkRecordBatch, forEachRecord } from '../../src/runtime/log/record-batch-codec.js'
+import {
+  type LatencyFigures,
+  latencyFigures,
+  latencyHistogram,
+  parseLatencyFigures,
+  recordLatencyMs,
+} from './latency-histogram.js'
 import {
   encodeTimedBatch,
   MIN_TIMED_RECORD_BYTES,
@@ -112,36 +118,20 @@ export function parseProducerOutcome(value: unknown): ProducerOutcome {
   }
 }
 
-/** Percentiles of end-to-end latency, in microseconds. */
-export interface LatencySummary {
-  readonly p50Us: number
-  readonly p90Us: number
-  readonly p99Us: number
-  readonly p999Us: number
-  readonly maxUs: number
-}
-
 export interface ConsumerOutcome {
   readonly consumed: number
   /** When the last record was decoded, on `monotonicMs` (0 if none was). */
   readonly lastArrivalAt: number
-  readonly latency: LatencySummary
+  readonly latency: LatencyFigures
   readonly error?: string
 }
 
 export function parseConsumerOutcome(value: unknown): ConsumerOutcome {
   const fields = fieldsOf(value, 'consumer outcome')
-  const latency = fieldsOf(fields.latency, 'latency')
   return {
     consumed: integerField(fields, 'consumed', 0),
     lastArrivalAt: finiteNumber(fields, 'lastArrivalAt', 0),
-    latency: {
-      p50Us: finiteNumber(latency, 'p50Us', 0),
-      p90Us: finiteNumber(latency, 'p90Us', 0),
-      p99Us: finiteNumber(latency, 'p99Us', 0),
-      p999Us: finiteNumber(latency, 'p999Us', 0),
-      maxUs: finiteNumber(latency, 'maxUs', 0),
-    },
+    latency: parseLatencyFigures(fields.latency),
     error: optionalString(fields, 'error'),
   }
 }
@@ -215,8 +205,6 @@ export const latencyProducer = defineActor<LatencyRun, null>({
   },
 })
 
-const NS_PER_US = 1000
-
 async function consume(run: LatencyRun): Promise<ConsumerOutcome> {
   const metadata = await run.supervisor.ask<MetadataSnapshot>({
     type: 'metadata',
@@ -224,8 +212,7 @@ async function consume(run: LatencyRun): Promise<ConsumerOutcome> {
   })
   const partitions = arrayField(fieldsOf(metadata.topics[0], 'topic metadata'), 'partitions')
   const log = PartitionLogReader.open(fieldsOf(partitions[0], 'partition').log)
-  // Nanoseconds, 3 significant digits; the range grows as needed (autoResize).
-  const histogram = build({ numberOfSignificantValueDigits: 3, useWebAssembly: false })
+  const histogram = latencyHistogram()
   const control = new Int32Array(run.control)
   Atomics.store(control, READY, 1)
   Atomics.notify(control, READY)
@@ -252,7 +239,7 @@ async function consume(run: LatencyRun): Promise<ConsumerOutcome> {
         } else if (arrivedAt < scheduledAt) {
           problem ??= `record ${expected} arrived before it was due`
         } else {
-          histogram.recordValue(Math.round((arrivedAt - scheduledAt) * 1e6))
+          recordLatencyMs(histogram, arrivedAt - scheduledAt)
           lastArrivalAt = arrivedAt
         }
         expected++
@@ -263,18 +250,10 @@ async function consume(run: LatencyRun): Promise<ConsumerOutcome> {
     // Let heartbeats through between reads: a thread that never yields looks dead.
     await nextTurn()
   }
-  const percentileUs = (percentile: number) =>
-    histogram.getValueAtPercentile(percentile) / NS_PER_US
   const outcome: ConsumerOutcome = {
     consumed: position,
     lastArrivalAt,
-    latency: {
-      p50Us: percentileUs(50),
-      p90Us: percentileUs(90),
-      p99Us: percentileUs(99),
-      p999Us: percentileUs(99.9),
-      maxUs: histogram.maxValue / NS_PER_US,
-    },
+    latency: latencyFigures(histogram),
   }
   histogram.destroy()
   return problem === undefined ? outcome : { ...outcome, error: problem }
@@ -289,7 +268,7 @@ export const latencyConsumer = defineActor<LatencyRun, null>({
       replier.resolve({
         consumed: 0,
         lastArrivalAt: 0,
-        latency: { p50Us: 0, p90Us: 0, p99Us: 0, p999Us: 0, maxUs: 0 },
+        latency: { p50Us: 0, p90Us: 0, p99Us: 0, p999Us: 0, maxUs: 0, distribution: [] },
         error: String(error),
       }),
     )

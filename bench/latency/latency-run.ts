@@ -2,12 +2,8 @@ import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-pr
 import { Cluster } from '../../src/api/cluster.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { siblingEntry } from '../../src/runtime/thread/spawn-thread.js'
-import {
-  type LatencyRun,
-  type LatencySummary,
-  parseConsumerOutcome,
-  parseProducerOutcome,
-} from './latency-actors.js'
+import { type LatencyRun, parseConsumerOutcome, parseProducerOutcome } from './latency-actors.js'
+import type { LatencyFigures } from './latency-histogram.js'
 import { MIN_TIMED_RECORD_BYTES } from './timed-records.js'
 
 /*
@@ -33,7 +29,7 @@ export interface LatencyReport extends LatencyOptions {
   readonly records: number
   /** Records consumed per second, from the first record's due time to the last's arrival. */
   readonly achievedRate: number
-  readonly latency: LatencySummary
+  readonly latency: LatencyFigures
   readonly verified: boolean
   readonly problems: readonly string[]
 }

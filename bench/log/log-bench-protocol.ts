@@ -2,14 +2,14 @@
  * What `samsa bench log` and its worker threads share. Each worker posts `ready` (the log
  * writer with the log's handle), waits for `go`, runs, and posts a `BenchThreadDone`.
  * `control` is an Int32Array on a shared buffer:
- *   [CONSUMED] units the reader has taken (batches for the log, records for the ring)
- *   [DONE]     units the writer wrote in all, or -1 while it is still writing
+ *   [CONSUMED] batches the reader has taken
+ *   [DONE]     batches the writer wrote in all, or -1 while it is still writing
  */
 export const CONSUMED = 0
 export const DONE = 16
 export const CONTROL_BYTES = 128
 
-export type BenchRole = 'log-writer' | 'log-reader' | 'ring-writer' | 'ring-reader'
+export type BenchRole = 'log-writer' | 'log-reader'
 
 export interface BenchThreadConfig {
   readonly role: BenchRole
@@ -21,13 +21,13 @@ export interface BenchThreadConfig {
   readonly seed: number
   readonly verifyCrc: boolean
   readonly zeroCopy: boolean
-  /** The log's handle (log reader) or the ring's buffers (ring roles). */
+  /** The log's handle (log reader). */
   readonly shared?: unknown
 }
 
 export interface BenchThreadDone {
   readonly type: 'done'
-  /** Batches (log) or records (ring) moved. */
+  /** Batches moved. */
   readonly units: number
   readonly records: number
   readonly elapsedMs: number

@@ -12,9 +12,8 @@ import {
   DONE,
   recordsPerBatch,
 } from './log-bench-protocol.js'
-import { SpscRing, type SpscRingHandle } from './spsc-ring.js'
 
-// The four roles of `samsa bench log`, one per worker (see log-bench-protocol.ts).
+// The two roles of `samsa bench log`, one per worker (see log-bench-protocol.ts).
 const port = parentPort
 if (port === null) throw new Error('log-bench-thread must run in a worker')
 const config = workerData as BenchThreadConfig
@@ -116,55 +115,6 @@ async function logReader(): Promise<void> {
   post(consumed, expectedOffset - firstOffset, performance.now() - start, checksum)
 }
 
-function ringWriter(): void {
-  const ring = new SpscRing(config.shared as SpscRingHandle)
-  const records: Uint8Array[] = []
-  for (let r = 0; r < 256; r++) records.push(seededBytes(config.seed + r, config.recordSize))
-  port!.postMessage({ type: 'ready' })
-  port!.once('message', () => {
-    const start = performance.now()
-    let written = 0
-    let from = 0
-    while (performance.now() - start < config.durationMs) {
-      const count = ring.write(records, from)
-      if (count === 0) {
-        const head = ring.head()
-        for (let spin = 0; spin < SPIN && ring.head() === head; spin++);
-        if (ring.head() === head) ring.waitForHead(head, 1)
-        continue
-      }
-      written += count
-      from = (from + count) & 255
-    }
-    Atomics.store(control, DONE, written)
-    post(written, written, performance.now() - start, 0)
-  })
-}
-
-function ringReader(): void {
-  const ring = new SpscRing(config.shared as SpscRingHandle)
-  const into = new Uint8Array(config.recordSize)
-  const onRecord = (length: number): void => {
-    checksum = (checksum + length + (into[0] as number)) | 0
-  }
-  port!.postMessage({ type: 'ready' })
-  port!.once('message', () => {
-    const start = performance.now()
-    let read = 0
-    for (;;) {
-      const count = ring.read(into, onRecord)
-      read += count
-      if (count > 0) continue
-      const done = Atomics.load(control, DONE)
-      if (done >= 0 && read === done) break
-      const tail = ring.tail()
-      for (let spin = 0; spin < SPIN && ring.tail() === tail; spin++);
-      if (ring.tail() === tail) ring.waitForTail(tail, 1)
-    }
-    post(read, read, performance.now() - start, checksum)
-  })
-}
-
 function post(units: number, records: number, elapsedMs: number, sum: number): void {
   const done: BenchThreadDone = { type: 'done', units, records, elapsedMs, checksum: sum }
   port!.postMessage(done)
@@ -177,11 +127,5 @@ switch (config.role) {
   case 'log-reader':
     port.postMessage({ type: 'ready' })
     await logReader()
-    break
-  case 'ring-writer':
-    ringWriter()
-    break
-  case 'ring-reader':
-    ringReader()
     break
 }

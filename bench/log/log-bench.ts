@@ -1,6 +1,17 @@
 import { parseArgs } from 'node:util'
 import type { Worker } from 'node:worker_threads'
 import { siblingEntry, spawnThread } from '../../src/runtime/thread/spawn-thread.js'
+import { nextMessage } from '../baselines/thread-messages.js'
+import { measureThroughputBaselines } from '../baselines/throughput-baselines.js'
+import {
+  barsOf,
+  emitReport,
+  REPORT_ARGS,
+  REPORT_USAGE,
+  ratiosOf,
+  reportOptions,
+} from '../report/bench-report.js'
+import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import {
   type BenchRole,
@@ -12,7 +23,6 @@ import {
   isReady,
   recordsPerBatch,
 } from './log-bench-protocol.js'
-import { createSpscRing } from './spsc-ring.js'
 
 interface Throughput {
   readonly recordsPerSec: number
@@ -22,32 +32,6 @@ interface Throughput {
 
 const THREAD_ENTRY = siblingEntry(import.meta.url, 'log-bench-thread')
 
-/** Settles with the thread's next message, or rejects if it fails or exits first. */
-function nextMessage(worker: Worker): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      worker.off('message', onMessage)
-      worker.off('error', onError)
-      worker.off('exit', onExit)
-    }
-    const onMessage = (message: unknown) => {
-      cleanup()
-      resolve(message)
-    }
-    const onError = (error: Error) => {
-      cleanup()
-      reject(error)
-    }
-    const onExit = (code: number) => {
-      cleanup()
-      reject(new Error(`a bench thread exited (code ${code}) before answering`))
-    }
-    worker.on('message', onMessage)
-    worker.on('error', onError)
-    worker.on('exit', onExit)
-  })
-}
-
 async function expectDone(worker: Worker): Promise<BenchThreadDone> {
   const message = await nextMessage(worker)
   if (!isBenchThreadDone(message)) throw new Error('a bench thread answered something unexpected')
@@ -56,12 +40,8 @@ async function expectDone(worker: Worker): Promise<BenchThreadDone> {
 
 type Settings = Omit<BenchThreadConfig, 'role' | 'control' | 'shared'>
 
-/** Runs one writer and one reader thread to completion; the reader's clock gives the rate. */
-async function runPair(
-  settings: Settings,
-  roles: readonly [BenchRole, BenchRole],
-  shared: unknown,
-): Promise<Throughput> {
+/** Runs the log's writer and reader threads to completion; the reader's clock gives the rate. */
+async function runLogPair(settings: Settings): Promise<Throughput> {
   const control = new SharedArrayBuffer(CONTROL_BYTES)
   new Int32Array(control)[DONE] = -1
   const workers: Worker[] = []
@@ -72,10 +52,10 @@ async function runPair(
       workers.push(worker)
       return worker
     }
-    const writer = spawn(roles[0], shared)
+    const writer = spawn('log-writer', undefined)
     const writerReady = await nextMessage(writer)
     if (!isReady(writerReady)) throw new Error('the writer thread did not start')
-    const reader = spawn(roles[1], shared ?? writerReady.handle)
+    const reader = spawn('log-reader', writerReady.handle)
     if (!isReady(await nextMessage(reader))) throw new Error('the reader thread did not start')
     const results = Promise.all([expectDone(writer), expectDone(reader)])
     writer.postMessage('go')
@@ -103,7 +83,7 @@ const USAGE = [
   '--copy                    the reader copies batches out instead of decoding views of the ring',
   '--verify-crc              the log also verifies each batch CRC on append (the broker does it at produce)',
   '--seed <n>                seed of the record contents (default 1)',
-  '--json                    print one JSON object as the last line',
+  ...REPORT_USAGE,
 ]
 
 function positiveInteger(text: string | undefined, fallback: number, what: string): number {
@@ -125,9 +105,10 @@ async function run(argv: readonly string[]): Promise<void> {
       copy: { type: 'boolean', default: false },
       'verify-crc': { type: 'boolean', default: false },
       seed: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      ...REPORT_ARGS,
     },
   })
+  const report = reportOptions(values)
   const recordSize = positiveInteger(values['record-size'], 100, '--record-size')
   if (recordSize !== 100 && recordSize !== 1024)
     throw new Error('--record-size must be 100 or 1024')
@@ -140,10 +121,16 @@ async function run(argv: readonly string[]): Promise<void> {
     verifyCrc: values['verify-crc'],
     zeroCopy: !values.copy,
   }
-  const ring = createSpscRing(settings.capacity)
-  const log = await runPair(settings, ['log-writer', 'log-reader'], undefined)
-  const baseline = await runPair(settings, ['ring-writer', 'ring-reader'], ring)
-  const report = {
+  const progress = new ProgressLine(report)
+  progress.phase(`log: writing for ${settings.durationMs} ms`)
+  const log = await runLogPair(settings)
+  progress.phase('baselines: SAB ring, postMessage')
+  const baselines = await measureThroughputBaselines({
+    recordSize,
+    durationMs: settings.durationMs,
+  })
+  progress.end()
+  const output = {
     scenario: 'log',
     recordSize,
     recordsPerSec: Math.round(log.recordsPerSec),
@@ -156,28 +143,28 @@ async function run(argv: readonly string[]): Promise<void> {
     zeroCopy: settings.zeroCopy,
     verifyCrc: settings.verifyCrc,
     seed: settings.seed,
-    baseline: {
-      name: 'spsc-sab-ring',
-      recordsPerSec: Math.round(baseline.recordsPerSec),
-      bytesPerSec: Math.round(baseline.bytesPerSec),
-      records: baseline.records,
+    verified: true,
+    baselines,
+    ratios: {
+      ...ratiosOf('recordsPerSec', log.recordsPerSec, baselines),
+      ...ratiosOf('bytesPerSec', log.bytesPerSec, baselines),
     },
-    ratio: log.recordsPerSec / baseline.recordsPerSec,
-    bytesRatio: log.bytesPerSec / baseline.bytesPerSec,
+    charts: {
+      bars: [barsOf('recordsPerSec', 'records/s', Math.round(log.recordsPerSec), baselines)],
+    },
   }
   const mega = (value: number) => (value / 1e6).toFixed(2)
   const giga = (value: number) => (value / 1e9).toFixed(2)
-  process.stdout.write(
-    [
-      `log: one writer thread appending ${report.recordsPerBatch}-record batches, one reader thread decoding every record`,
-      `  record size ${recordSize} B, ring ${settings.capacity} B, ${settings.zeroCopy ? 'zero-copy' : 'copying'} reads, CRC ${settings.verifyCrc ? 'verified' : 'not verified'} on append`,
-      `  samsa log      ${mega(log.recordsPerSec)} M rec/s  ${giga(log.bytesPerSec)} GB/s  (${log.records} records)`,
-      `  spsc-sab-ring  ${mega(baseline.recordsPerSec)} M rec/s  ${giga(baseline.bytesPerSec)} GB/s  (${baseline.records} records)`,
-      `  ratio ${report.ratio.toFixed(2)} (records/s), ${report.bytesRatio.toFixed(2)} (bytes/s)`,
-      '',
-    ].join('\n'),
-  )
-  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`)
+  const ring = baselines['sab-ring']
+  const post = baselines['post-message']
+  await emitReport(output, report, () => [
+    `log: one writer thread appending ${output.recordsPerBatch}-record batches, one reader thread decoding every record`,
+    `  record size ${recordSize} B, ring ${settings.capacity} B, ${settings.zeroCopy ? 'zero-copy' : 'copying'} reads, CRC ${settings.verifyCrc ? 'verified' : 'not verified'} on append`,
+    `  samsa log      ${mega(log.recordsPerSec)} M rec/s  ${giga(log.bytesPerSec)} GB/s  (${log.records} records)`,
+    `  sab-ring       ${mega(ring.recordsPerSec)} M rec/s  ${giga(ring.bytesPerSec)} GB/s  (${ring.records} records)`,
+    `  post-message   ${mega(post.recordsPerSec)} M rec/s  ${giga(post.bytesPerSec)} GB/s  (${post.records} records)`,
+    `  ratios ${JSON.stringify(output.ratios)}`,
+  ])
 }
 
 export const logBench: BenchScenario = {

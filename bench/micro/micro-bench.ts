@@ -8,7 +8,15 @@ import {
   forEachRecord,
   type RecordInput,
 } from '../../src/runtime/log/record-batch-codec.js'
-import { machineFacts } from '../options.js'
+import {
+  barsOf,
+  emitReport,
+  REPORT_ARGS,
+  REPORT_USAGE,
+  ratiosOf,
+  reportOptions,
+} from '../report/bench-report.js'
+import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 
 /*
@@ -102,31 +110,84 @@ export async function runMicro(timeMs: number) {
 export const microBench: BenchScenario = {
   name: 'micro',
   summary: 'tinybench microbenchmarks: codec, partitioner, log append/read, with baselines',
-  usage: ['--time-ms N    measuring time per task (default 500)', '--json'],
+  usage: ['--time-ms N         measuring time per task (default 500)', ...REPORT_USAGE],
   async run(argv) {
     const { values } = parseArgs({
       args: [...argv],
       options: {
         'time-ms': { type: 'string', default: '500' },
-        json: { type: 'boolean', default: false },
+        ...REPORT_ARGS,
       },
       strict: true,
     })
     const timeMs = Number(values['time-ms'])
     if (!Number.isInteger(timeMs) || timeMs <= 0) throw new Error('--time-ms must be positive')
+    const report = reportOptions(values)
+    const progress = new ProgressLine(report)
+    progress.phase('tinybench tasks')
     const { tasks } = await runMicro(timeMs)
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify({ scenario: 'micro', ...machineFacts(), tasks })}\n`)
-      return
+    progress.end()
+    const opsPerSec = (name: string) => tasks.find((task) => task.name === name)?.opsPerSec ?? 0
+    // Each samsa task beside the single-thread baseline task of the same work, in this run.
+    const pairs = [
+      [
+        'encode',
+        'codec: encode a batch of 100',
+        'json-stringify',
+        'baseline: JSON.stringify the same 100',
+      ],
+      [
+        'decode',
+        'codec: decode 100 records to objects',
+        'json-parse',
+        'baseline: JSON.parse the same 100',
+      ],
+      [
+        'append',
+        'log: append a batch of 100 (and commit)',
+        'sab-copy',
+        'baseline: copy the same bytes into a SAB ring',
+      ],
+    ] as const
+    const baselines = Object.fromEntries(
+      pairs.map(([figure, , baseline, task]) => [
+        baseline,
+        { [`${figure}OpsPerSec`]: opsPerSec(task) },
+      ]),
+    )
+    const figures = Object.fromEntries(
+      pairs.map(([figure, task]) => [`${figure}OpsPerSec`, opsPerSec(task)]),
+    )
+    const output = {
+      scenario: 'micro',
+      timeMs,
+      tasks,
+      ...figures,
+      verified: true,
+      baselines,
+      ratios: Object.assign(
+        {},
+        ...pairs.map(([figure]) =>
+          ratiosOf(`${figure}OpsPerSec`, figures[`${figure}OpsPerSec`] ?? 0, baselines),
+        ),
+      ),
+      charts: {
+        bars: pairs.map(([figure]) =>
+          barsOf(`${figure}OpsPerSec`, 'ops/s', figures[`${figure}OpsPerSec`] ?? 0, baselines),
+        ),
+      },
     }
-    const rows = tasks.map((task) => ({
-      task: task.name,
-      'ops/s': Math.round(task.opsPerSec).toLocaleString('en-US'),
-      'records/s':
-        task.recordsPerSec === undefined
-          ? ''
-          : Math.round(task.recordsPerSec).toLocaleString('en-US'),
-    }))
-    console.table(rows)
+    await emitReport(output, report, () => {
+      const rows = tasks.map((task) => ({
+        task: task.name,
+        'ops/s': Math.round(task.opsPerSec).toLocaleString('en-US'),
+        'records/s':
+          task.recordsPerSec === undefined
+            ? ''
+            : Math.round(task.recordsPerSec).toLocaleString('en-US'),
+      }))
+      console.table(rows)
+      return [`ratios ${JSON.stringify(output.ratios)}`]
+    })
   },
 }

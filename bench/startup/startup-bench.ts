@@ -1,7 +1,17 @@
 import { parseArgs } from 'node:util'
 import { Cluster } from '../../src/api/cluster.js'
 import type { RecordMetadata } from '../../src/api/producer.js'
-import { integerOption, machineFacts } from '../options.js'
+import { measureSpawnBaselines } from '../baselines/spawn-baseline.js'
+import { integerOption } from '../options.js'
+import {
+  barsOf,
+  emitReport,
+  REPORT_ARGS,
+  REPORT_USAGE,
+  ratiosOf,
+  reportOptions,
+} from '../report/bench-report.js'
+import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 
 /*
@@ -102,11 +112,12 @@ export async function runStartup(options: StartupOptions): Promise<StartupReport
 
 export const startupBench: BenchScenario = {
   name: 'startup',
-  summary: 'Cluster.start → topic created → first produce acknowledged; cluster.stop()',
+  summary:
+    'Cluster.start → topic created → first produce acknowledged; cluster.stop(); beside bare worker threads',
   usage: [
     '--brokers N        brokers (default 3)',
     '--runs N           clusters started one after another (default 5)',
-    '--json             print one JSON object as the last line',
+    ...REPORT_USAGE,
   ],
   async run(argv) {
     const { values } = parseArgs({
@@ -114,34 +125,51 @@ export const startupBench: BenchScenario = {
       options: {
         brokers: { type: 'string', default: '3' },
         runs: { type: 'string', default: '5' },
-        json: { type: 'boolean', default: false },
+        ...REPORT_ARGS,
       },
       strict: true,
     })
-    const report = await runStartup({
-      brokers: integerOption(values, 'brokers', 1),
-      runs: integerOption(values, 'runs', 1),
-    })
-    if (values.json) {
-      process.stdout.write(
-        `${JSON.stringify({ scenario: 'startup', ...report, ...machineFacts() })}\n`,
-      )
-    } else {
+    const report = reportOptions(values)
+    const progress = new ProgressLine(report)
+    const brokers = integerOption(values, 'brokers', 1)
+    progress.phase('starting and stopping clusters')
+    const run = await runStartup({ brokers, runs: integerOption(values, 'runs', 1) })
+    progress.phase(`baselines: ${brokers} bare worker threads`)
+    const baselines = await measureSpawnBaselines(brokers)
+    progress.end()
+    const output = {
+      scenario: 'startup',
+      ...run,
+      baselines,
+      ratios: {
+        ...ratiosOf('startMs', run.startMs, baselines),
+        ...ratiosOf('stopMs', run.stopMs, baselines),
+      },
+      charts: {
+        bars: [
+          barsOf('startMs', 'ms', run.startMs, baselines),
+          barsOf('stopMs', 'ms', run.stopMs, baselines),
+        ],
+      },
+    }
+    await emitReport(output, report, () => {
       const lines = [
-        `startup: ${report.brokers} broker(s), ${report.runs} run(s)`,
-        `  median start ${report.startMs} ms (to the first produce acknowledged), stop ${report.stopMs} ms`,
+        `startup: ${run.brokers} broker(s), ${run.runs} run(s)`,
+        `  median start ${run.startMs} ms (to the first produce acknowledged), stop ${run.stopMs} ms`,
       ]
-      report.runDetails.forEach((run, index) => {
+      run.runDetails.forEach((detail, index) => {
         lines.push(
-          `  run ${index + 1}: start ${run.startMs} ms (cluster ${run.clusterMs}, createTopics ${run.createTopicMs}, first produce ${run.firstProduceMs}), stop ${run.stopMs} ms`,
+          `  run ${index + 1}: start ${detail.startMs} ms (cluster ${detail.clusterMs}, createTopics ${detail.createTopicMs}, first produce ${detail.firstProduceMs}), stop ${detail.stopMs} ms`,
         )
       })
+      for (const [name, figures] of Object.entries(baselines)) {
+        lines.push(`  ${name}: start ${figures.startMs} ms, stop ${figures.stopMs} ms`)
+      }
       lines.push(
-        `  verified: ${report.verified}${report.problems.length > 0 ? ` (${report.problems.join('; ')})` : ''}`,
-        '',
+        `  ratios ${JSON.stringify(output.ratios)}`,
+        `  verified: ${run.verified}${run.problems.length > 0 ? ` (${run.problems.join('; ')})` : ''}`,
       )
-      process.stdout.write(lines.join('\n'))
-    }
-    if (!report.verified) process.exitCode = 1
+      return lines
+    })
   },
 }

@@ -3,6 +3,8 @@ import { runEndToEnd } from '../../bench/e2e/end-to-end.js'
 import { runFailover } from '../../bench/failover/failover-run.js'
 import { runLatency } from '../../bench/latency/latency-run.js'
 import { runMicro } from '../../bench/micro/micro-bench.js'
+import { runRebalance } from '../../bench/rebalance/rebalance-run.js'
+import { runScale } from '../../bench/scale/scale-run.js'
 import { runStartup } from '../../bench/startup/startup-bench.js'
 import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
 
@@ -33,6 +35,7 @@ describe('bench scenarios', () => {
       p99Us: aNumber,
       p999Us: aNumber,
       maxUs: aNumber,
+      distribution: expect.arrayContaining([{ percentile: 50, us: p50Us }]),
     })
     expect(0 < p50Us && p50Us <= p90Us && p90Us <= p99Us && p99Us <= p999Us).toBe(true)
     expect(p999Us <= maxUs).toBe(true)
@@ -63,7 +66,7 @@ describe('bench micro', () => {
 })
 
 describe('bench e2e', () => {
-  it('verifies every record of a small run across partitions and brokers', async () => {
+  it('verifies every record of a small run across partitions, brokers and load threads', async () => {
     const before = liveResources()
     const report = await runEndToEnd({
       brokers: 2,
@@ -72,9 +75,39 @@ describe('bench e2e', () => {
       records: 40_000,
       acks: 1,
       batchRecords: 1_000,
+      producers: 2,
+      consumers: 2,
     })
     expect(report).toMatchObject({ verified: true, problems: [], records: 40_000 })
     expect(report.recordsPerSec).toBeGreaterThan(0)
+    // Each load thread ran its share: two partitions of 10,000 records each.
+    expect(report.producerShares.map((share) => share.records)).toEqual([20_000, 20_000])
+    expect(report.consumerShares.map((share) => share.records)).toEqual([20_000, 20_000])
+    await expectNothingLeftSince(before)
+  })
+})
+
+describe('bench scale', () => {
+  it('creates many partitions, counts their memory and verifies every one of them', async () => {
+    const before = liveResources()
+    const report = await runScale({
+      brokers: 3,
+      partitions: 60,
+      replication: 3,
+      logCapacityBytes: 16 * 1024,
+      recordsPerPartition: 3,
+      recordSize: 32,
+      acks: -1,
+      producers: 2,
+      consumers: 2,
+    })
+    expect(report).toMatchObject({ verified: true, problems: [], partitions: 60 })
+    expect(report.consumerShares.reduce((total, share) => total + share.records, 0)).toBe(180)
+    // Every replica: a 16 KiB ring, its offset index and header, three per partition.
+    expect(report.sharedBytesPerPartition).toBeGreaterThan(3 * 16 * 1024)
+    for (const figure of [report.startMs, report.createTopicMs, report.stopMs]) {
+      expect(figure).toBeGreaterThan(0)
+    }
     await expectNothingLeftSince(before)
   })
 })
@@ -85,6 +118,31 @@ describe('bench failover', () => {
     const report = await runFailover({ kills: 3, intervalMs: 100, recordsPerSend: 50, seed: 7 })
     expect(report).toMatchObject({ verified: true, ackedLost: 0, kills: 3 })
     expect(report.acked).toBeGreaterThan(0)
+    await expectNothingLeftSince(before)
+  })
+})
+
+describe('bench rebalance', () => {
+  it('times joins and leaves, with no partition owned twice and no record skipped', async () => {
+    const before = liveResources()
+    const report = await runRebalance({ members: 3, partitions: 6, cycles: 2, seed: 3 })
+    expect(report).toMatchObject({
+      verified: true,
+      joins: 2,
+      leaves: 2,
+      ownedTwice: 0,
+      deliveredToNonOwner: 0,
+      skipped: 0,
+    })
+    expect(report.recordsProduced).toBeGreaterThan(0)
+    for (const figure of [
+      report.joinMsP50,
+      report.joinMsP99,
+      report.leaveMsP50,
+      report.leaveMsP99,
+    ]) {
+      expect(figure).toBeGreaterThan(0)
+    }
     await expectNothingLeftSince(before)
   })
 })

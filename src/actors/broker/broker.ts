@@ -72,6 +72,21 @@ interface BrokerState {
 const RETENTION_CHECK_MS = 1_000
 /** The longest a follower waits on its leader's log before it reports (and so stays in sync). */
 const FOLLOWER_WAIT_MS = 250
+/** The longest a follower with nothing to copy stays silent (at replica.lag.time.max.ms 30 s). */
+const FOLLOWER_IDLE_WAIT_MAX_MS = 5_000
+
+/**
+ * How often an idle follower reports that it is still caught up: well within
+ * replica.lag.time.max.ms, and no oftener than FOLLOWER_WAIT_MS. New data wakes it at once, so
+ * this costs no latency; at 10,000 partitions, waking every follower 4 times a second kept
+ * every broker busy doing nothing.
+ */
+function idleReportEvery(config: TopicConfig): number {
+  return Math.min(
+    FOLLOWER_IDLE_WAIT_MAX_MS,
+    Math.max(FOLLOWER_WAIT_MS, Math.floor(config.replicaLagTimeMaxMs / 4)),
+  )
+}
 
 const replicaKey = (topic: string, partition: number) => `${topic}/${partition}`
 
@@ -464,7 +479,7 @@ function waitForLeader(
   context: ActorContext<BrokerMessage>,
 ): void {
   const waiting = replica.leaderLog
-    .waitForData(replica.log.logEndOffset, FOLLOWER_WAIT_MS, { upTo: 'log-end' })
+    .waitForData(replica.log.logEndOffset, idleReportEvery(replica.config), { upTo: 'log-end' })
     .catch(() => false)
   context.pipeToSelf(waiting, () => ({ type: 'replica-fetch', topic, partition }))
 }

@@ -172,6 +172,9 @@ export function createPartitions(
   return { ...state, busy }
 }
 
+/** Partitions whose replicas are being created at once, per topic change. */
+const CREATES_IN_FLIGHT = 256
+
 export type Placed = { readonly id: number; readonly ref: ActorRef<BrokerMessage> }
 
 /**
@@ -192,55 +195,67 @@ export function addPartitions(
   done: (result: TopicResult) => void,
 ): void {
   const { topic, config, replicationFactor } = target
-  const asks: Promise<PartitionMetadata>[] = []
-  for (let partition = range.from; partition < range.to; partition++) {
+  const createPartition = (partition: number): Promise<PartitionMetadata> | undefined => {
     const replicas = Array.from(
       { length: replicationFactor },
       (_, index) => placement[(partition + index) % placement.length],
     ).filter((entry): entry is Placed => entry !== undefined)
     const [leader, ...followers] = replicas
-    if (leader === undefined) continue
+    if (leader === undefined) return undefined
     const followerIds = followers.map((entry) => entry.id)
-    asks.push(
-      leader.ref
-        .ask<ReplicaCreated>({
-          type: 'create-replica',
-          topic,
+    return leader.ref
+      .ask<ReplicaCreated>({
+        type: 'create-replica',
+        topic,
+        partition,
+        leaderEpoch: 0,
+        config,
+        role: { kind: 'leader', followers: followerIds, controller: controllerOf(context) },
+      })
+      .then(async (created) => {
+        await Promise.all(
+          followers.map((follower) =>
+            follower.ref.ask<ReplicaCreated>({
+              type: 'create-replica',
+              topic,
+              partition,
+              leaderEpoch: 0,
+              config,
+              role: {
+                kind: 'follower',
+                leader: leader.ref,
+                leaderLog: created.log,
+              },
+            }),
+          ),
+        )
+        const ids = replicas.map((entry) => entry.id)
+        return {
           partition,
+          leader: leader.id,
+          replicas: ids,
+          isr: ids,
           leaderEpoch: 0,
-          config,
-          role: { kind: 'leader', followers: followerIds, controller: controllerOf(context) },
-        })
-        .then(async (created) => {
-          await Promise.all(
-            followers.map((follower) =>
-              follower.ref.ask<ReplicaCreated>({
-                type: 'create-replica',
-                topic,
-                partition,
-                leaderEpoch: 0,
-                config,
-                role: {
-                  kind: 'follower',
-                  leader: leader.ref,
-                  leaderLog: created.log,
-                },
-              }),
-            ),
-          )
-          const ids = replicas.map((entry) => entry.id)
-          return {
-            partition,
-            leader: leader.id,
-            replicas: ids,
-            isr: ids,
-            leaderEpoch: 0,
-            log: created.log,
-          }
-        }),
-    )
+          log: created.log,
+        }
+      })
   }
-  context.pipeToSelf(Promise.all(asks), (outcome) => ({
+  // A bounded number of partitions at a time, in partition order: all of 10,000 at once
+  // queued so many creates in each broker's mailbox that the last ones outlived their ask
+  // deadline, and the brokers their heartbeats.
+  const created: PartitionMetadata[] = []
+  let next = range.from
+  const lane = async () => {
+    while (next < range.to) {
+      const partition = await createPartition(next++)
+      if (partition !== undefined) created.push(partition)
+    }
+  }
+  const lanes = Array.from({ length: Math.min(CREATES_IN_FLIGHT, range.to - range.from) }, lane)
+  const asks = Promise.all(lanes).then(() =>
+    created.sort((left, right) => left.partition - right.partition),
+  )
+  context.pipeToSelf(asks, (outcome) => ({
     type: 'partitions-ready',
     topic,
     config,

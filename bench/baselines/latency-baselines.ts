@@ -1,0 +1,46 @@
+import { siblingEntry } from '../../src/runtime/thread/spawn-thread.js'
+import type { LatencyFigures } from '../latency/latency-histogram.js'
+import { parseLatencyDone } from './baseline-protocol.js'
+import { type HandOffKind, runThreadPair } from './thread-pair.js'
+
+/*
+ * The latency scenario's fixed schedule between two threads with nothing else in the way:
+ *   sab-ring      a bare SharedArrayBuffer ring, the receiver parked in Atomics.wait
+ *   post-message  one postMessage per record, the receiver's event loop waiting for it
+ */
+
+export interface LatencyBaselineOptions {
+  readonly rate: number
+  readonly seconds: number
+  readonly recordSize: number
+}
+
+export interface LatencyBaseline extends LatencyFigures {
+  readonly records: number
+}
+
+const ENTRY = siblingEntry(import.meta.url, 'latency-thread')
+
+async function measure(
+  kind: HandOffKind,
+  { rate, seconds, recordSize }: LatencyBaselineOptions,
+): Promise<LatencyBaseline> {
+  const records = Math.max(1, Math.round(rate * seconds))
+  const config = (role: 'sender' | 'receiver') => ({ role, recordSize, rate, records })
+  const [, receiverDone] = await runThreadPair(ENTRY, kind, [config('sender'), config('receiver')])
+  const received = parseLatencyDone(receiverDone)
+  if (received.records !== records || received.figures === undefined) {
+    throw new Error(
+      `${kind} latency baseline: ${received.records} of ${records} records arrived${received.figures === undefined ? ', not in order' : ''}`,
+    )
+  }
+  return { ...received.figures, records }
+}
+
+export async function measureLatencyBaselines(
+  options: LatencyBaselineOptions,
+): Promise<{ 'sab-ring': LatencyBaseline; 'post-message': LatencyBaseline }> {
+  const ring = await measure('ring', options)
+  const post = await measure('port', options)
+  return { 'sab-ring': ring, 'post-message': post }
+}

@@ -1,0 +1,143 @@
+import {
+  arrayField,
+  type Fields,
+  fieldsOf,
+  integerField,
+  stringField,
+} from '../../src/actors/protocol-fields.js'
+import { MalformedMessageError } from '../../src/runtime/errors/actor-errors.js'
+import { type PartitionLogHandle, PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { type GuestLinks, parseGuestLinks } from '../../src/runtime/thread/guest-links.js'
+
+/*
+ * What the benchmark's load generators are handed and hand back. Each is a piscina task on a
+ * worker of the load pool: a producer runs its share of the partitions through the cluster's
+ * producer client (its thread joins the actor network as a guest), a consumer reads its share
+ * straight from the leaders' logs in shared memory.
+ *
+ * `progress` holds one Int32 per partition of records consumed, then one per partition of
+ * records acknowledged: the consumers' counts keep each producer within the ring's reach of
+ * them (Kafka has no such flow control, but a benchmark that overran its own ring would
+ * measure nothing), and both feed the progress display.
+ */
+
+/** The shape of one partition's records: how many, how big, how batched. */
+export interface RecordPlan {
+  readonly recordsPerPartition: number
+  readonly recordSize: number
+  readonly batchRecords: number
+}
+
+export interface ProduceShare extends RecordPlan {
+  readonly links: GuestLinks
+  /** The supervisor's address: producers ask it for metadata and producer ids. */
+  readonly supervisor: { readonly node: number; readonly name: string }
+  readonly topic: string
+  /** Partitions in the topic (the length of each half of `progress`). */
+  readonly partitionCount: number
+  /** The partitions this producer writes. */
+  readonly partitions: readonly number[]
+  readonly acks: -1 | 0 | 1
+  readonly idempotent: boolean
+  readonly maxLagRecords: number
+  readonly progress: SharedArrayBuffer
+}
+
+export interface ConsumeShare extends RecordPlan {
+  readonly partitionCount: number
+  /** The partitions this consumer reads, each with its leader's log. */
+  readonly logs: readonly { readonly partition: number; readonly log: PartitionLogHandle }[]
+  readonly progress: SharedArrayBuffer
+}
+
+/** A load generator's statistics. */
+export interface ShareOutcome {
+  readonly records: number
+  /** From the task's start on its own thread to its last record. */
+  readonly elapsedMs: number
+  readonly error?: string
+}
+
+function acksField(fields: Fields): -1 | 0 | 1 {
+  const acks = fields.acks
+  if (acks !== -1 && acks !== 0 && acks !== 1)
+    throw new MalformedMessageError('acks must be -1, 0 or 1')
+  return acks
+}
+
+function progressField(fields: Fields, partitionCount: number): SharedArrayBuffer {
+  const progress = fields.progress
+  if (!(progress instanceof SharedArrayBuffer) || progress.byteLength < 8 * partitionCount) {
+    throw new MalformedMessageError('progress must be a SharedArrayBuffer of 2 Int32 per partition')
+  }
+  return progress
+}
+
+function partitionNumber(value: unknown, partitionCount: number): number {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) >= partitionCount) {
+    throw new MalformedMessageError(`a partition must be an integer in [0, ${partitionCount})`)
+  }
+  return value as number
+}
+
+function recordPlan(fields: Fields): RecordPlan {
+  return {
+    recordsPerPartition: integerField(fields, 'recordsPerPartition', 1),
+    recordSize: integerField(fields, 'recordSize', 9),
+    batchRecords: integerField(fields, 'batchRecords', 1),
+  }
+}
+
+export function parseProduceShare(value: unknown): ProduceShare {
+  const fields = fieldsOf(value, 'produce share')
+  const supervisor = fieldsOf(fields.supervisor, 'supervisor')
+  const partitionCount = integerField(fields, 'partitionCount', 1)
+  if (typeof fields.idempotent !== 'boolean') {
+    throw new MalformedMessageError('idempotent must be a boolean')
+  }
+  return {
+    ...recordPlan(fields),
+    links: parseGuestLinks(fields.links),
+    supervisor: {
+      node: integerField(supervisor, 'node', 0),
+      name: stringField(supervisor, 'name'),
+    },
+    topic: stringField(fields, 'topic'),
+    partitionCount,
+    partitions: arrayField(fields, 'partitions').map((entry) =>
+      partitionNumber(entry, partitionCount),
+    ),
+    acks: acksField(fields),
+    idempotent: fields.idempotent,
+    maxLagRecords: integerField(fields, 'maxLagRecords', 1),
+    progress: progressField(fields, partitionCount),
+  }
+}
+
+export function parseConsumeShare(value: unknown): ConsumeShare {
+  const fields = fieldsOf(value, 'consume share')
+  const partitionCount = integerField(fields, 'partitionCount', 1)
+  return {
+    ...recordPlan(fields),
+    partitionCount,
+    logs: arrayField(fields, 'logs').map((entry) => {
+      const log = fieldsOf(entry, 'partition log')
+      return {
+        partition: partitionNumber(log.partition, partitionCount),
+        log: PartitionLogReader.open(log.log).handle(),
+      }
+    }),
+    progress: progressField(fields, partitionCount),
+  }
+}
+
+export function parseShareOutcome(value: unknown): ShareOutcome {
+  const fields = fieldsOf(value, 'load generator outcome')
+  const elapsedMs = fields.elapsedMs
+  if (typeof elapsedMs !== 'number' || !(elapsedMs >= 0)) {
+    throw new MalformedMessageError('elapsedMs must be a number ≥ 0')
+  }
+  const records = integerField(fields, 'records', 0)
+  if (fields.error === undefined || fields.error === null) return { records, elapsedMs }
+  return { records, elapsedMs, error: stringField(fields, 'error') }
+}

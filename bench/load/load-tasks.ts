@@ -1,0 +1,160 @@
+import { threadId } from 'node:worker_threads'
+import { ProducerClient } from '../../src/actors/producer/producer-client.js'
+import {
+  type ProducerIdentity,
+  parseProducerIdentity,
+  type SupervisorRequest,
+} from '../../src/actors/supervisor/supervisor-protocol.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { checkRecordBatch, forEachRecord } from '../../src/runtime/log/record-batch-codec.js'
+import { joinAsGuest } from '../../src/runtime/thread/guest-links.js'
+import { BatchTemplate, sequenceOf } from '../e2e/record-content.js'
+import {
+  type ConsumeShare,
+  type ProduceShare,
+  parseConsumeShare,
+  parseProduceShare,
+  type ShareOutcome,
+} from './load-protocol.js'
+
+/*
+ * The load pool's tasks (see load-protocol.ts). Each runs its share to the end and returns
+ * its statistics; a failure is returned as `error`, never thrown, so that the run can say
+ * what went wrong beside what it measured.
+ */
+
+/** Produce requests in flight per partition. */
+const WINDOW = 4
+/** Produce requests in flight per broker, as Kafka's max.in.flight.requests.per.connection. */
+const MAX_IN_FLIGHT = 8
+
+/** A task that only proves its worker is up, by that worker's thread id. */
+export async function warmUp(): Promise<number> {
+  // Held a moment, so that the pool hands each warm-up to a different worker.
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  return threadId
+}
+
+export async function produceShare(value: unknown): Promise<ShareOutcome> {
+  const started = performance.now()
+  let share: ProduceShare
+  try {
+    share = parseProduceShare(value)
+  } catch (error) {
+    return { records: 0, elapsedMs: 0, error: String(error) }
+  }
+  const guest = joinAsGuest(share.links)
+  try {
+    const records = await produce(share, guest.system)
+    return { records, elapsedMs: performance.now() - started }
+  } catch (error) {
+    return { records: 0, elapsedMs: performance.now() - started, error: String(error) }
+  } finally {
+    await guest.leave()
+  }
+}
+
+async function produce(
+  share: ProduceShare,
+  system: ReturnType<typeof joinAsGuest>['system'],
+): Promise<number> {
+  const supervisor = system.refFor<SupervisorRequest>(share.supervisor.node, share.supervisor.name)
+  const client = new ProducerClient(supervisor, system.clock, {
+    maxInFlightRequests: MAX_IN_FLIGHT,
+  })
+  const progress = new Int32Array(share.progress)
+  const full = new BatchTemplate(share.batchRecords, share.recordSize)
+  const remainder = share.recordsPerPartition % share.batchRecords
+  const last = remainder === 0 ? full : new BatchTemplate(remainder, share.recordSize)
+  const producer = share.idempotent
+    ? await supervisor.ask<ProducerIdentity>(
+        { type: 'init-producer-id' },
+        { parseReply: parseProducerIdentity },
+      )
+    : undefined
+  const partitionWork = share.partitions.map(async (partition) => {
+    const pending: Promise<unknown>[] = []
+    for (let sent = 0; sent < share.recordsPerPartition; ) {
+      const consumed = Atomics.load(progress, partition)
+      if (sent - consumed > share.maxLagRecords) {
+        await Atomics.waitAsync(progress, partition, consumed, 50).value
+        continue
+      }
+      const template = share.recordsPerPartition - sent >= share.batchRecords ? full : last
+      const acknowledged = sent + template.count
+      pending.push(
+        client
+          .produceEncoded(share.topic, partition, share.acks, template.make(sent, producer))
+          .then(() => Atomics.store(progress, share.partitionCount + partition, acknowledged)),
+      )
+      sent = acknowledged
+      if (pending.length >= WINDOW) await pending.shift()
+    }
+    await Promise.all(pending)
+  })
+  await Promise.all(partitionWork)
+  return share.partitions.length * share.recordsPerPartition
+}
+
+export async function consumeShare(value: unknown): Promise<ShareOutcome> {
+  const started = performance.now()
+  try {
+    const share = parseConsumeShare(value)
+    const { records, problem } = await consume(share)
+    const elapsedMs = performance.now() - started
+    return problem === undefined ? { records, elapsedMs } : { records, elapsedMs, error: problem }
+  } catch (error) {
+    return { records: 0, elapsedMs: performance.now() - started, error: String(error) }
+  }
+}
+
+/** Reads every record of the share, checking each batch's CRC and each record's sequence. */
+async function consume(share: ConsumeShare): Promise<{ records: number; problem?: string }> {
+  const progress = new Int32Array(share.progress)
+  const logs = share.logs.map(({ partition, log }) => ({
+    partition,
+    reader: PartitionLogReader.open(log),
+  }))
+  const positions = logs.map(() => 0)
+  const total = logs.length * share.recordsPerPartition
+  let consumed = 0
+  let problem: string | undefined
+  while (consumed < total && problem === undefined) {
+    let progressed = false
+    for (let index = 0; index < logs.length; index++) {
+      const { partition, reader } = logs[index] as (typeof logs)[number]
+      const position = positions[index] as number
+      if (position >= share.recordsPerPartition || reader.highWatermark <= position) continue
+      const read = reader.read(position, 1 << 20, { zeroCopy: true })
+      let expected = position
+      for (const batch of read.batches) {
+        checkRecordBatch(batch, true)
+        forEachRecord(batch, (record) => {
+          if (
+            record.offset !== expected ||
+            sequenceOf(record.bytes, record.valueStart, record.valueLength) !== expected
+          ) {
+            problem ??= `partition ${partition}: record at offset ${record.offset} is not sequence ${expected}`
+          }
+          expected++
+        })
+      }
+      if (!reader.isIntact(read)) {
+        problem ??= `partition ${partition}: the ring overran the reader at offset ${position}`
+      }
+      if (expected > share.recordsPerPartition) {
+        problem ??= `partition ${partition}: more records than were produced`
+      }
+      consumed += expected - position
+      positions[index] = expected
+      Atomics.store(progress, partition, expected)
+      Atomics.notify(progress, partition)
+      progressed = true
+    }
+    if (!progressed && consumed < total) {
+      const waiting = positions.findIndex((position) => position < share.recordsPerPartition)
+      await logs[waiting]?.reader.waitForData(positions[waiting] as number, 100)
+    }
+  }
+  return problem === undefined ? { records: consumed } : { records: consumed, problem }
+}

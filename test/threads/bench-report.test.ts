@@ -1,0 +1,116 @@
+import { execFile, execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { renderHtmlReport } from '../../bench/report/html-report.js'
+
+// `samsa bench … --json --out DIR` end to end: the JSON line, the files, and the HTML report
+// opened in a real headless browser (Debian's chromium), whose script must draw the charts.
+
+const run = promisify(execFile)
+const samsa = fileURLToPath(new URL('../../bin/samsa.js', import.meta.url))
+
+function findChromium(): string {
+  for (const name of ['chromium', 'chromium-browser']) {
+    try {
+      return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim()
+    } catch {}
+  }
+  throw new Error(
+    'chromium is not installed: run `scripts/install-chromium.sh` (as root; it runs `apt-get install chromium`), as .ci/run does',
+  )
+}
+
+/** The page as the browser has it once its scripts ran. */
+async function renderedDom(file: string): Promise<string> {
+  const { stdout } = await run(
+    findChromium(),
+    ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', pathToFileURL(file).href],
+    { timeout: 60_000, maxBuffer: 16 << 20 },
+  )
+  return stdout
+}
+
+/** The inside of the chart's svg element, as rendered. */
+function chart(dom: string, name: string): string {
+  const found = new RegExp(`<svg[^>]*data-chart="${name}"[^>]*>([\\s\\S]*?)</svg>`).exec(dom)
+  if (found === null) throw new Error(`no ${name} chart in the page`)
+  return found[1] as string
+}
+
+const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0
+
+describe('bench reports', () => {
+  it('e2e --json --out: one JSON line with baselines and ratios, and a report whose charts render', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'samsa-report-'))
+    try {
+      const args = ['bench', 'e2e', '--records', '40000', '--partitions', '2', '--json']
+      const result = await run(process.execPath, [samsa, ...args, '--out', dir], {
+        timeout: 60_000,
+      })
+      const lines = result.stdout.trim().split('\n')
+      const report = JSON.parse(lines.at(-1) as string)
+      expect(report).toMatchObject({ scenario: 'e2e', verified: true, records: 40_000 })
+      expect(Object.keys(report.baselines).sort()).toEqual(['post-message', 'sab-ring'])
+      expect(report.baselines['sab-ring'].recordsPerSec).toBeGreaterThan(0)
+      expect(Object.keys(report.ratios).sort()).toEqual([
+        'recordsPerSec/post-message',
+        'recordsPerSec/sab-ring',
+      ])
+      expect(report).toMatchObject({ node: process.version, cores: expect.any(Number) })
+      expect(JSON.parse(await readFile(join(dir, 'e2e.json'), 'utf8'))).toEqual(report)
+
+      const page = join(dir, 'e2e.html')
+      const source = await readFile(page, 'utf8')
+      // Nothing is drawn in the file itself: what the browser shows, its script drew.
+      expect(count(source, /<path/g) + count(source, /<rect/g)).toBe(0)
+      const dom = await renderedDom(page)
+      expect(count(chart(dom, 'throughput'), /<path[^>]*class="series"/g)).toBe(1)
+      expect(count(chart(dom, 'bars'), /<rect[^>]*class="bar"/g)).toBe(3)
+      expect(chart(dom, 'latency')).toContain('No latency distribution')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('draws a latency distribution for samsa and each baseline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'samsa-report-'))
+    try {
+      const distribution = (scale: number) =>
+        [0, 50, 90, 99, 99.9, 100].map((percentile, index) => ({
+          percentile,
+          us: scale * (index + 1),
+        }))
+      const page = join(dir, 'latency.html')
+      await writeFile(
+        page,
+        renderHtmlReport({
+          scenario: 'latency',
+          verified: true,
+          baselines: { 'sab-ring': { p99Us: 20 }, 'post-message': { p99Us: 60 } },
+          ratios: { 'p99Us/sab-ring': 5 },
+          charts: {
+            latency: {
+              samsa: distribution(100),
+              'sab-ring': distribution(10),
+              'post-message': distribution(30),
+            },
+            bars: [{ figure: 'p99Us', unit: 'µs', values: { samsa: 100, 'sab-ring': 20 } }],
+          },
+        }),
+      )
+      const dom = await renderedDom(page)
+      const latency = chart(dom, 'latency')
+      for (const series of ['samsa', 'sab-ring', 'post-message']) {
+        expect(latency).toMatch(new RegExp(`<path[^>]*data-series="${series}"`))
+      }
+      expect(count(chart(dom, 'bars'), /<rect[^>]*class="bar"/g)).toBe(2)
+      expect(chart(dom, 'throughput')).toContain('No throughput samples')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
