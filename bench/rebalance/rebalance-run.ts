@@ -173,6 +173,21 @@ function steadyLoad(producer: Producer, partitions: number) {
   }
 }
 
+/**
+ * When `partition` was first delivered at or after `since`. Deliveries are in time order, so
+ * the scan goes backwards and stops at `since`: this runs every millisecond while the group
+ * settles, and must not take the CPU the members need.
+ */
+function firstSince(deliveries: readonly Delivery[], partition: number, since: number) {
+  let first: number | undefined
+  for (let i = deliveries.length - 1; i >= 0; i--) {
+    const delivery = deliveries[i] as Delivery
+    if (delivery.at < since) break
+    if (delivery.partition === partition) first = delivery.at
+  }
+  return first
+}
+
 /** Waits until each partition has one owner that has received a record of it since `since`. */
 async function settled(
   members: readonly Member[],
@@ -189,14 +204,12 @@ async function settled(
       let latest = 0
       let complete = true
       for (const [partition, owner] of owners) {
-        const first = byName
-          .get(owner)
-          ?.deliveries.find((delivery) => delivery.partition === partition && delivery.at >= since)
+        const first = firstSince(byName.get(owner)?.deliveries ?? [], partition, since)
         if (first === undefined) {
           complete = false
           break
         }
-        latest = Math.max(latest, first.at)
+        latest = Math.max(latest, first)
       }
       if (complete) return latest - since
     }
