@@ -44,3 +44,29 @@ export async function measureLatencyBaselines(
   const post = await measure('port', options)
   return { 'sab-ring': ring, 'post-message': post }
 }
+
+/** One record at a time, far apart: each hand-off starts from a parked receiver. */
+const HAND_OFF_SCHEDULE = { rate: 1000, seconds: 1, recordSize: 100 }
+
+/**
+ * Baselines for figures that are chains of thread-to-thread hand-offs (an election, a
+ * rebalance): one such hand-off with nothing else in the way, through a SAB ring and through
+ * postMessage, given as `<figure>MsP50` and `<figure>MsP99` for each figure named.
+ */
+export async function measureHandOffBaselines(figures: readonly string[]) {
+  const handOffs = await measureLatencyBaselines(HAND_OFF_SCHEDULE)
+  const asFigures = ({ p50Us, p99Us }: LatencyBaseline): Record<string, number> =>
+    Object.fromEntries(
+      figures.flatMap((figure) => [
+        [`${figure}MsP50`, p50Us / 1000],
+        [`${figure}MsP99`, p99Us / 1000],
+      ]),
+    )
+  return {
+    handOffs,
+    baselines: {
+      'sab-ring': asFigures(handOffs['sab-ring']),
+      'post-message': asFigures(handOffs['post-message']),
+    },
+  }
+}

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { measureLatencyBaselines } from '../baselines/latency-baselines.js'
+import { measureHandOffBaselines } from '../baselines/latency-baselines.js'
 import { integerOption } from '../options.js'
 import {
   barsOf,
@@ -12,9 +12,6 @@ import {
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import { runFailover } from './failover-run.js'
-
-/** One record at a time, far apart: each hand-off starts from a parked receiver. */
-const HAND_OFF_SCHEDULE = { rate: 1000, seconds: 1, recordSize: 100 }
 
 export const failoverBench: BenchScenario = {
   name: 'failover',
@@ -48,21 +45,8 @@ export const failoverBench: BenchScenario = {
       seed: integerOption(values, 'seed', 0),
     })
     progress.phase('baselines: one thread-to-thread hand-off, SAB ring and postMessage')
-    const handOffs = await measureLatencyBaselines(HAND_OFF_SCHEDULE)
+    const { handOffs, baselines } = await measureHandOffBaselines(['election', 'produceGap'])
     progress.end()
-    // An election and a produce gap are chains of hand-offs between threads: the baselines
-    // are one such hand-off with nothing else in the way, in the same unit.
-    const baselines = Object.fromEntries(
-      Object.entries(handOffs).map(([name, figures]) => [
-        name,
-        {
-          electionMsP50: figures.p50Us / 1000,
-          electionMsP99: figures.p99Us / 1000,
-          produceGapMsP50: figures.p50Us / 1000,
-          produceGapMsP99: figures.p99Us / 1000,
-        },
-      ]),
-    )
     const output = {
       scenario: 'failover',
       ...run,

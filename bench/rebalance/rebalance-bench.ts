@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { measureLatencyBaselines } from '../baselines/latency-baselines.js'
+import { measureHandOffBaselines } from '../baselines/latency-baselines.js'
 import { integerOption } from '../options.js'
 import {
   barsOf,
@@ -12,9 +12,6 @@ import {
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import { runRebalance } from './rebalance-run.js'
-
-/** One record at a time, far apart: each hand-off starts from a parked receiver. */
-const HAND_OFF_SCHEDULE = { rate: 1000, seconds: 1, recordSize: 100 }
 
 export const rebalanceBench: BenchScenario = {
   name: 'rebalance',
@@ -49,21 +46,8 @@ export const rebalanceBench: BenchScenario = {
       seed: integerOption(values, 'seed', 0),
     })
     progress.phase('baselines: one thread-to-thread hand-off, SAB ring and postMessage')
-    const handOffs = await measureLatencyBaselines(HAND_OFF_SCHEDULE)
+    const { handOffs, baselines } = await measureHandOffBaselines(['join', 'leave'])
     progress.end()
-    // A rebalance is a chain of hand-offs between threads (join, sync, offset fetch, first
-    // fetch): the baselines are one such hand-off with nothing else in the way.
-    const baselines = Object.fromEntries(
-      Object.entries(handOffs).map(([name, figures]) => [
-        name,
-        {
-          joinMsP50: figures.p50Us / 1000,
-          joinMsP99: figures.p99Us / 1000,
-          leaveMsP50: figures.p50Us / 1000,
-          leaveMsP99: figures.p99Us / 1000,
-        },
-      ]),
-    )
     const output = {
       scenario: 'rebalance',
       ...run,

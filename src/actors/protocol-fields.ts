@@ -21,6 +21,14 @@ export function stringField(fields: Fields, name: string): string {
   return value
 }
 
+/** A string that may be absent (undefined or null: msgpack gives either). */
+export function optionalStringField(fields: Fields, name: string): string | undefined {
+  const value = fields[name]
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'string') throw new MalformedMessageError(`${name} must be a string`)
+  return value
+}
+
 export function integerField(fields: Fields, name: string, min = Number.MIN_SAFE_INTEGER): number {
   const value = fields[name]
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {

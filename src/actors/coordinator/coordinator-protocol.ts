@@ -7,6 +7,7 @@ import {
   type Fields,
   fieldsOf,
   integerField,
+  optionalStringField,
   stringField,
 } from '../protocol-fields.js'
 import type { JoinResult, ProtocolChoice } from './group.js'
@@ -129,15 +130,8 @@ export interface DescribedGroup {
   readonly members: readonly DescribedMember[]
 }
 
-function optionalString(fields: Fields, name: string): string | undefined {
-  const value = fields[name]
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== 'string') throw new MalformedMessageError(`${name} must be a string`)
-  return value
-}
-
 function nullableString(fields: Fields, name: string): string | null {
-  return optionalString(fields, name) ?? null
+  return optionalStringField(fields, name) ?? null
 }
 
 function stringList(value: readonly unknown[], what: string): string[] {
@@ -155,7 +149,7 @@ export function parseCoordinatorMessage(value: unknown): CoordinatorMessage {
         type: 'join-group',
         groupId: stringField(fields, 'groupId'),
         memberId: stringField(fields, 'memberId'),
-        groupInstanceId: optionalString(fields, 'groupInstanceId'),
+        groupInstanceId: optionalStringField(fields, 'groupInstanceId'),
         clientId: stringField(fields, 'clientId'),
         sessionTimeoutMs: integerField(fields, 'sessionTimeoutMs', 1),
         rebalanceTimeoutMs: integerField(fields, 'rebalanceTimeoutMs', 1),
@@ -191,7 +185,7 @@ export function parseCoordinatorMessage(value: unknown): CoordinatorMessage {
         type: 'leave-group',
         groupId: stringField(fields, 'groupId'),
         memberId: stringField(fields, 'memberId'),
-        groupInstanceId: optionalString(fields, 'groupInstanceId'),
+        groupInstanceId: optionalStringField(fields, 'groupInstanceId'),
       }
     case 'offset-commit':
       return {
@@ -247,7 +241,7 @@ export function parseJoinResult(value: unknown): JoinResult {
       const member = fieldsOf(entry, 'join member')
       return {
         memberId: stringField(member, 'memberId'),
-        groupInstanceId: optionalString(member, 'groupInstanceId'),
+        groupInstanceId: optionalStringField(member, 'groupInstanceId'),
         metadata: bytesField(member, 'metadata'),
       }
     }),

@@ -8,9 +8,9 @@ import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import {
   arrayField,
   bytesField,
-  type Fields,
   fieldsOf,
   integerField,
+  optionalStringField,
   stringField,
 } from '../protocol-fields.js'
 
@@ -100,18 +100,11 @@ export function encodeOffsetsRecord(record: OffsetsRecord): {
   }
 }
 
-function optionalString(fields: Fields, name: string): string | undefined {
-  const value = fields[name]
-  if (value === null || value === undefined) return undefined
-  if (typeof value !== 'string') throw new MalformedMessageError(`${name} must be a string`)
-  return value
-}
-
 function storedMember(value: unknown): StoredMember {
   const fields = fieldsOf(value, 'stored member')
   return {
     memberId: stringField(fields, 'memberId'),
-    groupInstanceId: optionalString(fields, 'groupInstanceId'),
+    groupInstanceId: optionalStringField(fields, 'groupInstanceId'),
     clientId: stringField(fields, 'clientId'),
     sessionTimeoutMs: integerField(fields, 'sessionTimeoutMs', 1),
     rebalanceTimeoutMs: integerField(fields, 'rebalanceTimeoutMs', 1),
@@ -160,8 +153,8 @@ export function decodeOffsetsRecord(key: Uint8Array, value: Uint8Array | null): 
       groupId,
       value: {
         generationId: integerField(fields, 'generationId', 0),
-        protocolName: optionalString(fields, 'protocolName'),
-        leaderId: optionalString(fields, 'leaderId'),
+        protocolName: optionalStringField(fields, 'protocolName'),
+        leaderId: optionalStringField(fields, 'leaderId'),
         members: arrayField(fields, 'members').map(storedMember),
       },
     }
