@@ -156,7 +156,9 @@ export class Cluster {
         const brokerId = brokers.findIndex((ref) => ref.equals(signal.child))
         if (brokerId >= 0) {
           const down: SupervisorMessage = { type: 'broker-down', brokerId, reason: signal.reason }
-          ;(controller as ActorRef<SupervisorMessage>).tell(down)
+          // Under the cluster's own name: a fault on the application's links (`$outside`)
+          // must not hide a broker's death from the controller.
+          ;(controller as ActorRef<SupervisorMessage>).tell(down, { from: '$cluster' })
         }
       })
       const cluster = new Cluster(system, controller as ActorRef<SupervisorRequest>, brokers)

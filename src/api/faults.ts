@@ -110,7 +110,11 @@ export class ClusterFaults {
     const storage = this.#storageOnRestart.get(id) ?? 'keep'
     try {
       await this.system.restartThread(ref)
-      await this.supervisor.ask({ type: 'restore-broker', brokerId: id, storage })
+      // The fault injector's own name: link faults it set on `$outside` are not for it.
+      await this.supervisor.ask(
+        { type: 'restore-broker', brokerId: id, storage },
+        { from: '$faults' },
+      )
     } catch (error) {
       throw toKafkaJSError(error)
     }

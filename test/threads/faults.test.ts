@@ -116,6 +116,27 @@ describe('cluster.faults', () => {
     expect(first).toContain(false)
   })
 
+  it('leaves the cluster’s own control traffic alone when the application’s links drop everything', async () => {
+    const cluster = await Cluster.start({ brokers: 3 })
+    clusters.push(cluster)
+    await cluster.faults.setLinkFault({ from: '$outside', to: '*', drop: 1 })
+    // The controller's replica creates, its notice of a death and the restart all get through.
+    const created = await cluster.supervisor.ask<{ outcome: string }[]>(
+      {
+        type: 'create-topics',
+        topics: [{ topic: 'control', numPartitions: 3, replicationFactor: 3 }],
+      },
+      { from: '$test' },
+    )
+    expect(created.map(({ outcome }) => outcome)).toEqual(['done'])
+    const elected = new Promise<ClusterEvent>((resolve) =>
+      cluster.on('leader.elected', (event) => resolve(event)),
+    )
+    await cluster.faults.killBroker(0)
+    expect(await elected).toMatchObject({ type: 'leader.elected' })
+    await cluster.faults.restartBroker(0)
+  })
+
   it('refuses unknown brokers and bad options with typed errors', async () => {
     const { cluster } = await startWithTopic()
     expect(() => cluster.faults.pauseBroker(7)).toThrow(KafkaJSNonRetriableError)

@@ -203,30 +203,39 @@ export function addPartitions(
     const [leader, ...followers] = replicas
     if (leader === undefined) return undefined
     const followerIds = followers.map((entry) => entry.id)
+    // Sent from continuations, in no actor's turn: under the controller's own name, or they
+    // would go out as `$outside` and a fault on the application's links would drop them.
+    const asController = { from: context.self.name }
     return leader.ref
-      .ask<ReplicaCreated>({
-        type: 'create-replica',
-        topic,
-        partition,
-        leaderEpoch: 0,
-        config,
-        role: { kind: 'leader', followers: followerIds, controller: controllerOf(context) },
-      })
+      .ask<ReplicaCreated>(
+        {
+          type: 'create-replica',
+          topic,
+          partition,
+          leaderEpoch: 0,
+          config,
+          role: { kind: 'leader', followers: followerIds, controller: controllerOf(context) },
+        },
+        asController,
+      )
       .then(async (created) => {
         await Promise.all(
           followers.map((follower) =>
-            follower.ref.ask<ReplicaCreated>({
-              type: 'create-replica',
-              topic,
-              partition,
-              leaderEpoch: 0,
-              config,
-              role: {
-                kind: 'follower',
-                leader: leader.ref,
-                leaderLog: created.log,
+            follower.ref.ask<ReplicaCreated>(
+              {
+                type: 'create-replica',
+                topic,
+                partition,
+                leaderEpoch: 0,
+                config,
+                role: {
+                  kind: 'follower',
+                  leader: leader.ref,
+                  leaderLog: created.log,
+                },
               },
-            }),
+              asController,
+            ),
           ),
         )
         const ids = replicas.map((entry) => entry.id)
