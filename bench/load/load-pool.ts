@@ -1,12 +1,13 @@
 import type { MessagePort } from 'node:worker_threads'
 import { Piscina } from 'piscina'
+import { importableInThread, siblingEntry } from '../../src/runtime/thread/spawn-thread.js'
 import { parseShareOutcome, type ShareOutcome } from './load-protocol.js'
 
 /*
  * The pool of load-generator threads (piscina): one thread per producer and per consumer,
  * all started up front, since a producer waits on its consumers' progress and a task queued
- * behind another would never start. From the sources each worker loads the tasks through
- * load-tasks-entry.mjs (which registers tsx); from a build, load-tasks.js directly.
+ * behind another would never start. From the sources each worker loads the tasks' transpiled
+ * mirror (see src/runtime/thread/source-mirror.ts); from a build, load-tasks.js.
  */
 
 export type LoadTask = 'produceShare' | 'consumeShare'
@@ -18,11 +19,7 @@ export class LoadPool {
 
   /** A pool of `threads` workers, each with the task module loaded. */
   static async open(threads: number): Promise<LoadPool> {
-    const fromSources = import.meta.url.endsWith('.ts')
-    const filename = new URL(
-      fromSources ? './load-tasks-entry.mjs' : './load-tasks.js',
-      import.meta.url,
-    ).href
+    const filename = importableInThread(siblingEntry(import.meta.url, 'load-tasks'))
     const pool = new Piscina({
       filename,
       minThreads: threads,

@@ -1,16 +1,48 @@
 import { once } from 'node:events'
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
-import { siblingEntry, spawnThread } from '../../src/runtime/thread/spawn-thread.js'
+import {
+  importableInThread,
+  siblingEntry,
+  spawnThread,
+} from '../../src/runtime/thread/spawn-thread.js'
+
+const ECHO = new URL('../fixtures/echo-thread.ts', import.meta.url)
+
+async function echoes(worker: Worker): Promise<unknown> {
+  try {
+    worker.postMessage(7)
+    const [reply] = await once(worker, 'message')
+    return reply
+  } finally {
+    await worker.terminate()
+  }
+}
 
 describe('spawnThread', () => {
-  it('starts a worker whose entry is a TypeScript file', async () => {
-    const worker = spawnThread(new URL('../fixtures/echo-thread.ts', import.meta.url))
+  it('starts a worker whose entry is one of the project’s TypeScript files, from its mirror', async () => {
+    expect(await echoes(spawnThread(ECHO))).toEqual({ echoed: 7 })
+    const runs = importableInThread(ECHO)
+    expect(runs).toMatch(
+      /node_modules\/\.cache\/samsa-threads\/[0-9a-f]+\/test\/fixtures\/echo-thread\.js$/,
+    )
+  })
+
+  it('starts a TypeScript entry from outside the project through the tsx loader', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-spawn-'))
     try {
-      worker.postMessage(7)
-      const [reply] = await once(worker, 'message')
-      expect(reply).toEqual({ echoed: 7 })
+      const outside = join(dir, 'echo-elsewhere.ts')
+      copyFileSync(ECHO, outside)
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }')
+      const entry = pathToFileURL(outside)
+      expect(importableInThread(entry)).toBe(entry.href)
+      expect(await echoes(spawnThread(entry))).toEqual({ echoed: 7 })
     } finally {
-      await worker.terminate()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 

@@ -13,7 +13,7 @@ import { parseThreadToParent, type ThreadToParent } from '../transport/control-f
 import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
 import type { ActorThreadData } from './actor-thread-data.js'
 import type { GuestLinks } from './guest-links.js'
-import { siblingEntry, spawnThread } from './spawn-thread.js'
+import { importableInThread, siblingEntry, spawnThread } from './spawn-thread.js'
 
 /** An actor to run alone on its own worker thread, loaded there from `module`. */
 export interface ThreadSpawnSpec<Args> {
@@ -223,7 +223,7 @@ export class ThreadSupervisor {
     const data: ActorThreadData = {
       node: child.node,
       name: child.spec.name,
-      module: child.spec.module.href,
+      module: importableInThread(child.spec.module),
       exportName: child.spec.exportName,
       args: child.spec.args,
       seed: this.system.faults.seed,
