@@ -6,8 +6,8 @@ import { nextMessage } from './thread-messages.js'
 /*
  * What starting threads costs before any of samsa runs on them, for the startup scenario:
  *   bare-workers         `threads` workers started the way samsa starts its brokers (from the
- *                        sources that includes registering tsx's loader), each loading a
- *                        module that only says it is up
+ *                        sources, the transpiled mirror), each loading a module that only
+ *                        says it is up
  *   bare-workers-plain   the same from an inline script: no loader, no module to load
  * Each from the first spawn to every thread's first message (startMs), then terminate (stopMs).
  */
