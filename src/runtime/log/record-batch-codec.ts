@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32'
+import { createRequire } from 'node:module'
 import { InvalidArgumentError, KafkaProtocolError } from '../errors/samsa-error.js'
 import {
   readInt16,
@@ -33,6 +33,20 @@ import { VarintReader, varintSize, varlongSize, writeVarint, writeVarlong } from
  * The broker patches baseOffset and partitionLeaderEpoch only; both sit before the CRC'd
  * range, so a patched batch keeps its producer's CRC.
  */
+type Crc32c = (input: Uint8Array, initialState?: number) => number
+let loadedCrc32c: Crc32c | undefined
+
+/**
+ * CRC-32C from `@node-rs/crc32`, loaded on first use: its native addon costs about 30 ms to
+ * load, and a broker thread that never checks a batch (a follower, say) should not pay it
+ * while the cluster starts.
+ */
+function crc32c(input: Uint8Array): number {
+  loadedCrc32c ??= (createRequire(import.meta.url)('@node-rs/crc32') as { readonly crc32c: Crc32c })
+    .crc32c
+  return loadedCrc32c(input)
+}
+
 export const BATCH_BASE_OFFSET = 0
 export const BATCH_LENGTH = 8
 export const BATCH_PARTITION_LEADER_EPOCH = 12
