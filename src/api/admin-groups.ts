@@ -9,6 +9,7 @@ import {
   parseTrue,
 } from '../actors/coordinator/coordinator-protocol.js'
 import type { MetadataSnapshot } from '../actors/supervisor/supervisor-protocol.js'
+import type { PartitionOffsets } from './admin.js'
 import type { ClusterConnection } from './cluster.js'
 import type { GroupDescription } from './consumer.js'
 import { describe, validPartition } from './consumer-config.js'
@@ -74,13 +75,16 @@ export function toGroupDescription(described: DescribedGroup): GroupDescription 
 export class AdminGroups {
   readonly #connection: ClusterConnection
   readonly #metadata: (topics?: readonly string[]) => Promise<MetadataSnapshot>
+  readonly #topicOffsets: (topic: string) => Promise<readonly PartitionOffsets[]>
 
   constructor(
     connection: ClusterConnection,
     metadata: (topics?: readonly string[]) => Promise<MetadataSnapshot>,
+    topicOffsets: (topic: string) => Promise<readonly PartitionOffsets[]>,
   ) {
     this.#connection = connection
     this.#metadata = metadata
+    this.#topicOffsets = topicOffsets
   }
 
   async listGroups(): Promise<{ groups: { groupId: string; protocolType: string }[] }> {
@@ -106,8 +110,36 @@ export class AdminGroups {
     return { groups: groups.map(toGroupDescription) }
   }
 
-  /** Committed offsets by topic; a partition of a named topic with no commit shows '-1' (KafkaJS). */
+  /**
+   * Committed offsets by topic; a partition of a named topic with no commit shows '-1'. With
+   * `resolveOffsets`, -2 and -1 become the partition's log start and high watermark, and are
+   * stored so (KafkaJS).
+   */
   async fetchOffsets(options: {
+    readonly groupId: string
+    readonly topics?: readonly string[]
+    readonly resolveOffsets?: boolean
+  }): Promise<TopicOffsets[]> {
+    const fetched = await this.#fetchOffsets(options)
+    if (options.resolveOffsets !== true) return fetched
+    return Promise.all(
+      fetched.map(async ({ topic, partitions }) => {
+        const bounds = new Map(
+          (await this.#topicOffsets(topic)).map((entry) => [entry.partition, entry]),
+        )
+        const resolved = partitions.map((entry) => {
+          const bound = bounds.get(entry.partition)
+          const offset =
+            entry.offset === '-2' ? bound?.low : entry.offset === '-1' ? bound?.high : entry.offset
+          return { ...entry, offset: offset ?? entry.offset }
+        })
+        await this.setOffsets({ groupId: options.groupId, topic, partitions: resolved })
+        return { topic, partitions: resolved }
+      }),
+    )
+  }
+
+  async #fetchOffsets(options: {
     readonly groupId: string
     readonly topics?: readonly string[]
   }): Promise<TopicOffsets[]> {

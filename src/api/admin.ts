@@ -109,7 +109,11 @@ export class Admin {
 
   constructor(private readonly connection: ClusterConnection) {
     this.#instrumentation = new InstrumentationEmitter(EVENTS, () => connection.clock.now())
-    this.#groups = new AdminGroups(connection, (topics) => this.#metadata(topics))
+    this.#groups = new AdminGroups(
+      connection,
+      (topics) => this.#metadata(topics),
+      (topic) => this.fetchTopicOffsets(topic),
+    )
   }
 
   async connect(): Promise<void> {
@@ -268,6 +272,7 @@ export class Admin {
   async fetchOffsets(options: {
     readonly groupId: string
     readonly topics?: readonly string[]
+    readonly resolveOffsets?: boolean
   }): Promise<TopicOffsets[]> {
     this.#checkConnected()
     return this.#groups.fetchOffsets(options)

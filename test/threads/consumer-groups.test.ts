@@ -499,6 +499,17 @@ describe('consumer groups', () => {
     await admin.resetOffsets({ groupId: 'idle', topic: 'admin', earliest: true })
     const [reset] = await admin.fetchOffsets({ groupId: 'idle' })
     expect(reset?.partitions.map(({ offset }) => offset)).toEqual(['-2', '-2'])
+    // resolveOffsets turns the sentinels into real offsets, and stores them (KafkaJS).
+    await admin.resetOffsets({ groupId: 'idle', topic: 'admin' })
+    await produce(cluster, 'admin', 0, 3)
+    const [resolved] = await admin.fetchOffsets({
+      groupId: 'idle',
+      topics: ['admin'],
+      resolveOffsets: true,
+    })
+    expect(resolved?.partitions.map(({ offset }) => offset)).toEqual(['3', '0'])
+    const [stored] = await admin.fetchOffsets({ groupId: 'idle', topics: ['admin'] })
+    expect(stored?.partitions.map(({ offset }) => offset)).toEqual(['3', '0'])
     await expect(
       admin.setOffsets({
         groupId: 'busy',
