@@ -54,8 +54,6 @@ import {
 
 const READY = 0
 const MAX_BATCH_RECORDS = 1000
-/** Produce requests in flight, as Kafka's max.in.flight.requests.per.connection. */
-const WINDOW = 5
 const COARSE_SLEEP_MS = 2
 /** How long the consumer waits past the schedule's end for records still on their way. */
 const GRACE_MS = 10_000
@@ -69,6 +67,8 @@ export interface LatencyRun {
   readonly recordSize: number
   readonly acks: number
   readonly spinIterations: number
+  /** Produce requests in flight, as Kafka's max.in.flight.requests.per.connection. */
+  readonly maxInFlight: number
   readonly control: SharedArrayBuffer
 }
 
@@ -98,6 +98,7 @@ function parseRun(value: unknown): LatencyRun {
     recordSize: integerField(fields, 'recordSize', MIN_TIMED_RECORD_BYTES),
     acks: integerField(fields, 'acks', -1),
     spinIterations: integerField(fields, 'spinIterations', 0),
+    maxInFlight: integerField(fields, 'maxInFlight', 1),
     control: fields.control,
   }
 }
@@ -158,7 +159,7 @@ async function produce(
   const sleeper = new Int32Array(new SharedArrayBuffer(4))
   while (sent < run.records && error === undefined) {
     const due = Math.min(run.records, Math.floor((monotonicMs() - startAt) / intervalMs) + 1)
-    if (due > sent && inFlight < WINDOW) {
+    if (due > sent && inFlight < run.maxInFlight) {
       const count = Math.min(due - sent, MAX_BATCH_RECORDS)
       const first = sent
       const batch = encodeTimedBatch(first, count, run.recordSize, dueAt)
@@ -182,7 +183,7 @@ async function produce(
       await new Promise<void>((resolve) =>
         clock.schedule(untilNextMs - COARSE_SLEEP_MS / 2, resolve),
       )
-    } else if (untilNextMs > 0 && inFlight < WINDOW) {
+    } else if (untilNextMs > 0 && inFlight < run.maxInFlight) {
       Atomics.wait(sleeper, 0, 0, untilNextMs)
     }
   }
@@ -196,7 +197,7 @@ export const latencyProducer = defineActor<LatencyRun, null>({
   receive(state, run, context) {
     const replier = context.deferReply()
     const client = new ProducerClient(run.supervisor, context.clock, {
-      maxInFlightRequests: WINDOW,
+      maxInFlightRequests: run.maxInFlight,
     })
     produce(run, client, context.clock).then(replier.resolve, (error: unknown) =>
       replier.resolve({ sent: 0, startAt: 0, error: String(error) }),

@@ -28,6 +28,7 @@ export const latencyBench: BenchScenario = {
     '--brokers N        brokers (default 1); the one partition has one leader',
     '--acks N           -1, 0 or 1 (default 1)',
     '--spin N           log checks the consumer makes before it sleeps (default 0)',
+    "--max-in-flight N  produce requests in flight (default 5, Kafka's)",
     ...REPORT_USAGE,
   ],
   async run(argv) {
@@ -40,6 +41,7 @@ export const latencyBench: BenchScenario = {
         brokers: { type: 'string', default: '1' },
         acks: { type: 'string', default: '1' },
         spin: { type: 'string', default: '0' },
+        'max-in-flight': { type: 'string', default: '5' },
         ...REPORT_ARGS,
       },
       strict: true,
@@ -55,6 +57,7 @@ export const latencyBench: BenchScenario = {
       recordSize: integerOption(values, 'record-size', MIN_TIMED_RECORD_BYTES),
       acks: acksOption(values),
       spinIterations: integerOption(values, 'spin', 0),
+      maxInFlight: integerOption(values, 'max-in-flight', 1),
     })
     progress.phase(`baselines: the same schedule through a SAB ring, then postMessage`)
     const baselines = await measureLatencyBaselines({
@@ -90,7 +93,7 @@ export const latencyBench: BenchScenario = {
     const percentiles = (figures: LatencySummary) =>
       `p50 ${microseconds(figures.p50Us)}  p90 ${microseconds(figures.p90Us)}  p99 ${microseconds(figures.p99Us)}  p99.9 ${microseconds(figures.p999Us)}  max ${microseconds(figures.maxUs)}`
     await emitReport(output, report, () => [
-      `latency: ${run.rate.toLocaleString('en-US')} records/s for ${run.seconds} s, ${run.recordSize} B values, ${run.brokers} broker(s), acks ${run.acks}, consumer spin ${run.spinIterations}`,
+      `latency: ${run.rate.toLocaleString('en-US')} records/s for ${run.seconds} s, ${run.recordSize} B values, ${run.brokers} broker(s), acks ${run.acks}, consumer spin ${run.spinIterations}, ${run.maxInFlight} in flight`,
       `  ${run.records.toLocaleString('en-US')} records, achieved ${run.achievedRate.toLocaleString('en-US')} records/s`,
       `  samsa         ${percentiles(latency)}`,
       `  sab-ring      ${percentiles(baselines['sab-ring'])}`,

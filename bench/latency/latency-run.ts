@@ -23,6 +23,8 @@ export interface LatencyOptions {
   readonly acks: -1 | 0 | 1
   /** Checks of the log the consumer makes before it sleeps (`waitForData`'s spinIterations). */
   readonly spinIterations: number
+  /** Produce requests in flight (Kafka's max.in.flight.requests.per.connection). */
+  readonly maxInFlight: number
 }
 
 export interface LatencyReport extends LatencyOptions {
@@ -40,7 +42,7 @@ const TOPIC = 'latency'
 const MAX_RECORDS = 2 ** 32 - 1
 
 export async function runLatency(options: LatencyOptions): Promise<LatencyReport> {
-  const { brokers, rate, seconds, recordSize, acks, spinIterations } = options
+  const { brokers, rate, seconds, recordSize, acks, spinIterations, maxInFlight } = options
   const records = Math.round(rate * seconds)
   if (records < 1 || records > MAX_RECORDS) {
     throw new Error(`rate × seconds must give 1 to ${MAX_RECORDS} records, got ${records}`)
@@ -75,6 +77,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyReport
       recordSize,
       acks,
       spinIterations,
+      maxInFlight,
       control: new SharedArrayBuffer(4),
     }
     const timeoutMs = seconds * 1000 + 60_000

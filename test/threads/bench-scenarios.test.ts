@@ -23,6 +23,7 @@ describe('bench scenarios', () => {
       recordSize: 100,
       acks: 1,
       spinIterations: 0,
+      maxInFlight: 5,
     })
     expect(report.problems).toEqual([])
     expect(report.verified).toBe(true)
