@@ -18,12 +18,24 @@ export function integerOption(values: OptionValues, name: string, min: number): 
   return Number(raw)
 }
 
-export function positiveNumberOption(values: OptionValues, name: string): number {
+function numberOption(values: OptionValues, name: string, allowZero: boolean): number {
   const raw = values[name]
-  if (typeof raw !== 'string' || !DECIMAL.test(raw) || Number(raw) <= 0) {
-    throw new Error(`--${name} must be a positive number`)
+  if (
+    typeof raw !== 'string' ||
+    !DECIMAL.test(raw) ||
+    Number(raw) < (allowZero ? 0 : Number.MIN_VALUE)
+  ) {
+    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`)
   }
   return Number(raw)
+}
+
+export function positiveNumberOption(values: OptionValues, name: string): number {
+  return numberOption(values, name, false)
+}
+
+export function nonNegativeNumberOption(values: OptionValues, name: string): number {
+  return numberOption(values, name, true)
 }
 
 export function booleanOption(values: OptionValues, name: string): boolean {

@@ -37,6 +37,8 @@ export interface LatencyThreadConfig {
   /** Records per second on the sender's fixed schedule. */
   readonly rate: number
   readonly records: number
+  /** The first records, sent and checked but not timed (a warm-up, as samsa's run has). */
+  readonly warmUpRecords: number
 }
 
 export interface LatencyDone {
@@ -92,6 +94,7 @@ export function parseLatencyThreadConfig(value: unknown): LatencyThreadConfig {
     recordSize: integerField(fields, 'recordSize', 12),
     rate: finiteNumber(fields, 'rate', Number.MIN_VALUE),
     records: integerField(fields, 'records', 1),
+    warmUpRecords: integerField(fields, 'warmUpRecords', 0),
   }
 }
 

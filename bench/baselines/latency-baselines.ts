@@ -12,6 +12,8 @@ import { type HandOffKind, runThreadPair } from './thread-pair.js'
 export interface LatencyBaselineOptions {
   readonly rate: number
   readonly seconds: number
+  /** Seconds of the schedule sent first and not timed (default none). */
+  readonly warmUpSeconds?: number
   readonly recordSize: number
 }
 
@@ -23,10 +25,18 @@ const ENTRY = siblingEntry(import.meta.url, 'latency-thread')
 
 async function measure(
   kind: HandOffKind,
-  { rate, seconds, recordSize }: LatencyBaselineOptions,
+  { rate, seconds, recordSize, warmUpSeconds = 0 }: LatencyBaselineOptions,
 ): Promise<LatencyBaseline> {
-  const records = Math.max(1, Math.round(rate * seconds))
-  const config = (role: 'sender' | 'receiver') => ({ role, recordSize, rate, records })
+  const warmUpRecords = Math.round(rate * warmUpSeconds)
+  const timed = Math.max(1, Math.round(rate * seconds))
+  const records = warmUpRecords + timed
+  const config = (role: 'sender' | 'receiver') => ({
+    role,
+    recordSize,
+    rate,
+    records,
+    warmUpRecords,
+  })
   const [, receiverDone] = await runThreadPair(ENTRY, kind, [config('sender'), config('receiver')])
   const received = parseLatencyDone(receiverDone)
   if (received.records !== records || received.figures === undefined) {
@@ -34,7 +44,7 @@ async function measure(
       `${kind} latency baseline: ${received.records} of ${records} records arrived${received.figures === undefined ? ', not in order' : ''}`,
     )
   }
-  return { ...received.figures, records }
+  return { ...received.figures, records: timed }
 }
 
 export async function measureLatencyBaselines(

@@ -63,7 +63,9 @@ function ringReceive(ring: SpscRing): void {
   let expected = 0
   let inOrder = true
   const onRecord = (): void => {
-    recordLatencyMs(histogram, monotonicMs() - view.getFloat64(0, true))
+    if (expected >= config.warmUpRecords) {
+      recordLatencyMs(histogram, monotonicMs() - view.getFloat64(0, true))
+    }
     if (view.getUint32(8, true) !== expected) inOrder = false
     expected++
   }
@@ -94,7 +96,9 @@ function portReceive(port: MessagePort): void {
       return
     }
     const view = new DataView(record.buffer, record.byteOffset, record.length)
-    recordLatencyMs(histogram, arrivedAt - view.getFloat64(0, true))
+    if (received >= config.warmUpRecords) {
+      recordLatencyMs(histogram, arrivedAt - view.getFloat64(0, true))
+    }
     if (view.getUint32(8, true) !== received) inOrder = false
     received++
     if (received === config.records) {

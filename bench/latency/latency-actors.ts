@@ -69,6 +69,8 @@ export interface LatencyRun {
   readonly spinIterations: number
   /** Produce requests in flight, as Kafka's max.in.flight.requests.per.connection. */
   readonly maxInFlight: number
+  /** The first records of the schedule, produced and checked but not timed. */
+  readonly warmUpRecords: number
   readonly control: SharedArrayBuffer
 }
 
@@ -99,6 +101,7 @@ function parseRun(value: unknown): LatencyRun {
     acks: integerField(fields, 'acks', -1),
     spinIterations: integerField(fields, 'spinIterations', 0),
     maxInFlight: integerField(fields, 'maxInFlight', 1),
+    warmUpRecords: integerField(fields, 'warmUpRecords', 0),
     control: fields.control,
   }
 }
@@ -185,6 +188,10 @@ async function produce(
       )
     } else if (untilNextMs > 0 && inFlight < run.maxInFlight) {
       Atomics.wait(sleeper, 0, 0, untilNextMs)
+    } else if (inFlight >= run.maxInFlight) {
+      // A full window: sleep until an acknowledgement frees a slot, rather than spin a core
+      // the broker and the consumer need.
+      await Promise.race(pending)
     }
   }
   await Promise.all(pending)
@@ -240,7 +247,7 @@ async function consume(run: LatencyRun): Promise<ConsumerOutcome> {
         } else if (arrivedAt < scheduledAt) {
           problem ??= `record ${expected} arrived before it was due`
         } else {
-          recordLatencyMs(histogram, arrivedAt - scheduledAt)
+          if (expected >= run.warmUpRecords) recordLatencyMs(histogram, arrivedAt - scheduledAt)
           lastArrivalAt = arrivedAt
         }
         expected++

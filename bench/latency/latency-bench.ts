@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util'
 import { measureLatencyBaselines } from '../baselines/latency-baselines.js'
-import { acksOption, integerOption, positiveNumberOption } from '../options.js'
+import {
+  acksOption,
+  integerOption,
+  nonNegativeNumberOption,
+  positiveNumberOption,
+} from '../options.js'
 import {
   barsOf,
   emitReport,
@@ -29,6 +34,7 @@ export const latencyBench: BenchScenario = {
     '--acks N           -1, 0 or 1 (default 1)',
     '--spin N           log checks the consumer makes before it sleeps (default 0)',
     "--max-in-flight N  produce requests in flight (default 5, Kafka's)",
+    '--warm-up N        seconds of the schedule sent first and not timed (default 1)',
     ...REPORT_USAGE,
   ],
   async run(argv) {
@@ -42,6 +48,7 @@ export const latencyBench: BenchScenario = {
         acks: { type: 'string', default: '1' },
         spin: { type: 'string', default: '0' },
         'max-in-flight': { type: 'string', default: '5' },
+        'warm-up': { type: 'string', default: '1' },
         ...REPORT_ARGS,
       },
       strict: true,
@@ -58,12 +65,14 @@ export const latencyBench: BenchScenario = {
       acks: acksOption(values),
       spinIterations: integerOption(values, 'spin', 0),
       maxInFlight: integerOption(values, 'max-in-flight', 1),
+      warmUpSeconds: nonNegativeNumberOption(values, 'warm-up'),
     })
     progress.phase(`baselines: the same schedule through a SAB ring, then postMessage`)
     const baselines = await measureLatencyBaselines({
       rate: run.rate,
       seconds: run.seconds,
       recordSize: run.recordSize,
+      warmUpSeconds: run.warmUpSeconds,
     })
     progress.end()
     const { distribution, ...latency } = run.latency

@@ -24,10 +24,12 @@ describe('bench scenarios', () => {
       acks: 1,
       spinIterations: 0,
       maxInFlight: 5,
+      warmUpSeconds: 0.25,
     })
     expect(report.problems).toEqual([])
     expect(report.verified).toBe(true)
-    expect(report.records).toBe(1000)
+    expect(report.records).toBe(1500)
+    expect(report.warmUpRecords).toBe(500)
     expect(report.achievedRate).toBeGreaterThan(0)
     const { p50Us, p90Us, p99Us, p999Us, maxUs } = report.latency
     expect(report.latency).toEqual({
