@@ -1,14 +1,7 @@
 import { parseArgs } from 'node:util'
-import { measureHandOffBaselines } from '../baselines/latency-baselines.js'
 import { integerOption } from '../options.js'
-import {
-  barsOf,
-  emitReport,
-  REPORT_ARGS,
-  REPORT_USAGE,
-  ratiosOf,
-  reportOptions,
-} from '../report/bench-report.js'
+import { emitReport, REPORT_ARGS, REPORT_USAGE, reportOptions } from '../report/bench-report.js'
+import { compareWithHandOffs } from '../report/hand-off-comparison.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import { runFailover } from './failover-run.js'
@@ -45,28 +38,18 @@ export const failoverBench: BenchScenario = {
       seed: integerOption(values, 'seed', 0),
     })
     progress.phase('baselines: one thread-to-thread hand-off, SAB ring and postMessage')
-    const { handOffs, baselines } = await measureHandOffBaselines(['election', 'produceGap'])
+    const comparison = await compareWithHandOffs({
+      election: { p50Ms: run.electionMsP50, p99Ms: run.electionMsP99 },
+      produceGap: { p50Ms: run.produceGapMsP50, p99Ms: run.produceGapMsP99 },
+    })
     progress.end()
-    const output = {
-      scenario: 'failover',
-      ...run,
-      baselines,
-      ratios: {
-        ...ratiosOf('electionMsP50', run.electionMsP50, baselines),
-        ...ratiosOf('produceGapMsP50', run.produceGapMsP50, baselines),
-      },
-      charts: {
-        bars: [
-          barsOf('electionMsP50', 'ms', run.electionMsP50, baselines),
-          barsOf('produceGapMsP50', 'ms', run.produceGapMsP50, baselines),
-        ],
-      },
-    }
+    const { summary, ...compared } = comparison
+    const output = { scenario: 'failover', ...run, ...compared }
     await emitReport(output, report, () => [
       `failover: ${run.kills} leader kills, 3 brokers, RF 3, min.insync.replicas 2, acks all`,
       `  election   p50 ${run.electionMsP50.toFixed(1)} ms  p99 ${run.electionMsP99.toFixed(1)} ms`,
       `  produce gap p50 ${run.produceGapMsP50.toFixed(1)} ms  p99 ${run.produceGapMsP99.toFixed(1)} ms`,
-      `  one hand-off: sab-ring p50 ${(handOffs['sab-ring'].p50Us / 1000).toFixed(3)} ms, post-message p50 ${(handOffs['post-message'].p50Us / 1000).toFixed(3)} ms`,
+      `  ${summary}`,
       `  acked ${run.acked}, acked lost ${run.ackedLost}, duplicates ${run.duplicates}`,
       `  ratios ${JSON.stringify(output.ratios)}`,
       `  verified: ${run.verified}`,

@@ -1,14 +1,7 @@
 import { parseArgs } from 'node:util'
-import { measureHandOffBaselines } from '../baselines/latency-baselines.js'
 import { integerOption } from '../options.js'
-import {
-  barsOf,
-  emitReport,
-  REPORT_ARGS,
-  REPORT_USAGE,
-  ratiosOf,
-  reportOptions,
-} from '../report/bench-report.js'
+import { emitReport, REPORT_ARGS, REPORT_USAGE, reportOptions } from '../report/bench-report.js'
+import { compareWithHandOffs } from '../report/hand-off-comparison.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import { runRebalance } from './rebalance-run.js'
@@ -46,30 +39,18 @@ export const rebalanceBench: BenchScenario = {
       seed: integerOption(values, 'seed', 0),
     })
     progress.phase('baselines: one thread-to-thread hand-off, SAB ring and postMessage')
-    const { handOffs, baselines } = await measureHandOffBaselines(['join', 'leave'])
+    const comparison = await compareWithHandOffs({
+      join: { p50Ms: run.joinMsP50, p99Ms: run.joinMsP99 },
+      leave: { p50Ms: run.leaveMsP50, p99Ms: run.leaveMsP99 },
+    })
     progress.end()
-    const output = {
-      scenario: 'rebalance',
-      ...run,
-      baselines,
-      ratios: {
-        ...ratiosOf('joinMsP50', run.joinMsP50, baselines),
-        ...ratiosOf('leaveMsP50', run.leaveMsP50, baselines),
-      },
-      charts: {
-        bars: [
-          barsOf('joinMsP50', 'ms', run.joinMsP50, baselines),
-          barsOf('joinMsP99', 'ms', run.joinMsP99, baselines),
-          barsOf('leaveMsP50', 'ms', run.leaveMsP50, baselines),
-          barsOf('leaveMsP99', 'ms', run.leaveMsP99, baselines),
-        ],
-      },
-    }
+    const { summary, ...compared } = comparison
+    const output = { scenario: 'rebalance', ...run, ...compared }
     await emitReport(output, report, () => [
       `rebalance: ${run.members} members, ${run.partitions} partitions, ${run.joins} joins, ${run.leaves} leaves`,
       `  join  p50 ${run.joinMsP50.toFixed(1)} ms  p99 ${run.joinMsP99.toFixed(1)} ms`,
       `  leave p50 ${run.leaveMsP50.toFixed(1)} ms  p99 ${run.leaveMsP99.toFixed(1)} ms`,
-      `  one hand-off: sab-ring p50 ${(handOffs['sab-ring'].p50Us / 1000).toFixed(3)} ms, post-message p50 ${(handOffs['post-message'].p50Us / 1000).toFixed(3)} ms`,
+      `  ${summary}`,
       `  records ${run.recordsProduced}, owned twice ${run.ownedTwice}, delivered to a non-owner ${run.deliveredToNonOwner}, skipped ${run.skipped}`,
       `  verified: ${run.verified}`,
     ])
