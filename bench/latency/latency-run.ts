@@ -1,15 +1,16 @@
 import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import { Cluster } from '../../src/api/cluster.js'
-import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
-import { siblingEntry } from '../../src/runtime/thread/spawn-thread.js'
-import { type LatencyRun, parseConsumerOutcome, parseProducerOutcome } from './latency-actors.js'
+import { type PartitionLogHandle, PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { guestPorts } from '../../src/runtime/thread/guest-links.js'
+import { LoadPool } from '../load/load-pool.js'
+import { type LatencyRun, parseConsumerOutcome, parseProducerOutcome } from './latency-ends.js'
 import type { LatencyFigures } from './latency-histogram.js'
 import { MIN_TIMED_RECORD_BYTES } from './timed-records.js'
 
 /*
- * Fixed-rate end-to-end latency: a producer thread sends records on a schedule through the
- * cluster to the leader of one partition; a consumer thread reads them from the leader's log
- * in shared memory. Each record's latency runs from the moment it was due (not sent) to the
+ * Fixed-rate end-to-end latency: a producer (a task on a thread of the load pool) sends records
+ * on a schedule through the cluster to the leader of one partition; a consumer (another task)
+ * reads them from the leader's log in shared memory. Each record's latency runs from the moment it was due (not sent) to the
  * moment the consumer decoded it. The figures count only if every record arrived once, in
  * order, intact, and nothing else was appended.
  */
@@ -64,23 +65,11 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyReport
     const admin = cluster.admin()
     await admin.connect()
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }] })
-    const module = siblingEntry(import.meta.url, 'latency-actors')
-    const spawn = (exportName: string) =>
-      cluster.system.spawnOnThread<LatencyRun>({
-        module,
-        exportName,
-        name: exportName,
-        args: undefined,
-        supervision: { strategy: 'stop' },
-      })
-    const [producer, consumer] = await Promise.all([
-      spawn('latencyProducer'),
-      spawn('latencyConsumer'),
-    ])
+    const [pool, log] = await Promise.all([LoadPool.open(2), leaderLog(cluster)])
     const run: LatencyRun = {
-      type: 'run',
-      supervisor: cluster.supervisor,
+      supervisor: { node: cluster.supervisor.node, name: cluster.supervisor.name },
       topic: TOPIC,
+      log,
       records,
       rate,
       recordSize,
@@ -90,11 +79,13 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyReport
       warmUpRecords,
       control: new SharedArrayBuffer(4),
     }
-    const timeoutMs = seconds * 1000 + 60_000
+    const links = cluster.system.connectGuest()
     const [produced, consumed] = await Promise.all([
-      producer.ask(run, { timeoutMs, parseReply: parseProducerOutcome }),
-      consumer.ask(run, { timeoutMs, parseReply: parseConsumerOutcome }),
-    ])
+      pool
+        .runTask('latencyProducer', { ...run, links }, parseProducerOutcome, guestPorts(links))
+        .finally(() => cluster.system.disconnectGuest(links.node)),
+      pool.runTask('latencyConsumer', run, parseConsumerOutcome),
+    ]).finally(() => pool.close())
     const problems = [produced.error, consumed.error].filter(
       (problem): problem is string => problem !== undefined,
     )
@@ -118,13 +109,18 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyReport
   }
 }
 
-/** The partition's high watermark once both ends are done: duplicates would show up here. */
-async function highWatermark(cluster: Cluster): Promise<number> {
+/** The log of partition 0's leader, which the consumer reads. */
+async function leaderLog(cluster: Cluster): Promise<PartitionLogHandle> {
   const metadata = await cluster.supervisor.ask<MetadataSnapshot>({
     type: 'metadata',
     topics: [TOPIC],
   })
   const partition = metadata.topics[0]?.partitions[0]
   if (partition === undefined) throw new Error(`topic ${TOPIC} has no partition 0`)
-  return PartitionLogReader.open(partition.log).highWatermark
+  return partition.log
+}
+
+/** The partition's high watermark once both ends are done: duplicates would show up here. */
+async function highWatermark(cluster: Cluster): Promise<number> {
+  return PartitionLogReader.open(await leaderLog(cluster)).highWatermark
 }

@@ -10,7 +10,7 @@ import { parseShareOutcome, type ShareOutcome } from './load-protocol.js'
  * mirror (see src/runtime/thread/source-mirror.ts); from a build, load-tasks.js.
  */
 
-export type LoadTask = 'produceShare' | 'consumeShare'
+export type LoadTask = 'produceShare' | 'consumeShare' | 'latencyProducer' | 'latencyConsumer'
 
 /** The pool's task threads: one per producer and consumer. */
 
@@ -39,14 +39,20 @@ export class LoadPool {
     return new LoadPool(pool)
   }
 
-  /** Runs one task on a free worker; its outcome is validated, as anything from a thread. */
-  async run(
+  /** Runs one share of a load on a free worker; its outcome is validated. */
+  run(task: LoadTask, input: object, transferList: MessagePort[] = []): Promise<ShareOutcome> {
+    return this.runTask(task, input, parseShareOutcome, transferList)
+  }
+
+  /** Runs one task on a free worker; `parse` checks its outcome, as anything from a thread. */
+  async runTask<Outcome>(
     task: LoadTask,
     input: object,
+    parse: (value: unknown) => Outcome,
     transferList: MessagePort[] = [],
-  ): Promise<ShareOutcome> {
+  ): Promise<Outcome> {
     const outcome: unknown = await this.pool.run(input, { name: task, transferList })
-    return parseShareOutcome(outcome)
+    return parse(outcome)
   }
 
   close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { threadId } from 'node:worker_threads'
 import { ProducerClient } from '../../src/actors/producer/producer-client.js'
+import { fieldsOf } from '../../src/actors/protocol-fields.js'
 import {
   type ProducerIdentity,
   parseProducerIdentity,
@@ -7,8 +8,15 @@ import {
 } from '../../src/actors/supervisor/supervisor-protocol.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { checkRecordBatch, forEachRecord } from '../../src/runtime/log/record-batch-codec.js'
-import { joinAsGuest } from '../../src/runtime/thread/guest-links.js'
+import { joinAsGuest, parseGuestLinks } from '../../src/runtime/thread/guest-links.js'
 import { BatchTemplate, sequenceOf } from '../e2e/record-content.js'
+import {
+  type ConsumerOutcome,
+  consumeTimed,
+  type ProducerOutcome,
+  parseLatencyRun,
+  produceOnSchedule,
+} from '../latency/latency-ends.js'
 import {
   type ConsumeShare,
   type ProduceShare,
@@ -157,4 +165,48 @@ async function consume(share: ConsumeShare): Promise<{ records: number; problem?
     }
   }
   return problem === undefined ? { records: consumed } : { records: consumed, problem }
+}
+
+/**
+ * The latency scenario's producer: its fixed schedule through the producer client. Its input
+ * is the run with `links`, its way into the actor network.
+ */
+export async function latencyProducer(value: unknown): Promise<ProducerOutcome> {
+  let run: ReturnType<typeof parseLatencyRun>
+  let links: ReturnType<typeof parseGuestLinks>
+  try {
+    run = parseLatencyRun(value)
+    links = parseGuestLinks(fieldsOf(value, 'latency producer input').links)
+  } catch (error) {
+    return { sent: 0, startAt: 0, error: String(error) }
+  }
+  const guest = joinAsGuest(links)
+  try {
+    const supervisor = guest.system.refFor<SupervisorRequest>(
+      run.supervisor.node,
+      run.supervisor.name,
+    )
+    const client = new ProducerClient(supervisor, guest.system.clock, {
+      maxInFlightRequests: run.maxInFlight,
+    })
+    return await produceOnSchedule(run, client, guest.system.clock)
+  } catch (error) {
+    return { sent: 0, startAt: 0, error: String(error) }
+  } finally {
+    await guest.leave()
+  }
+}
+
+/** The latency scenario's consumer: times every record from its due time to its decoding. */
+export async function latencyConsumer(value: unknown): Promise<ConsumerOutcome> {
+  try {
+    return await consumeTimed(parseLatencyRun(value))
+  } catch (error) {
+    return {
+      consumed: 0,
+      lastArrivalAt: 0,
+      latency: { p50Us: 0, p90Us: 0, p99Us: 0, p999Us: 0, maxUs: 0, distribution: [] },
+      error: String(error),
+    }
+  }
 }

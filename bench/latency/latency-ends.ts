@@ -1,20 +1,15 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { ProducerClient } from '../../src/actors/producer/producer-client.js'
+import type { ProducerClient } from '../../src/actors/producer/producer-client.js'
 import {
-  arrayField,
   type Fields,
   fieldsOf,
   integerField,
-  refField,
+  optionalStringField,
   stringField,
 } from '../../src/actors/protocol-fields.js'
-import type {
-  MetadataSnapshot,
-  SupervisorRequest,
-} from '../../src/actors/supervisor/supervisor-protocol.js'
 import { MalformedMessageError } from '../../src/runtime/errors/actor-errors.js'
-import { type ActorRef, type Clock, defineActor } from '../../src/runtime/index.js'
-import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import type { Clock } from '../../src/runtime/index.js'
+import { type PartitionLogHandle, PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { checkRecordBatch, forEachRecord } from '../../src/runtime/log/record-batch-codec.js'
 import {
   type LatencyFigures,
@@ -31,7 +26,8 @@ import {
 } from './timed-records.js'
 
 /*
- * The two ends of the latency benchmark, each on its own thread, on partition 0 of one topic.
+ * The two ends of the latency benchmark, each a task on its own thread of the load pool, on
+ * partition 0 of one topic.
  *
  * The producer follows a fixed schedule: record i is due at startAt + i / rate. Whenever it
  * runs, it sends every record already due (at most MAX_BATCH_RECORDS) as one batch, each
@@ -59,9 +55,11 @@ const COARSE_SLEEP_MS = 2
 const GRACE_MS = 10_000
 
 export interface LatencyRun {
-  readonly type: 'run'
-  readonly supervisor: ActorRef<SupervisorRequest>
+  /** The supervisor's address: the producer asks it for metadata. */
+  readonly supervisor: { readonly node: number; readonly name: string }
   readonly topic: string
+  /** The leader's log of partition 0, which the consumer reads. */
+  readonly log: PartitionLogHandle
   readonly records: number
   readonly rate: number
   readonly recordSize: number
@@ -82,19 +80,19 @@ function finiteNumber(fields: Fields, name: string, min: number): number {
   return value
 }
 
-function optionalString(fields: Fields, name: string): string | undefined {
-  return fields[name] === undefined || fields[name] === null ? undefined : stringField(fields, name)
-}
-
-function parseRun(value: unknown): LatencyRun {
+export function parseLatencyRun(value: unknown): LatencyRun {
   const fields = fieldsOf(value, 'latency run')
-  if (fields.type !== 'run' || !(fields.control instanceof SharedArrayBuffer)) {
-    throw new MalformedMessageError('expected a run message with a control buffer')
+  if (!(fields.control instanceof SharedArrayBuffer)) {
+    throw new MalformedMessageError('a latency run needs a control buffer')
   }
+  const supervisor = fieldsOf(fields.supervisor, 'supervisor')
   return {
-    type: 'run',
-    supervisor: refField(fields, 'supervisor'),
+    supervisor: {
+      node: integerField(supervisor, 'node', 0),
+      name: stringField(supervisor, 'name'),
+    },
     topic: stringField(fields, 'topic'),
+    log: PartitionLogReader.open(fields.log).handle(),
     records: integerField(fields, 'records', 1),
     rate: finiteNumber(fields, 'rate', Number.MIN_VALUE),
     recordSize: integerField(fields, 'recordSize', MIN_TIMED_RECORD_BYTES),
@@ -118,7 +116,7 @@ export function parseProducerOutcome(value: unknown): ProducerOutcome {
   return {
     sent: integerField(fields, 'sent', 0),
     startAt: finiteNumber(fields, 'startAt', 0),
-    error: optionalString(fields, 'error'),
+    error: optionalStringField(fields, 'error'),
   }
 }
 
@@ -136,11 +134,11 @@ export function parseConsumerOutcome(value: unknown): ConsumerOutcome {
     consumed: integerField(fields, 'consumed', 0),
     lastArrivalAt: finiteNumber(fields, 'lastArrivalAt', 0),
     latency: parseLatencyFigures(fields.latency),
-    error: optionalString(fields, 'error'),
+    error: optionalStringField(fields, 'error'),
   }
 }
 
-async function produce(
+export async function produceOnSchedule(
   run: LatencyRun,
   client: ProducerClient,
   clock: Clock,
@@ -198,28 +196,8 @@ async function produce(
   return error === undefined ? { sent, startAt } : { sent, startAt, error }
 }
 
-export const latencyProducer = defineActor<LatencyRun, null>({
-  parseMessage: parseRun,
-  init: () => null,
-  receive(state, run, context) {
-    const replier = context.deferReply()
-    const client = new ProducerClient(run.supervisor, context.clock, {
-      maxInFlightRequests: run.maxInFlight,
-    })
-    produce(run, client, context.clock).then(replier.resolve, (error: unknown) =>
-      replier.resolve({ sent: 0, startAt: 0, error: String(error) }),
-    )
-    return state
-  },
-})
-
-async function consume(run: LatencyRun): Promise<ConsumerOutcome> {
-  const metadata = await run.supervisor.ask<MetadataSnapshot>({
-    type: 'metadata',
-    topics: [run.topic],
-  })
-  const partitions = arrayField(fieldsOf(metadata.topics[0], 'topic metadata'), 'partitions')
-  const log = PartitionLogReader.open(fieldsOf(partitions[0], 'partition').log)
+export async function consumeTimed(run: LatencyRun): Promise<ConsumerOutcome> {
+  const log = PartitionLogReader.open(run.log)
   const histogram = latencyHistogram()
   const control = new Int32Array(run.control)
   Atomics.store(control, READY, 1)
@@ -255,7 +233,7 @@ async function consume(run: LatencyRun): Promise<ConsumerOutcome> {
     }
     if (!log.isIntact(read)) problem ??= `the ring overran the consumer at offset ${position}`
     position = expected
-    // Let heartbeats through between reads: a thread that never yields looks dead.
+    // Other work of the thread (the pool's messages) goes on between reads.
     await nextTurn()
   }
   const outcome: ConsumerOutcome = {
@@ -266,20 +244,3 @@ async function consume(run: LatencyRun): Promise<ConsumerOutcome> {
   histogram.destroy()
   return problem === undefined ? outcome : { ...outcome, error: problem }
 }
-
-export const latencyConsumer = defineActor<LatencyRun, null>({
-  parseMessage: parseRun,
-  init: () => null,
-  receive(state, run, context) {
-    const replier = context.deferReply()
-    consume(run).then(replier.resolve, (error: unknown) =>
-      replier.resolve({
-        consumed: 0,
-        lastArrivalAt: 0,
-        latency: { p50Us: 0, p90Us: 0, p99Us: 0, p999Us: 0, maxUs: 0, distribution: [] },
-        error: String(error),
-      }),
-    )
-    return state
-  },
-})
