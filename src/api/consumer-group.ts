@@ -92,6 +92,9 @@ export class ConsumerGroup {
   /** Offsets resolved since the last commit (KafkaJS's count for `autoCommitThreshold`). */
   #resolvedCount = 0
   #running = false
+  #stopped = false
+  /** A join under way: it waits for every member, so stopping does not wait for it. */
+  #joining = false
   #loop: Promise<void> | undefined
   #wakeLoop: (() => void) | undefined
   #lastCommitAt: number
@@ -133,12 +136,17 @@ export class ConsumerGroup {
     this.#loop = this.#heartbeats()
   }
 
-  /** Stops heartbeating, commits what was resolved (with auto-commit) and leaves the group. */
+  /**
+   * Stops heartbeating, commits what was resolved (with auto-commit) and leaves the group. A
+   * join under way is not waited for: it lasts until every member has joined (a dead one for
+   * its whole session), and the LeaveGroup ends it at the coordinator anyway.
+   */
   async stop(): Promise<void> {
-    if (!this.#running) return
+    if (this.#stopped) return
+    this.#stopped = true
     this.#running = false
     this.#wakeLoop?.()
-    await this.#loop
+    if (!this.#joining) await this.#loop
     if (this.#options.autoCommit) await this.commitResolved().catch(() => {})
     await this.#membership.leave()
   }
@@ -317,9 +325,13 @@ export class ConsumerGroup {
       emit('consumer.rebalancing', { groupId, memberId: this.memberId })
       const { topics, shape } = await this.#subscribedTopics()
       this.#subscribedShape = shape
-      const generation = await this.#membership.join(topics, session.assignment(), () =>
-        this.#options.clock.now(),
-      )
+      this.#joining = true
+      const generation = await this.#membership
+        .join(topics, session.assignment(), () => this.#options.clock.now())
+        .finally(() => {
+          this.#joining = false
+        })
+      if (!this.#running) return
       const current = session.assignment()
       const revoked = difference(current, generation.assignment)
       if (revoked.length > 0) await this.#revoke(revoked)

@@ -58,6 +58,8 @@ export class GroupMembership {
   #memberId = ''
   #generationId = -1
   #assigner: Assigner | undefined
+  /** Set by `leave`: a join under way gives up rather than join again as a new member. */
+  #leaving = false
 
   constructor(options: MembershipOptions) {
     this.#options = options
@@ -104,7 +106,7 @@ export class GroupMembership {
           this.#options.rebalanceTimeoutMs + REPLY_MARGIN_MS,
         )
       } catch (error) {
-        if (attempt < MAX_JOIN_ATTEMPTS && isKafkaError(error, 'UNKNOWN_MEMBER_ID')) {
+        if (this.#rejoins(attempt) && isKafkaError(error, 'UNKNOWN_MEMBER_ID')) {
           // The coordinator forgot this member (its session ran out): join as a new one.
           this.#memberId = ''
           continue
@@ -138,12 +140,12 @@ export class GroupMembership {
         ).assignment
       } catch (error) {
         if (
-          attempt < MAX_JOIN_ATTEMPTS &&
+          this.#rejoins(attempt) &&
           isKafkaError(error, 'REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION')
         ) {
           continue
         }
-        if (attempt < MAX_JOIN_ATTEMPTS && isKafkaError(error, 'UNKNOWN_MEMBER_ID')) {
+        if (this.#rejoins(attempt) && isKafkaError(error, 'UNKNOWN_MEMBER_ID')) {
           this.#memberId = ''
           continue
         }
@@ -205,6 +207,7 @@ export class GroupMembership {
 
   /** Leaves at once, so the others rebalance now (a static member stays: it means to come back). */
   async leave(): Promise<void> {
+    this.#leaving = true
     const memberId = this.#memberId
     this.#memberId = ''
     this.#generationId = -1
@@ -213,6 +216,10 @@ export class GroupMembership {
       { type: 'leave-group', groupId: this.#options.groupId, memberId, groupInstanceId: undefined },
       parseTrue,
     ).catch(() => {})
+  }
+
+  #rejoins(attempt: number): boolean {
+    return attempt < MAX_JOIN_ATTEMPTS && !this.#leaving
   }
 
   /** Forgets the generation after the coordinator fenced this member. */

@@ -364,6 +364,55 @@ describe('consumer groups', () => {
     )
   })
 
+  it('disconnects at once while a rebalance waits for a member stuck in its handler', async () => {
+    const cluster = await startCluster()
+    await createTopic(cluster, 'stuck', 2)
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let holding = false
+    const config = { groupId: 'st2', rebalanceTimeout: 20_000 }
+    const stuck = await member(cluster, 'stuck', config, async () => {
+      holding = true
+      await held
+    })
+    // A failure must not leave the handler holding, or the cluster could not stop.
+    try {
+      await disconnectsWhileStuck()
+    } finally {
+      release()
+    }
+    async function disconnectsWhileStuck() {
+      const leaver = await member(cluster, 'stuck', config)
+      await until('both members assigned', async () => {
+        const { state, byMember } = await assignments(cluster, 'st2', 'stuck')
+        return state === 'Stable' && byMember.size === 2
+      })
+      for (let partition = 0; partition < 2; partition++)
+        await produce(cluster, 'stuck', partition, 1)
+      await until('a member held in its handler', () => holding)
+      // A newcomer starts a rebalance that cannot finish while the stuck member holds on.
+      const newcomer = member(cluster, 'stuck', config)
+      await until('the rebalance under way', async () => {
+        const { state } = await assignments(cluster, 'st2', 'stuck')
+        return state === 'PreparingRebalance'
+      })
+      await leaver.consumer.disconnect()
+      // The leaver is gone while the rebalance still waits: it did not wait for it to end.
+      const { state, byMember } = await assignments(cluster, 'st2', 'stuck')
+      expect(state).toBe('PreparingRebalance')
+      expect(byMember.size).toBe(2)
+      release()
+      await newcomer
+    }
+    await until('the two left share the partitions', async () => {
+      const now = await assignments(cluster, 'st2', 'stuck')
+      return now.state === 'Stable' && now.byMember.size === 2 && exactlyOnce(now.byMember, 2)
+    })
+    await stuck.consumer.disconnect()
+  })
+
   it('keeps committed offsets when the coordinator’s broker is killed', async () => {
     const cluster = await startCluster()
     await createTopic(cluster, 'durable', 3, 3)
