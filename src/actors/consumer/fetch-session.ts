@@ -184,6 +184,8 @@ export class FetchSession {
    */
   async fetch(zeroCopy: boolean): Promise<FetchedPartition[]> {
     if (this.#closed) return []
+    // An interrupt during the round (while metadata is asked, say) must end its wait too.
+    const interruptsAtStart = this.#interrupts
     const now = this.#options.clock.now()
     const published =
       this.#changes !== undefined && Atomics.load(this.#changes, 0) !== this.#version
@@ -194,7 +196,7 @@ export class FetchSession {
     }
     const fetched = this.#readAll(zeroCopy)
     if (fetched.length > 0 || this.#closed) return fetched
-    await this.#waitForData()
+    await this.#waitForData(interruptsAtStart)
     return this.#closed ? [] : this.#readAll(zeroCopy)
   }
 
@@ -234,14 +236,13 @@ export class FetchSession {
     return fetched
   }
 
-  async #waitForData(): Promise<void> {
+  async #waitForData(interruptsAtStart: number): Promise<void> {
     const { clock, maxWaitTimeMs, isPaused } = this.#options
     const fetchers = [...this.#fetchers.values()]
     if (fetchers.some((fetcher) => !fetcher.available)) this.#refreshDue = true
     const waiting = fetchers.filter(
       (fetcher) => fetcher.available && !isPaused(fetcher.topic, fetcher.partition),
     )
-    const interruptsAtStart = this.#interrupts
     let settled = false
     const interrupted = () => settled || this.#interrupts !== interruptsAtStart
     const waits = waiting.map((fetcher) =>
