@@ -28,6 +28,13 @@ function meansRediscover(error: unknown): boolean {
 }
 
 /**
+ * Coordinators found, by controller (one per cluster, as its clients hold it) and group: the
+ * clients of one cluster share them, as Kafka's clients share a connection's metadata, so a
+ * consumer joining a group others are in asks for it no more.
+ */
+const found = new WeakMap<object, Map<string, Promise<ActorRef<GroupRequest>>>>()
+
+/**
  * A client's line to one group's coordinator (Kafka's FindCoordinator, then the group APIs):
  * asks the controller which broker leads the group's offsets partition, then that broker for
  * its coordinator, and finds it again whenever the coordinator moved or died.
@@ -36,18 +43,18 @@ export class CoordinatorClient {
   readonly #supervisor: ActorRef<SupervisorRequest>
   readonly #clock: Clock
   readonly #groupId: string
-  #coordinator: Promise<ActorRef<GroupRequest>> | undefined
-  #closed = false
+  readonly #found: Map<string, Promise<ActorRef<GroupRequest>>>
 
   constructor(supervisor: ActorRef<SupervisorRequest>, clock: Clock, groupId: string) {
     this.#supervisor = supervisor
     this.#clock = clock
     this.#groupId = groupId
-  }
-
-  /** Stops retrying: a request under way fails with its next error instead of looking again. */
-  close(): void {
-    this.#closed = true
+    let byGroup = found.get(supervisor)
+    if (byGroup === undefined) {
+      byGroup = new Map()
+      found.set(supervisor, byGroup)
+    }
+    this.#found = byGroup
   }
 
   async request<T>(
@@ -58,16 +65,19 @@ export class CoordinatorClient {
     const started = this.#clock.now()
     let backoff = FIRST_BACKOFF_MS
     for (;;) {
-      this.#coordinator ??= this.#find()
-      const coordinator = this.#coordinator
+      let coordinator = this.#found.get(this.#groupId)
+      if (coordinator === undefined) {
+        coordinator = this.#find()
+        this.#found.set(this.#groupId, coordinator)
+      }
       try {
         const ref = await coordinator
         return await ref.ask<T>(message, { parseReply, timeoutMs })
       } catch (error) {
-        if (!meansRediscover(error) || this.#closed) throw error
+        if (!meansRediscover(error)) throw error
         if (this.#clock.now() - started > DISCOVERY_BUDGET_MS) throw error
         // Requests failing together forget the coordinator once, and share the next lookup.
-        if (this.#coordinator === coordinator) this.#coordinator = undefined
+        if (this.#found.get(this.#groupId) === coordinator) this.#found.delete(this.#groupId)
         await new Promise<void>((resolve) => this.#clock.schedule(backoff, resolve))
         backoff = Math.min(MAX_BACKOFF_MS, backoff * 2)
       }
