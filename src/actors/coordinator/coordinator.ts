@@ -15,7 +15,7 @@ import {
   parseCoordinatorMessage,
 } from './coordinator-protocol.js'
 import {
-  checkCommit,
+  commit,
   emptyGroup,
   expire,
   type Group,
@@ -200,7 +200,7 @@ function groupRequest(
       return
     }
     case 'offset-commit': {
-      checkCommit(group, request)
+      loaded.groups.set(request.groupId, commit(group, request, now))
       const records: OffsetsRecord[] = request.offsets.map(
         ({ topic, partition, offset, metadata }) => ({
           kind: 'offset',
@@ -210,16 +210,6 @@ function groupRequest(
           value: { offset, metadata, commitTimestamp: now },
         }),
       )
-      if (group.members.has(request.memberId)) {
-        const member = group.members.get(request.memberId)
-        if (member !== undefined) {
-          const members = new Map(group.members)
-          members.set(member.memberId, { ...member, lastSeenAt: now })
-          loaded.groups.set(request.groupId, { ...group, members })
-        }
-      } else if (!loaded.groups.has(request.groupId)) {
-        loaded.groups.set(request.groupId, group)
-      }
       write(state, loaded, records, context, context.deferReply(), () => {
         for (const record of records) applyRecord(loaded, record)
       })

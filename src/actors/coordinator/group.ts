@@ -429,23 +429,28 @@ export function expire(
   return removeMembers(group, gone, now, 'was removed: its session timed out')
 }
 
-/** Whether an offset commit from this member may be kept now. */
-export function checkCommit(
+/**
+ * Kafka's OffsetCommit, as far as the group goes: throws when the commit may not be kept now;
+ * otherwise the group, its member seen alive (a commit counts as a heartbeat, as in Kafka).
+ */
+export function commit(
   group: Group,
   request: { readonly memberId: string; readonly generationId: number },
-): void {
+  now: number,
+): Group {
   if (request.generationId < 0 && request.memberId === '') {
     // An admin's or a simple consumer's commit: only while nobody consumes the group.
     if (group.members.size > 0) {
       fail('UNKNOWN_MEMBER_ID', `group '${group.groupId}' has active members; stop them first`)
     }
-    return
+    return group
   }
   const member = memberOf(group, request.memberId)
   if (group.phase === 'CompletingRebalance') {
     fail('REBALANCE_IN_PROGRESS', `group '${group.groupId}' is rebalancing`)
   }
   checkGeneration(group, member, request.generationId)
+  return { ...group, members: withMember(group, { ...member, lastSeenAt: now }) }
 }
 
 /** The earliest time `expire` could remove someone: the coordinator's next timer. */

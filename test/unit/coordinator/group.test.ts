@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  checkCommit,
+  commit,
   emptyGroup,
   expire,
   type Group,
@@ -106,23 +106,31 @@ describe('a consumer group’s transitions', () => {
   it('fences a member of an older generation: its commit and heartbeat are refused', () => {
     const { group, members } = stableGroup(2)
     const stale = { memberId: members[0] as string, generationId: group.generationId - 1 }
-    expect(kafkaType(() => checkCommit(group, stale))).toBe('ILLEGAL_GENERATION')
+    expect(kafkaType(() => commit(group, stale, 10))).toBe('ILLEGAL_GENERATION')
     expect(kafkaType(() => heartbeat(group, stale, 10))).toBe('ILLEGAL_GENERATION')
-    expect(kafkaType(() => checkCommit(group, { memberId: 'stranger', generationId: 1 }))).toBe(
+    expect(kafkaType(() => commit(group, { memberId: 'stranger', generationId: 1 }, 10))).toBe(
       'UNKNOWN_MEMBER_ID',
     )
     expect(
       kafkaType(() =>
-        checkCommit(group, { memberId: members[0] as string, generationId: group.generationId }),
+        commit(group, { memberId: members[0] as string, generationId: group.generationId }, 10),
       ),
     ).toBeUndefined()
+  })
+
+  it('counts a commit as a sign of life, as a heartbeat', () => {
+    const { group, members } = stableGroup(2)
+    const [committer, silent] = members as [string, string]
+    const committed = commit(group, { memberId: committer, generationId: group.generationId }, 900)
+    expect([...expire(committed, 1_500, () => false).group.members.keys()]).toEqual([committer])
+    expect(committed.members.has(silent)).toBe(true)
   })
 
   it('refuses commits while the assignments are being handed out', () => {
     const newId = ids()
     const { group } = join(emptyGroup('g'), request(), 0, newId)
     expect(group.phase).toBe('CompletingRebalance')
-    expect(kafkaType(() => checkCommit(group, { memberId: 'member-1', generationId: 1 }))).toBe(
+    expect(kafkaType(() => commit(group, { memberId: 'member-1', generationId: 1 }, 1))).toBe(
       'REBALANCE_IN_PROGRESS',
     )
   })
