@@ -44,6 +44,16 @@ function chart(dom: string, name: string): string {
 const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0
 
 describe('bench reports', () => {
+  it('lists every scenario with --help, and one scenario’s options with <scenario> --help', async () => {
+    const all = await run(process.execPath, [samsa, 'bench', '--help'])
+    for (const name of ['e2e', 'latency', 'startup', 'scale', 'failover', 'rebalance']) {
+      expect(all.stdout).toContain(`  ${name} `)
+    }
+    const one = await run(process.execPath, [samsa, 'bench', 'rebalance', '--help'])
+    expect(one.stdout).toContain('--members N')
+    expect(one.stdout).not.toContain('--kills N')
+  })
+
   it('e2e --json --out: one JSON line with baselines and ratios, and a report whose charts render', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'samsa-report-'))
     try {

@@ -10,12 +10,16 @@ Usage:
   samsa --help                   this text
 `
 
+function scenarioHelp(scenario: (typeof scenarios)[number]): string[] {
+  return [
+    `  ${scenario.name.padEnd(12)} ${scenario.summary}`,
+    ...scenario.usage.map((line) => `    ${line}`),
+  ]
+}
+
 function benchHelp(): string {
   const lines = ['Usage: samsa bench <scenario> [options]', '', 'Scenarios:']
-  for (const scenario of scenarios) {
-    lines.push(`  ${scenario.name.padEnd(12)} ${scenario.summary}`)
-    for (const line of scenario.usage) lines.push(`    ${line}`)
-  }
+  for (const scenario of scenarios) lines.push(...scenarioHelp(scenario))
   if (scenarios.length === 0) lines.push('  (none yet)')
   return `${lines.join('\n')}\n`
 }
@@ -30,6 +34,12 @@ async function bench(argv: readonly string[]): Promise<number> {
   if (scenario === undefined) {
     process.stderr.write(`samsa bench: unknown scenario '${name}'\n\n${benchHelp()}`)
     return 1
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(
+      `Usage: samsa bench ${scenario.name} [options]\n\n${scenarioHelp(scenario).join('\n')}\n`,
+    )
+    return 0
   }
   await scenario.run(rest)
   return 0
