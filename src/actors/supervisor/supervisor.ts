@@ -93,11 +93,13 @@ function handle(
         context,
       )
     case 'isr-changed':
-      return updatePartition(state, message.topic, message.partition, (entry) =>
-        entry.leaderEpoch === message.leaderEpoch
-          ? { ...entry, isr: [entry.leader, ...message.isr.filter((id) => id !== entry.leader)] }
-          : entry,
-      )
+      return updatePartition(state, message.topic, message.partition, (entry) => {
+        if (entry.leaderEpoch !== message.leaderEpoch) return entry
+        const isr = [entry.leader, ...message.isr.filter((id) => id !== entry.leader)]
+        // A leader's first report usually repeats what the controller set: no new metadata
+        // version then, or every client would ask for all of it again, once per partition.
+        return sameMembers(isr, entry.isr) ? entry : { ...entry, isr }
+      })
     case 'leader-elected':
       return leaderElected(state, message, context)
     case 'init-producer-id':
@@ -113,4 +115,8 @@ function handle(
     case 'preferred-elected':
       return preferredElected(state, message, context)
   }
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id))
 }
