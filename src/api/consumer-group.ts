@@ -338,7 +338,7 @@ export class ConsumerGroup {
       const added = difference(generation.assignment, current)
       if (added.length > 0) await this.#assign(added)
       this.#announce(generation)
-      if (!(generation.assigner.rebalanceProtocol === 'cooperative' && revoked.length > 0)) return
+      if (!(this.#membership.cooperative && revoked.length > 0)) return
     }
   }
 
