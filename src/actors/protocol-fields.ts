@@ -55,6 +55,13 @@ export function arrayField(fields: Fields, name: string): readonly unknown[] {
   return value
 }
 
+export function stringArrayField(fields: Fields, name: string): string[] {
+  return arrayField(fields, name).map((entry) => {
+    if (typeof entry !== 'string') throw new MalformedMessageError(`${name} must be strings`)
+    return entry
+  })
+}
+
 export function refField<Msg>(fields: Fields, name: string): ActorRef<Msg> {
   const value = fields[name]
   if (!(value instanceof ActorRef)) throw new MalformedMessageError(`${name} must be an actor ref`)

@@ -2,7 +2,13 @@ import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { Clock, Timer } from '../../runtime/clock/clock.js'
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
-import { arrayField, fieldsOf, integerField, stringField } from '../protocol-fields.js'
+import {
+  arrayField,
+  fieldsOf,
+  integerField,
+  stringArrayField,
+  stringField,
+} from '../protocol-fields.js'
 import type { SupervisorRequest } from '../supervisor/supervisor-protocol.js'
 import {
   type FetchedPartition,
@@ -63,11 +69,7 @@ function parseTopicLogs(value: unknown): TopicLogs {
         }),
       }
     }),
-    missing: arrayField(fields, 'missing').map((topic) => {
-      if (typeof topic !== 'string')
-        throw new MalformedMessageError('missing topics must be strings')
-      return topic
-    }),
+    missing: stringArrayField(fields, 'missing'),
     version: integerField(fields, 'version'),
     changes: changesWord(fields.changes),
   }

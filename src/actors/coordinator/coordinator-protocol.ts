@@ -8,6 +8,7 @@ import {
   fieldsOf,
   integerField,
   optionalStringField,
+  stringArrayField,
   stringField,
 } from '../protocol-fields.js'
 import type { JoinResult, ProtocolChoice } from './group.js'
@@ -134,10 +135,11 @@ function nullableString(fields: Fields, name: string): string | null {
   return optionalStringField(fields, name) ?? null
 }
 
-function stringList(value: readonly unknown[], what: string): string[] {
-  return value.map((entry) => {
-    if (typeof entry !== 'string') throw new MalformedMessageError(`${what} must be strings`)
-    return entry
+/** A JoinGroup's protocols, also kept so in the offsets topic's group records. */
+export function protocolChoicesField(fields: Fields, name: string): ProtocolChoice[] {
+  return arrayField(fields, name).map((entry) => {
+    const protocol = fieldsOf(entry, 'protocol')
+    return { name: stringField(protocol, 'name'), metadata: bytesField(protocol, 'metadata') }
   })
 }
 
@@ -153,10 +155,7 @@ export function parseCoordinatorMessage(value: unknown): CoordinatorMessage {
         clientId: stringField(fields, 'clientId'),
         sessionTimeoutMs: integerField(fields, 'sessionTimeoutMs', 1),
         rebalanceTimeoutMs: integerField(fields, 'rebalanceTimeoutMs', 1),
-        protocols: arrayField(fields, 'protocols').map((entry) => {
-          const protocol = fieldsOf(entry, 'protocol')
-          return { name: stringField(protocol, 'name'), metadata: bytesField(protocol, 'metadata') }
-        }),
+        protocols: protocolChoicesField(fields, 'protocols'),
       }
     case 'sync-group':
       return {
@@ -210,7 +209,7 @@ export function parseCoordinatorMessage(value: unknown): CoordinatorMessage {
         : {
             type: 'offset-fetch',
             groupId: stringField(fields, 'groupId'),
-            topics: stringList(arrayField(fields, 'topics'), 'topics'),
+            topics: stringArrayField(fields, 'topics'),
           }
     case 'list-groups':
       return { type: 'list-groups' }

@@ -13,6 +13,7 @@ import {
   optionalStringField,
   stringField,
 } from '../protocol-fields.js'
+import { protocolChoicesField } from './coordinator-protocol.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 /** Kafka's `offsets.topic.num.partitions` is 50; in one process a few spread the load enough. */
@@ -108,10 +109,7 @@ function storedMember(value: unknown): StoredMember {
     clientId: stringField(fields, 'clientId'),
     sessionTimeoutMs: integerField(fields, 'sessionTimeoutMs', 1),
     rebalanceTimeoutMs: integerField(fields, 'rebalanceTimeoutMs', 1),
-    protocols: arrayField(fields, 'protocols').map((entry) => {
-      const protocol = fieldsOf(entry, 'stored protocol')
-      return { name: stringField(protocol, 'name'), metadata: bytesField(protocol, 'metadata') }
-    }),
+    protocols: protocolChoicesField(fields, 'protocols'),
     assignment: bytesField(fields, 'assignment'),
   }
 }

@@ -9,6 +9,7 @@ import {
   integerField,
   optionalIntegerField,
   refField,
+  stringArrayField,
   stringField,
 } from '../protocol-fields.js'
 
@@ -129,20 +130,13 @@ function topicSpec(value: unknown): TopicSpec {
   }
 }
 
-function topicNames(value: readonly unknown[]): string[] {
-  return value.map((name) => {
-    if (typeof name !== 'string') throw new MalformedMessageError('topic names must be strings')
-    return name
-  })
-}
-
 export function parseSupervisorRequest(value: unknown): SupervisorRequest {
   const fields = fieldsOf(value, 'supervisor request')
   switch (fields.type) {
     case 'create-topics':
       return { type: 'create-topics', topics: arrayField(fields, 'topics').map(topicSpec) }
     case 'delete-topics':
-      return { type: 'delete-topics', topics: topicNames(arrayField(fields, 'topics')) }
+      return { type: 'delete-topics', topics: stringArrayField(fields, 'topics') }
     case 'create-partitions':
       return {
         type: 'create-partitions',
@@ -157,7 +151,7 @@ export function parseSupervisorRequest(value: unknown): SupervisorRequest {
     case 'metadata':
       return fields.topics === undefined
         ? { type: 'metadata' }
-        : { type: 'metadata', topics: topicNames(arrayField(fields, 'topics')) }
+        : { type: 'metadata', topics: stringArrayField(fields, 'topics') }
     case 'init-producer-id':
       return { type: 'init-producer-id' }
     case 'find-coordinator':
@@ -165,7 +159,7 @@ export function parseSupervisorRequest(value: unknown): SupervisorRequest {
     case 'elect-preferred':
       return fields.topics === undefined
         ? { type: 'elect-preferred' }
-        : { type: 'elect-preferred', topics: topicNames(arrayField(fields, 'topics')) }
+        : { type: 'elect-preferred', topics: stringArrayField(fields, 'topics') }
     case 'isr-changed':
       return {
         type: 'isr-changed',
