@@ -59,8 +59,8 @@ export type GroupEventName =
 interface Resolved {
   readonly topic: string
   readonly partition: number
-  /** The next offset to read: what a commit stores. */
-  readonly offset: number
+  /** The next offset to read: what a commit stores. Moved in place as records are handled. */
+  offset: number
 }
 
 const rejoinErrors = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION'])
@@ -151,12 +151,22 @@ export class ConsumerGroup {
     await this.#membership.leave()
   }
 
-  /** The consumer handled everything before `offset` in this partition. */
-  resolve(topic: string, partition: number, offset: number): void {
+  /**
+   * Where the consumer says, record by record, that it handled everything before an offset of
+   * this partition. One per batch: the record path pays no key or object per record.
+   */
+  resolverFor(topic: string, partition: number): (offset: number) => void {
     const key = partitionKey(topic, partition)
-    const before = this.#resolved.get(key)?.offset
-    this.#resolvedCount += before === undefined ? 1 : Math.max(0, offset - before)
-    this.#resolved.set(key, { topic, partition, offset })
+    return (offset) => {
+      const entry = this.#resolved.get(key)
+      if (entry === undefined) {
+        this.#resolvedCount++
+        this.#resolved.set(key, { topic, partition, offset })
+        return
+      }
+      this.#resolvedCount += Math.max(0, offset - entry.offset)
+      entry.offset = offset
+    }
   }
 
   /** Forgets a resolved offset (a seek moved the partition). */
@@ -168,21 +178,23 @@ export class ConsumerGroup {
     return [...this.#resolved.values()]
   }
 
-  /** KafkaJS's auto-commit rule: after a batch, or sooner past the interval or threshold. */
-  async commitIfDue(batchDone: boolean): Promise<void> {
-    if (!this.#options.autoCommit || this.#resolved.size === 0) return
+  /**
+   * KafkaJS's auto-commit rule: after a batch, or sooner past the interval or threshold. A
+   * commit when one is due; nothing (not even a promise to await) when none is, as after most
+   * records.
+   */
+  commitIfDue(batchDone: boolean): Promise<void> | undefined {
+    if (!this.#options.autoCommit || this.#resolved.size === 0) return undefined
     const { autoCommitIntervalMs, autoCommitThreshold, clock } = this.#options
     const due =
       batchDone ||
       (autoCommitIntervalMs !== null && clock.now() - this.#lastCommitAt >= autoCommitIntervalMs) ||
       (autoCommitThreshold !== null && this.#resolvedCount >= autoCommitThreshold)
-    if (!due) return
-    try {
-      await this.commitResolved()
-    } catch (error) {
+    if (!due) return undefined
+    return this.commitResolved().catch((error: unknown) => {
       // A member fenced mid-batch rejoins; what it did not commit is consumed again elsewhere.
       if (!this.#rejoinable(error)) throw error
-    }
+    })
   }
 
   /** Commits every resolved offset. */

@@ -699,7 +699,7 @@ export class Consumer {
             duration: clock.now() - fetchedAt,
           })
           await this.#processAll(run, session, fetched)
-          if (run.settings.autoCommit) await run.group?.commitIfDue(true)
+          await run.group?.commitIfDue(true)
           return fetched.length > 0
         })
         if (progressed) {
@@ -709,7 +709,7 @@ export class Consumer {
       } catch (error) {
         if (!run.active) break
         // What was handled before the failure is committed; the rest comes again (KafkaJS).
-        if (run.settings.autoCommit) await run.group?.commitIfDue(true).catch(() => {})
+        await run.group?.commitIfDue(true)?.catch(() => {})
         if (retryCount < retry.retries && isRetriable(error)) {
           await this.#sleep(run, retryTime)
           retryCount++
@@ -808,7 +808,7 @@ export class Consumer {
         isIntact: fetched.isIntact,
       })
       fetcher.advance(generation, fetched.nextOffset)
-      run.group?.resolve(topic, partition, fetched.nextOffset)
+      run.group?.resolverFor(topic, partition)(fetched.nextOffset)
       return
     }
     const messages = decodeMessages(fetched)
@@ -833,9 +833,10 @@ export class Consumer {
     }
     this.#emit(CONSUMER_EVENTS.START_BATCH_PROCESS, payload)
     let resolved = fetched.fetchOffset - 1
+    const resolveNext = group.resolverFor(topic, partition)
     const resolve = (offset: number) => {
       resolved = offset
-      group.resolve(topic, partition, offset + 1)
+      resolveNext(offset + 1)
     }
     const pause = () => {
       this.#pauses.pause(topic, [partition])
@@ -852,7 +853,8 @@ export class Consumer {
           if (this.#pauses.isPaused(topic, partition)) break
           await handler.eachMessage({ topic, partition, message, heartbeat, pause })
           resolve(Number(message.offset))
-          if (run.settings.autoCommit) await group.commitIfDue(false)
+          const committing = group.commitIfDue(false)
+          if (committing !== undefined) await committing
         }
       } else {
         await handler.eachBatch({
