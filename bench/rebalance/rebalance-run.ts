@@ -102,9 +102,11 @@ class OwnershipLedger {
 class Member {
   readonly deliveries: Delivery[] = []
   readonly consumer: Consumer
+  readonly #ledger: OwnershipLedger
   #name = ''
 
   constructor(cluster: Cluster, ledger: OwnershipLedger) {
+    this.#ledger = ledger
     this.consumer = cluster.consumer({ groupId: GROUP, sessionTimeout: 10_000 })
     const assigned = (event: InstrumentationEvent) => {
       const payload = event.payload as {
@@ -119,10 +121,7 @@ class Member {
     this.consumer.on(this.consumer.events.REBALANCING, () => {
       if (this.#name !== '') ledger.release(this.#name)
     })
-    this.ledger = ledger
   }
-
-  readonly ledger: OwnershipLedger
 
   get name(): string {
     return this.#name
@@ -133,14 +132,14 @@ class Member {
     await this.consumer.subscribe({ topic: TOPIC, fromBeginning: true })
     await this.consumer.run({
       eachMessage: async ({ partition, message }) => {
-        this.ledger.delivered(this.#name, partition)
+        this.#ledger.delivered(this.#name, partition)
         this.deliveries.push({ partition, offset: Number(message.offset), at: performance.now() })
       },
     })
   }
 
   async leave(): Promise<void> {
-    this.ledger.leaving(this.#name)
+    this.#ledger.leaving(this.#name)
     await this.consumer.disconnect()
   }
 }

@@ -331,6 +331,7 @@ describe('consumer groups', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve
     })
+    let holding = false
     let commitError: unknown
     let zombie: Member | undefined
     zombie = await member(
@@ -339,6 +340,7 @@ describe('consumer groups', () => {
       { groupId: 'f', rebalanceTimeout: 300 },
       async (partition, offset) => {
         if (offset !== 0) return
+        holding = true
         await held
         commitError = await zombie?.consumer
           .commitOffsets([{ topic: 'fenced', partition, offset: '1' }])
@@ -348,15 +350,19 @@ describe('consumer groups', () => {
           )
       },
     )
-    await produce(cluster, 'fenced', 0, 1)
-    await produce(cluster, 'fenced', 1, 1)
-    await until('the zombie holding a message', () => zombie?.seen.length === 0)
-    await member(cluster, 'fenced', { groupId: 'f', rebalanceTimeout: 300 })
-    await until('the group rebalanced without the zombie', async () => {
-      const { state, byMember } = await assignments(cluster, 'f', 'fenced')
-      return state === 'Stable' && byMember.size === 1 && exactlyOnce(byMember, 2)
-    })
-    release()
+    // A failure must not leave the handler holding, or the cluster could not stop.
+    try {
+      await produce(cluster, 'fenced', 0, 1)
+      await produce(cluster, 'fenced', 1, 1)
+      await until('the zombie holding a message', () => holding)
+      await member(cluster, 'fenced', { groupId: 'f', rebalanceTimeout: 300 })
+      await until('the group rebalanced without the zombie', async () => {
+        const { state, byMember } = await assignments(cluster, 'f', 'fenced')
+        return state === 'Stable' && byMember.size === 1 && exactlyOnce(byMember, 2)
+      })
+    } finally {
+      release()
+    }
     await until('the zombie tried to commit', () => commitError !== undefined)
     expect(commitError).toBeInstanceOf(KafkaJSProtocolError)
     expect(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']).toContain(
@@ -379,11 +385,6 @@ describe('consumer groups', () => {
     })
     // A failure must not leave the handler holding, or the cluster could not stop.
     try {
-      await disconnectsWhileStuck()
-    } finally {
-      release()
-    }
-    async function disconnectsWhileStuck() {
       const leaver = await member(cluster, 'stuck', config)
       await until('both members assigned', async () => {
         const { state, byMember } = await assignments(cluster, 'st2', 'stuck')
@@ -405,6 +406,8 @@ describe('consumer groups', () => {
       expect(byMember.size).toBe(2)
       release()
       await newcomer
+    } finally {
+      release()
     }
     await until('the two left share the partitions', async () => {
       const now = await assignments(cluster, 'st2', 'stuck')
