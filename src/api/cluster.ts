@@ -7,6 +7,7 @@ import {
 } from '../actors/supervisor/supervisor.js'
 import type { SupervisorRequest } from '../actors/supervisor/supervisor-protocol.js'
 import type { TopicConfig } from '../actors/topic-config.js'
+import { RECORD_PATH_STRUCTURES } from '../actors/wire-structures.js'
 import type { ActorRef } from '../runtime/actor/actor-ref.js'
 import { ActorSystem } from '../runtime/actor/actor-system.js'
 import type { Clock } from '../runtime/clock/clock.js'
@@ -125,6 +126,7 @@ export class Cluster {
       clock: options.clock,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       heartbeatTimeoutMs: options.sessionTimeoutMs,
+      structures: RECORD_PATH_STRUCTURES,
     })
     try {
       const module = siblingEntry(import.meta.url, '../actors/broker/broker')

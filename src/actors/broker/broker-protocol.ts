@@ -109,6 +109,57 @@ export interface ProduceResponse {
   readonly logStartOffset: number
 }
 
+export type ProduceRequest = Extract<BrokerMessage, { type: 'produce' }>
+export type FollowerProgressReport = Extract<BrokerMessage, { type: 'follower-progress' }>
+
+/*
+ * The messages of the record path are built here, in one field order, so that they match the
+ * shapes every thread agrees on at start (see actors/wire-structures.ts).
+ */
+export const PRODUCE_REQUEST_FIELDS = [
+  'type',
+  'topic',
+  'partition',
+  'acks',
+  'batch',
+] as const satisfies readonly (keyof ProduceRequest)[]
+
+export function produceRequest(
+  topic: string,
+  partition: number,
+  acks: Acks,
+  batch: Uint8Array,
+): ProduceRequest {
+  return { type: 'produce', topic, partition, acks, batch }
+}
+
+export const PRODUCE_RESPONSE_FIELDS = [
+  'baseOffset',
+  'logAppendTime',
+  'logStartOffset',
+] as const satisfies readonly (keyof ProduceResponse)[]
+
+export function produceResponse(baseOffset: number, logStartOffset: number): ProduceResponse {
+  return { baseOffset, logAppendTime: -1, logStartOffset }
+}
+
+export const FOLLOWER_PROGRESS_FIELDS = [
+  'type',
+  'topic',
+  'partition',
+  'follower',
+  'logEnd',
+] as const satisfies readonly (keyof FollowerProgressReport)[]
+
+export function followerProgress(
+  topic: string,
+  partition: number,
+  follower: number,
+  logEnd: number,
+): FollowerProgressReport {
+  return { type: 'follower-progress', topic, partition, follower, logEnd }
+}
+
 function acks(value: unknown): Acks {
   if (value === 0 || value === 1 || value === -1) return value
   throw new MalformedMessageError(`acks must be 0, 1 or -1, got ${String(value)}`)

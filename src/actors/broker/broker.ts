@@ -13,9 +13,11 @@ import { fieldsOf, integerField } from '../protocol-fields.js'
 import type { TopicConfig } from '../topic-config.js'
 import {
   type BrokerMessage,
+  followerProgress,
   type IsrChanged,
   type ProduceResponse,
   parseBrokerMessage,
+  produceResponse,
   type ReplicaCreated,
   type ReplicaRole,
 } from './broker-protocol.js'
@@ -336,11 +338,7 @@ function produce(
   if (identity !== undefined && check?.kind === 'append') {
     replica.producers.recordAppended(identity, baseOffset)
   }
-  const response: ProduceResponse = {
-    baseOffset,
-    logAppendTime: -1,
-    logStartOffset: log.logStartOffset,
-  }
+  const response = produceResponse(baseOffset, log.logStartOffset)
   if (message.acks !== -1 || replica.followers.size === 0) {
     context.reply(response)
     return
@@ -462,13 +460,7 @@ function fetchFromLeader(
     if (!(error instanceof SamsaError)) throw error
     // A race with the leader's eviction or a fenced leader: the next round looks again.
   }
-  leader.leader.tell({
-    type: 'follower-progress',
-    topic,
-    partition,
-    follower: state.brokerId,
-    logEnd: log.logEndOffset,
-  })
+  leader.leader.tell(followerProgress(topic, partition, state.brokerId, log.logEndOffset))
   waitForLeader(replica, topic, partition, context)
 }
 

@@ -8,6 +8,7 @@ import {
   type BrokerMessage,
   type ProduceResponse,
   parseProduceResponse,
+  produceRequest,
 } from '../broker/broker-protocol.js'
 import {
   type MetadataSnapshot,
@@ -364,7 +365,7 @@ export class ProducerClient {
     acks: Acks,
     batch: Uint8Array,
   ): Promise<ProduceResponse> {
-    const request: BrokerMessage = { type: 'produce', topic, partition, acks, batch }
+    const request = produceRequest(topic, partition, acks, batch)
     if (acks === 0) {
       leader.tell(request, { from: this.#linkName })
       return { baseOffset: -1, logAppendTime: -1, logStartOffset: -1 }
