@@ -6,14 +6,19 @@ import type { SpscRingHandle } from './spsc-ring.js'
 
 /*
  * What the baseline threads are told (their workerData) and answer. Each thread posts
- * `ready`, waits for any message as its go, runs, and posts its `done`. The two ends of a
- * pair meet either through a bare ring (its buffers) or a MessageChannel (one port each).
+ * `ready`, waits for any message as its go, runs, and posts its `done`. Threads meet through
+ * a bare ring (its buffers) or a MessageChannel (one port each); see baseline-threads.ts.
  */
 
-/** How the two ends of a baseline pair hand records over. */
+/** How a baseline thread hands records on (or, the receiver, takes them). */
 export type HandOff =
   | { readonly kind: 'ring'; readonly ring: SpscRingHandle }
+  /** One postMessage per record. */
   | { readonly kind: 'port'; readonly port: MessagePort }
+  /** One postMessage per batch, each answered with its record count. */
+  | { readonly kind: 'batches'; readonly port: MessagePort }
+  /** Batches in from `port` (answering each), records out through `ring`. */
+  | { readonly kind: 'relay'; readonly port: MessagePort; readonly ring: SpscRingHandle }
 
 export interface ThroughputThreadConfig {
   readonly role: 'writer' | 'reader'
@@ -31,7 +36,7 @@ export interface ThroughputDone {
 }
 
 export interface LatencyThreadConfig {
-  readonly role: 'sender' | 'receiver'
+  readonly role: 'sender' | 'relay' | 'receiver'
   readonly handOff: HandOff
   readonly recordSize: number
   /** Records per second on the sender's fixed schedule. */
@@ -54,16 +59,34 @@ function finiteNumber(fields: Fields, name: string, min: number): number {
   return value
 }
 
+function ringOf(fields: Fields): SpscRingHandle {
+  const ring = fieldsOf(fields.ring, 'ring')
+  if (!(ring.data instanceof SharedArrayBuffer) || !(ring.counters instanceof SharedArrayBuffer)) {
+    throw new MalformedMessageError('a ring is two SharedArrayBuffers, data and counters')
+  }
+  return { data: ring.data, counters: ring.counters }
+}
+
+function portOf(fields: Fields): MessagePort {
+  if (!(fields.port instanceof MessagePort)) {
+    throw new MalformedMessageError(`a ${String(fields.kind)} hand-off needs a MessagePort`)
+  }
+  return fields.port
+}
+
 function parseHandOff(value: unknown): HandOff {
   const fields = fieldsOf(value, 'hand-off')
-  if (fields.kind === 'port' && fields.port instanceof MessagePort) {
-    return { kind: 'port', port: fields.port }
+  switch (fields.kind) {
+    case 'ring':
+      return { kind: 'ring', ring: ringOf(fields) }
+    case 'port':
+    case 'batches':
+      return { kind: fields.kind, port: portOf(fields) }
+    case 'relay':
+      return { kind: 'relay', port: portOf(fields), ring: ringOf(fields) }
+    default:
+      throw new MalformedMessageError('a hand-off is a ring, a port, batches or a relay')
   }
-  const ring = fields.kind === 'ring' ? fieldsOf(fields.ring, 'ring') : undefined
-  if (ring?.data instanceof SharedArrayBuffer && ring.counters instanceof SharedArrayBuffer) {
-    return { kind: 'ring', ring: { data: ring.data, counters: ring.counters } }
-  }
-  throw new MalformedMessageError('a hand-off is a ring (two SharedArrayBuffers) or a port')
 }
 
 export function parseThroughputThreadConfig(value: unknown): ThroughputThreadConfig {
@@ -85,8 +108,8 @@ export function parseThroughputThreadConfig(value: unknown): ThroughputThreadCon
 
 export function parseLatencyThreadConfig(value: unknown): LatencyThreadConfig {
   const fields = fieldsOf(value, 'latency baseline config')
-  if (fields.role !== 'sender' && fields.role !== 'receiver') {
-    throw new MalformedMessageError('role must be sender or receiver')
+  if (fields.role !== 'sender' && fields.role !== 'relay' && fields.role !== 'receiver') {
+    throw new MalformedMessageError('role must be sender, relay or receiver')
   }
   return {
     role: fields.role,

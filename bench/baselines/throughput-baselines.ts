@@ -1,6 +1,6 @@
 import { siblingEntry } from '../../src/runtime/thread/spawn-thread.js'
 import { parseThroughputDone, type ThroughputThreadConfig } from './baseline-protocol.js'
-import { type HandOffKind, runThreadPair } from './thread-pair.js'
+import { runBaselineThreads } from './baseline-threads.js'
 
 /*
  * How many records per second two threads can hand over with nothing else in the way:
@@ -23,7 +23,7 @@ export interface ThroughputBaselineOptions {
 const ENTRY = siblingEntry(import.meta.url, 'throughput-thread')
 
 async function measure(
-  kind: HandOffKind,
+  kind: 'ring' | 'port',
   { recordSize, durationMs }: ThroughputBaselineOptions,
 ): Promise<ThroughputFigures> {
   const control = new SharedArrayBuffer(64)
@@ -34,7 +34,7 @@ async function measure(
     durationMs,
     control,
   })
-  const [writerDone, readerDone] = await runThreadPair(ENTRY, kind, [
+  const [writerDone, readerDone] = await runBaselineThreads(ENTRY, kind, [
     config('writer'),
     config('reader'),
   ])

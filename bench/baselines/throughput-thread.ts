@@ -113,6 +113,8 @@ parent.once('message', () => {
     const ring = new SpscRing(handOff.ring)
     if (config.role === 'writer') ringWriter(ring)
     else ringReader(ring)
+  } else if (handOff.kind !== 'port') {
+    throw new Error(`the throughput baselines have no ${handOff.kind} hand-off`)
   } else if (config.role === 'writer') {
     void portWriter(handOff.port)
   } else {

@@ -25,7 +25,7 @@ const microseconds = (value: number) => `${value.toFixed(1)} µs`
 export const latencyBench: BenchScenario = {
   name: 'latency',
   summary:
-    'fixed-rate producer thread → broker → consumer thread, per-record latency (HDR), beside a bare SAB ring and postMessage',
+    'fixed-rate producer thread → broker → consumer thread, per-record latency (HDR), beside a bare SAB ring, postMessage and a bare relay thread',
   usage: [
     '--rate N           records per second, on a fixed schedule (default 50000)',
     '--seconds N        length of the schedule (default 5)',
@@ -67,7 +67,7 @@ export const latencyBench: BenchScenario = {
       maxInFlight: integerOption(values, 'max-in-flight', 1),
       warmUpSeconds: nonNegativeNumberOption(values, 'warm-up'),
     })
-    progress.phase(`baselines: the same schedule through a SAB ring, then postMessage`)
+    progress.phase(`baselines: the same schedule through a SAB ring, postMessage, then a relay`)
     const baselines = await measureLatencyBaselines({
       rate: run.rate,
       seconds: run.seconds,
@@ -92,6 +92,7 @@ export const latencyBench: BenchScenario = {
           samsa: distribution,
           'sab-ring': baselines['sab-ring'].distribution,
           'post-message': baselines['post-message'].distribution,
+          relay: baselines.relay.distribution,
         },
         bars: [
           barsOf('p50Us', 'µs', latency.p50Us, baselines),
@@ -107,6 +108,7 @@ export const latencyBench: BenchScenario = {
       `  samsa         ${percentiles(latency)}`,
       `  sab-ring      ${percentiles(baselines['sab-ring'])}`,
       `  post-message  ${percentiles(baselines['post-message'])}`,
+      `  relay         ${percentiles(baselines.relay)}`,
       `  ratios ${JSON.stringify(output.ratios)}`,
       `  verified: ${run.verified}${run.problems.length > 0 ? ` (${run.problems.join('; ')})` : ''}`,
     ])

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { measureLatencyBaselines } from '../../bench/baselines/latency-baselines.js'
 import { runEndToEnd } from '../../bench/e2e/end-to-end.js'
 import { runFailover } from '../../bench/failover/failover-run.js'
 import { runLatency } from '../../bench/latency/latency-run.js'
@@ -42,6 +43,22 @@ describe('bench scenarios', () => {
     })
     expect(0 < p50Us && p50Us <= p90Us && p90Us <= p99Us && p99Us <= p999Us).toBe(true)
     expect(p999Us <= maxUs).toBe(true)
+    await expectNothingLeftSince(before)
+  })
+
+  it('latency baselines: each line (ring, postMessage, relay) delivers every timed record in order', async () => {
+    const before = liveResources()
+    const baselines = await measureLatencyBaselines({
+      rate: 2000,
+      seconds: 0.25,
+      recordSize: 100,
+      warmUpSeconds: 0.1,
+    })
+    expect(Object.keys(baselines).sort()).toEqual(['post-message', 'relay', 'sab-ring'])
+    for (const baseline of Object.values(baselines)) {
+      expect(baseline.records).toBe(500)
+      expect(0 < baseline.p50Us && baseline.p50Us <= baseline.p99Us).toBe(true)
+    }
     await expectNothingLeftSince(before)
   })
 
