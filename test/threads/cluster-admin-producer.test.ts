@@ -9,6 +9,7 @@ import {
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
 } from '../../src/api/errors.js'
+import { ManualClock } from '../../src/runtime/clock/clock.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { decodeRecordBatch, encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
 import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
@@ -131,6 +132,22 @@ describe('producer', () => {
     const total = offsets.reduce((sum, entry) => sum + Number(entry.high), 0)
     expect(total).toBe(60)
     expect(offsets.every((entry) => entry.low === '0' && entry.offset === entry.high)).toBe(true)
+  })
+
+  it('sends at once with linger 0, without a timer: the clock never moves and the send lands', async () => {
+    const { cluster, admin } = await startCluster({ brokers: 1, clock: new ManualClock() })
+    await admin.createTopics({ topics: [{ topic: 'now', numPartitions: 1 }] })
+    const producer = cluster.producer()
+    await producer.connect()
+    const neverDue = new Promise((_, reject) => {
+      const timer = setTimeout(() => reject(new Error('the send waited on the clock')), 5_000)
+      timer.unref()
+    })
+    const sent = producer.send({ topic: 'now', messages: [{ value: 'v' }] })
+    await expect(Promise.race([sent, neverDue])).resolves.toEqual([
+      expect.objectContaining({ topicName: 'now', partition: 0, baseOffset: '0' }),
+    ])
+    await producer.disconnect()
   })
 
   it('sees partitions added after it connected, told by the supervisor, not by an error', async () => {

@@ -62,6 +62,8 @@ interface OpenBatch {
   readonly records: RecordInput[]
   readonly waiters: Waiter[]
   bytes: number
+  /** Its send is scheduled: after `lingerMs` on the clock, or (linger 0) at the end of this turn. */
+  sendScheduled: boolean
   timer: Timer | undefined
 }
 
@@ -184,7 +186,16 @@ export class ProducerClient {
     const key = `${topic}/${partition}/${acks}`
     let batch = this.#open.get(key)
     if (batch === undefined) {
-      batch = { topic, partition, acks, records: [], waiters: [], bytes: 0, timer: undefined }
+      batch = {
+        topic,
+        partition,
+        acks,
+        records: [],
+        waiters: [],
+        bytes: 0,
+        sendScheduled: false,
+        timer: undefined,
+      }
       this.#open.set(key, batch)
     }
     const open = batch
@@ -196,8 +207,16 @@ export class ProducerClient {
       open.bytes += estimateBytes(record)
     }
     if (open.bytes >= this.#batchSize) this.#send(key, open)
-    else if (open.timer === undefined) {
-      open.timer = this.clock.schedule(this.#lingerMs, () => this.#send(key, open))
+    else if (!open.sendScheduled) {
+      open.sendScheduled = true
+      // Linger 0 is Kafka's "send as soon as the sender is free", not a timer: a timer of 0
+      // is at least 1 ms in Node, and every send() would wait it. Records appended in the
+      // same turn still go together.
+      if (this.#lingerMs > 0) {
+        open.timer = this.clock.schedule(this.#lingerMs, () => this.#send(key, open))
+      } else {
+        setImmediate(() => this.#send(key, open))
+      }
     }
     return appended
   }
