@@ -122,10 +122,14 @@ export class ClusterFaults {
     this.#emit(CLUSTER_EVENTS.BROKER_RESTARTED, id, { storage })
   }
 
-  /** Stalls a broker: it handles nothing and stops heartbeating until `resumeBroker`. */
-  pauseBroker(id: number): void {
-    this.system.pauseThread(this.#broker(id))
+  /**
+   * Stalls a broker: it handles nothing and stops heartbeating until `resumeBroker`. Resolves
+   * once it has stopped: the pause reaches it as a message, after what was already on its way.
+   */
+  pauseBroker(id: number): Promise<void> {
+    const paused = this.system.pauseThread(this.#broker(id))
     this.#emit(CLUSTER_EVENTS.BROKER_PAUSED, id)
+    return paused
   }
 
   resumeBroker(id: number): void {

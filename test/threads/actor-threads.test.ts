@@ -237,7 +237,7 @@ describe('pausing and restarting threads', () => {
   it('stalls a paused thread until it is resumed, then handles what waited', async () => {
     const system = startSystem({ heartbeatTimeoutMs: 60_000 })
     const ref = await spawnCounter(system, 'counter')
-    system.pauseThread(ref)
+    await system.pauseThread(ref)
     ref.tell({ type: 'add', n: 5 })
     await expect(ref.ask({ type: 'get' }, { timeoutMs: 200 })).rejects.toBeInstanceOf(
       AskTimeoutError,
@@ -251,7 +251,7 @@ describe('pausing and restarting threads', () => {
     const system = startSystem({ clock, heartbeatIntervalMs: 20, heartbeatTimeoutMs: 500 })
     const ref = await spawnCounter(system, 'counter', { supervision: { strategy: 'stop' } })
     const terminated = nextEvent<ChildTerminated>((listener) => system.on('terminated', listener))
-    system.pauseThread(ref)
+    await system.pauseThread(ref)
     clock.advance(1_000)
     expect((await terminated).reason).toContain('missed heartbeats')
   })

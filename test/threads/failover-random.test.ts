@@ -144,7 +144,7 @@ async function runSeed(
       await pause(100)
       await cluster.faults.restartBroker(follower)
     } else if (choice === 2) {
-      cluster.faults.pauseBroker(follower)
+      await cluster.faults.pauseBroker(follower)
       await pause(200)
       cluster.faults.resumeBroker(follower)
     } else {

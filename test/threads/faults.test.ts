@@ -70,7 +70,7 @@ describe('cluster.faults', () => {
     const { cluster } = await startWithTopic({ sessionTimeoutMs: 60_000 })
     const producer = await connectedProducer(cluster)
     await send(producer, 'warm-up')
-    cluster.faults.pauseBroker(0)
+    await cluster.faults.pauseBroker(0)
     let settled = false
     const pending = send(producer, 'held').finally(() => {
       settled = true

@@ -65,7 +65,7 @@ describe('replication', () => {
     await producer.connect()
     await producer.send({ topic: 'r', acks: -1, messages: [{ value: 'x', partition: 0 }] })
     const lagging = partition0.replicas[2] as number
-    cluster.faults.pauseBroker(lagging)
+    await cluster.faults.pauseBroker(lagging)
     await producer.send({ topic: 'r', acks: 1, messages: [{ value: 'y', partition: 0 }] })
     expect(await high(admin)).toBe('1')
     // Past replica.lag.time.max.ms the paused follower is out, and what the rest have commits.
@@ -82,7 +82,7 @@ describe('replication', () => {
     const producer = cluster.producer({ retry: { retries: 0 }, idempotent: false })
     await producer.connect()
     const lagging = partition0.replicas[1] as number
-    cluster.faults.pauseBroker(lagging)
+    await cluster.faults.pauseBroker(lagging)
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     const refused = (await producer
       .send({ topic: 'r', acks: -1, messages: [{ value: 'z', partition: 0 }] })
@@ -216,7 +216,7 @@ describe('restarts and unclean election', () => {
       const [leader, follower] = topics[0]?.partitions[0]?.replicas ?? []
       if (leader === undefined || follower === undefined) throw new Error('no replicas')
       // The follower stalls, drops out of the ISR, and then the leader dies.
-      cluster.faults.pauseBroker(follower)
+      await cluster.faults.pauseBroker(follower)
       await new Promise((resolve) => setTimeout(resolve, 800))
       const events: string[] = []
       cluster.on('leader.elected', () => events.push('elected'))
@@ -246,7 +246,7 @@ describe('a leader paused past the session timeout', () => {
       await cluster.supervisor.ask<MetadataSnapshot>({ type: 'metadata', topics: ['r'] })
     ).topics[0]?.partitions.find((entry) => entry.partition === 0)?.log
     const elected = new Promise((resolve) => cluster.on('leader.elected', resolve))
-    cluster.faults.pauseBroker(partition0.leader)
+    await cluster.faults.pauseBroker(partition0.leader)
     await elected
     cluster.faults.resumeBroker(partition0.leader)
     await expect(
@@ -308,7 +308,7 @@ describe('acks=1 under failover', () => {
     const producer = cluster.producer({ idempotent: false, retry: { retries: 0 } })
     await producer.connect()
     await producer.send({ topic: 'a1', acks: -1, messages: [{ value: 'replicated' }] })
-    for (const follower of followers) cluster.faults.pauseBroker(follower)
+    await Promise.all(followers.map((follower) => cluster.faults.pauseBroker(follower)))
     await producer.send({ topic: 'a1', acks: 1, messages: [{ value: 'leader only' }] })
     const elected = new Promise((resolve) => cluster.on('leader.elected', resolve))
     await cluster.faults.killBroker(leader)

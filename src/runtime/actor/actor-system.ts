@@ -173,9 +173,12 @@ export class ActorSystem implements MessageRouter {
     this.#mainThreadOnly().crash(ref as unknown as ActorRef<never>, reason)
   }
 
-  /** Stalls the thread hosting `ref` until `resumeThread` (heartbeats stop too). */
-  pauseThread<Msg>(ref: ActorRef<Msg>): void {
-    this.#mainThreadOnly().pause(ref as unknown as ActorRef<never>)
+  /**
+   * Stalls the thread hosting `ref` until `resumeThread` (heartbeats stop too); resolves once
+   * the thread has stopped.
+   */
+  pauseThread<Msg>(ref: ActorRef<Msg>): Promise<void> {
+    return this.#mainThreadOnly().pause(ref as unknown as ActorRef<never>)
   }
 
   resumeThread<Msg>(ref: ActorRef<Msg>): void {

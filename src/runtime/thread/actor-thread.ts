@@ -1,7 +1,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import type { ActorDefinition } from '../actor/actor-definition.js'
 import { ActorSystem } from '../actor/actor-system.js'
-import { parseParentToThread, type ThreadToParent } from '../transport/control-frames.js'
+import { PauseGate, parseParentToThread, type ThreadToParent } from '../transport/control-frames.js'
 import { fromPostedFrame } from '../transport/wire-codec.js'
 import { parseActorThreadData } from './actor-thread-data.js'
 
@@ -40,8 +40,10 @@ parent.on('message', (value: unknown) => {
       return
     case 'pause': {
       // Blocks this thread outright, as a stopped process would be: no messages, no heartbeats.
-      const gate = new Int32Array(frame.gate, 0, 1)
-      while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0)
+      const gate = new Int32Array(frame.gate, 0, PauseGate.bytes / 4)
+      Atomics.store(gate, PauseGate.stalled, 1)
+      Atomics.notify(gate, PauseGate.stalled)
+      while (Atomics.load(gate, PauseGate.go) === 0) Atomics.wait(gate, PauseGate.go, 0)
       return
     }
     case 'faults':

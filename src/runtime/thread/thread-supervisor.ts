@@ -9,7 +9,7 @@ import {
 } from '../actor/supervision.js'
 import { ActorTerminatedError } from '../errors/actor-errors.js'
 import { InvalidArgumentError, SamsaError } from '../errors/samsa-error.js'
-import { parseThreadToParent, type ThreadToParent } from '../transport/control-frames.js'
+import { PauseGate, parseThreadToParent, type ThreadToParent } from '../transport/control-frames.js'
 import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
 import type { ActorThreadData } from './actor-thread-data.js'
 import type { GuestLinks } from './guest-links.js'
@@ -31,6 +31,9 @@ export interface ThreadSupervisorOptions {
   /** Silence longer than this (on the parent's clock) counts as death. */
   readonly heartbeatTimeoutMs?: number
 }
+
+/** How often a pauser looks whether its thread died or was resumed before it stalled. */
+const PAUSE_CHECK_MS = 5
 
 type ChildStatus = 'starting' | 'running' | 'down' | 'stopped'
 
@@ -141,13 +144,23 @@ export class ThreadSupervisor {
 
   /**
    * Stalls the thread hosting `ref` (no messages handled, no heartbeats) until `resume`. A pause
-   * longer than the heartbeat timeout is a death, as for any silent thread.
+   * longer than the heartbeat timeout is a death, as for any silent thread. Resolves once the
+   * thread has stopped (the pause is a message it must first reach), or once waiting for that
+   * is moot: it was resumed or died first, or it was not running.
    */
-  pause(ref: ActorRef<never>): void {
+  async pause(ref: ActorRef<never>): Promise<void> {
     const child = this.#children.get(ref.node)
-    if (child?.worker === undefined || child.pauseGate !== undefined) return
-    child.pauseGate = new Int32Array(new SharedArrayBuffer(4))
-    child.worker.postMessage({ kind: 'pause', gate: child.pauseGate.buffer })
+    if (child?.worker === undefined) return
+    if (child.pauseGate === undefined) {
+      child.pauseGate = new Int32Array(new SharedArrayBuffer(PauseGate.bytes))
+      child.worker.postMessage({ kind: 'pause', gate: child.pauseGate.buffer })
+    }
+    const gate = child.pauseGate
+    while (Atomics.load(gate, PauseGate.stalled) === 0 && child.pauseGate === gate) {
+      // Looks again every few ms: a thread that dies or is resumed first never stores stalled.
+      const stalled = Atomics.waitAsync(gate, PauseGate.stalled, 0, PAUSE_CHECK_MS)
+      if (stalled.async) await stalled.value
+    }
   }
 
   resume(ref: ActorRef<never>): void {
@@ -155,8 +168,8 @@ export class ThreadSupervisor {
     const gate = child?.pauseGate
     if (child === undefined || gate === undefined) return
     child.pauseGate = undefined
-    Atomics.store(gate, 0, 1)
-    Atomics.notify(gate, 0)
+    Atomics.store(gate, PauseGate.go, 1)
+    Atomics.notify(gate, PauseGate.go)
     // The silence was ordered: the clock of heartbeats starts again now.
     child.lastHeartbeatAt = this.system.clock.now()
   }

@@ -9,7 +9,7 @@ export type ParentToThread =
   | { readonly kind: 'peer'; readonly node: number; readonly port: MessagePort }
   | { readonly kind: 'node-down'; readonly node: number; readonly reason: string }
   | { readonly kind: 'faults'; readonly version: number; readonly rules: readonly LinkFaultRule[] }
-  /** Stall the whole thread (a paused process) until the gate's first Int32 is not 0. */
+  /** Stall the whole thread (a paused process); see PauseGate. */
   | { readonly kind: 'pause'; readonly gate: SharedArrayBuffer }
 
 export type ThreadToParent =
@@ -18,6 +18,12 @@ export type ThreadToParent =
   | { readonly kind: 'heartbeat' }
   | { readonly kind: 'actor-failed'; readonly message: string }
   | { readonly kind: 'faults-applied'; readonly version: number }
+
+/**
+ * The Int32 words of a pause's gate: the thread stores 1 in `stalled` once it has stopped
+ * (so the pauser knows nothing more runs there), then waits until `go` is not 0.
+ */
+export const PauseGate = { go: 0, stalled: 1, bytes: 8 } as const
 
 function fields(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !(value instanceof Uint8Array)
@@ -39,7 +45,7 @@ export function parseParentToThread(value: unknown): ParentToThread | undefined 
         ? { kind: 'node-down', node: frame.node as number, reason: frame.reason }
         : undefined
     case 'pause':
-      return frame.gate instanceof SharedArrayBuffer && frame.gate.byteLength >= 4
+      return frame.gate instanceof SharedArrayBuffer && frame.gate.byteLength >= PauseGate.bytes
         ? { kind: 'pause', gate: frame.gate }
         : undefined
     case 'faults':
