@@ -52,7 +52,7 @@ export const failoverBench: BenchScenario = {
       `  ${summary}`,
       `  acked ${run.acked}, acked lost ${run.ackedLost}, duplicates ${run.duplicates}`,
       `  ratios ${JSON.stringify(output.ratios)}`,
-      `  verified: ${run.verified}`,
+      `  verified: ${run.verified}${run.problems.length > 0 ? ` (${run.problems.join('; ')})` : ''}`,
     ])
   },
 }

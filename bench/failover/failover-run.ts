@@ -25,9 +25,19 @@ export interface FailoverReport extends FailoverOptions {
   /** Records present more than once (retries without an idempotent producer). */
   readonly duplicates: number
   readonly verified: boolean
+  /** Why the run could not be verified, if it could not. */
+  readonly problems: readonly string[]
 }
 
 const TOPIC = 'failover'
+/**
+ * Each replica's ring holds every record of a run, so that all of them can be read back: a
+ * default run sends about a million small records (about 14 bytes each in the log), and the
+ * cluster's default 8 MiB ring evicted the first ones before the check.
+ */
+const LOG_CAPACITY_BYTES = 64 * 1024 * 1024
+/** How long reading the log back may take before the run says what it could not check. */
+const READ_BACK_MS = 30_000
 
 function percentile(values: readonly number[], fraction: number): number {
   if (values.length === 0) return 0
@@ -41,6 +51,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     seed: options.seed,
     replicaLagTimeMaxMs: 1_000,
     sessionTimeoutMs: 60_000,
+    logCapacityBytes: LOG_CAPACITY_BYTES,
   })
   try {
     const admin = cluster.admin()
@@ -99,21 +110,31 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     sending = false
     await sends
 
+    const problems: string[] = []
     const offsets = await admin.fetchTopicOffsets(TOPIC)
-    const total = Number(offsets[0]?.high ?? 0)
+    const low = Number(offsets[0]?.low ?? 0)
+    const held = Number(offsets[0]?.high ?? 0) - low
+    if (low > 0)
+      problems.push(`the log no longer holds offsets below ${low}: they cannot be checked`)
     const consumer = cluster.consumer({ groupId: 'failover-check' })
     await consumer.connect()
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true })
     const values: number[] = []
+    let readBack: NodeJS.Timeout | undefined
     await new Promise<void>((resolve) => {
-      if (total === 0) resolve()
+      if (held === 0) resolve()
+      readBack = setTimeout(() => {
+        problems.push(`only ${values.length} of ${held} records read back`)
+        resolve()
+      }, READ_BACK_MS)
       void consumer.run({
         eachMessage: async ({ message }) => {
           values.push(Number(message.value?.toString()))
-          if (values.length >= total) resolve()
+          if (values.length >= held) resolve()
         },
       })
     })
+    clearTimeout(readBack)
     await consumer.disconnect()
 
     const seen = new Set(values)
@@ -136,7 +157,9 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       acked,
       ackedLost,
       duplicates: values.length - seen.size,
-      verified: ackedLost === 0 && ordered && electionMs.length === options.kills,
+      verified:
+        problems.length === 0 && ackedLost === 0 && ordered && electionMs.length === options.kills,
+      problems,
     }
   } finally {
     await cluster.stop()

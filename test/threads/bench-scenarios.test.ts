@@ -136,7 +136,7 @@ describe('bench failover', () => {
   it('loses no acknowledged record through leader kills, in send order', async () => {
     const before = liveResources()
     const report = await runFailover({ kills: 3, intervalMs: 100, recordsPerSend: 50, seed: 7 })
-    expect(report).toMatchObject({ verified: true, ackedLost: 0, kills: 3 })
+    expect(report).toMatchObject({ verified: true, ackedLost: 0, kills: 3, problems: [] })
     expect(report.acked).toBeGreaterThan(0)
     await expectNothingLeftSince(before)
   })
