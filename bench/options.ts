@@ -38,6 +38,15 @@ export function nonNegativeNumberOption(values: OptionValues, name: string): num
   return numberOption(values, name, true)
 }
 
+/** An optional option: undefined when it was not given, else checked by `parse`. */
+export function optional<T>(
+  values: OptionValues,
+  name: string,
+  parse: (values: OptionValues, name: string) => T,
+): T | undefined {
+  return values[name] === undefined ? undefined : parse(values, name)
+}
+
 export function booleanOption(values: OptionValues, name: string): boolean {
   if (values[name] === 'true') return true
   if (values[name] === 'false') return false

@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util'
 import { measureThroughputBaselines } from '../baselines/throughput-baselines.js'
-import { acksOption, booleanOption, integerOption } from '../options.js'
+import {
+  acksOption,
+  booleanOption,
+  integerOption,
+  optional,
+  positiveNumberOption,
+} from '../options.js'
 import {
   barsOf,
   emitReport,
@@ -12,6 +18,20 @@ import {
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import { runEndToEnd } from './end-to-end.js'
+
+/** How the producers sent, in the words of the options. */
+function producing(run: {
+  batchRecords: number
+  lingerMs?: number
+  batchSize?: number
+  rate?: number
+}): string {
+  const batching =
+    run.lingerMs === undefined && run.batchSize === undefined
+      ? `ready-made batches of ${run.batchRecords} records`
+      : `record by record, linger ${run.lingerMs ?? 0} ms, batch.size ${run.batchSize ?? 16_384} B`
+  return run.rate === undefined ? batching : `${batching}, at ${run.rate} records/s`
+}
 
 /** How long each throughput baseline writes. */
 const BASELINE_MS = 1000
@@ -27,6 +47,10 @@ export const e2eBench: BenchScenario = {
     '--records N        records in all (default 10000000)',
     '--acks N           0, 1 or all (default 1)',
     '--batch-records N  records per produced batch (default 8000, about 900 KB)',
+    "--linger N         Kafka's linger.ms: records go one by one through the producer",
+    "                   client's accumulator, which batches them (default: ready-made batches)",
+    "--batch-size N     Kafka's batch.size in bytes, with the accumulator (default 16384)",
+    '--rate N           records per second over all partitions (default: as fast as it goes)',
     '--idempotent B     true or false (default: true with acks all, else false)',
     '--producers N      producer threads, each with its share of the partitions (default 1)',
     '--consumers N      consumer threads, each with its share of the partitions (default 1)',
@@ -43,6 +67,9 @@ export const e2eBench: BenchScenario = {
         records: { type: 'string', default: '10000000' },
         acks: { type: 'string', default: '1' },
         'batch-records': { type: 'string', default: '8000' },
+        linger: { type: 'string' },
+        'batch-size': { type: 'string' },
+        rate: { type: 'string' },
         idempotent: { type: 'string' },
         producers: { type: 'string', default: '1' },
         consumers: { type: 'string', default: '1' },
@@ -66,6 +93,9 @@ export const e2eBench: BenchScenario = {
           values.idempotent === undefined ? undefined : booleanOption(values, 'idempotent'),
         producers: integerOption(values, 'producers', 1),
         consumers: integerOption(values, 'consumers', 1),
+        lingerMs: optional(values, 'linger', (given, name) => integerOption(given, name, 0)),
+        batchSize: optional(values, 'batch-size', (given, name) => integerOption(given, name, 1)),
+        rate: optional(values, 'rate', positiveNumberOption),
       },
       (sample) => progress.update(sample),
     )
@@ -87,7 +117,7 @@ export const e2eBench: BenchScenario = {
       },
     }
     await emitReport(output, report, () => [
-      `e2e: ${run.brokers} broker(s), ${run.partitions} partition(s), ${run.recordSize} B values, acks ${run.acks}, ${run.producers} producer(s), ${run.consumers} consumer(s)`,
+      `e2e: ${run.brokers} broker(s), ${run.partitions} partition(s), ${run.recordSize} B values, acks ${run.acks}, ${run.producers} producer(s), ${run.consumers} consumer(s), ${producing(run)}`,
       `  ${run.records.toLocaleString('en-US')} records in ${run.elapsedMs} ms: ${run.recordsPerSec.toLocaleString('en-US')} records/s, ${(run.bytesPerSec / 1e6).toFixed(0)} MB/s`,
       `  baselines: sab-ring ${baselines['sab-ring'].recordsPerSec.toLocaleString('en-US')} records/s, post-message ${baselines['post-message'].recordsPerSec.toLocaleString('en-US')} records/s`,
       `  ratios ${JSON.stringify(output.ratios)}`,

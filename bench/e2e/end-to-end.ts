@@ -30,7 +30,20 @@ export interface EndToEndOptions {
   readonly consumers?: number
   /** Bytes of each replica's ring (default 16 MiB). */
   readonly logCapacityBytes?: number
+  /**
+   * Kafka's linger.ms. With it or `batchSize`, producers send records one at a time through
+   * the producer client's accumulator, which makes the batches (as an application's sends
+   * go); without either, they send ready-made batches of `batchRecords`.
+   */
+  readonly lingerMs?: number
+  /** Kafka's batch.size, in bytes (with the accumulator; default 16384, Kafka's). */
+  readonly batchSize?: number
+  /** Records per second over all partitions (default: as fast as the cluster takes them). */
+  readonly rate?: number
 }
+
+/** Kafka's batch.size default. */
+const DEFAULT_BATCH_SIZE = 16_384
 
 export interface EndToEndReport extends EndToEndOptions {
   readonly producers: number
@@ -59,8 +72,17 @@ function shareOf(partitions: number, shares: number, index: number): number[] {
 
 /** Checks the options a run cannot work with, before anything starts. */
 function checkOptions(options: EndToEndOptions, producers: number, consumers: number): void {
-  const { partitions, records } = options
+  const { partitions, records, lingerMs, batchSize, rate } = options
   if (records % partitions !== 0) throw new Error('records must divide evenly by partitions')
+  if (lingerMs !== undefined && !(Number.isInteger(lingerMs) && lingerMs >= 0)) {
+    throw new Error('lingerMs must be an integer ≥ 0')
+  }
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new Error('batchSize must be an integer ≥ 1')
+  }
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+    throw new Error('rate must be a number > 0')
+  }
   if (producers < 1 || producers > partitions) {
     throw new Error(`producers must be from 1 to the partition count (${partitions})`)
   }
@@ -179,6 +201,14 @@ export async function runLoad(
       partitions: shareOf(partitions, producers, index),
       acks: options.acks,
       idempotent: options.idempotent ?? options.acks === -1,
+      accumulator:
+        options.lingerMs === undefined && options.batchSize === undefined
+          ? undefined
+          : {
+              lingerMs: options.lingerMs ?? 0,
+              batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+            },
+      partitionRate: options.rate === undefined ? undefined : options.rate / partitions,
       // Half the ring: a producer never gets so far ahead that it overwrites unread records.
       maxLagRecords: Math.floor(options.logCapacityBytes / 2 / (recordSize + 12)),
     }

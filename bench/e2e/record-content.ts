@@ -36,6 +36,15 @@ export function sequenceOf(bytes: Uint8Array, start: number, size: number): numb
   return sequence
 }
 
+/** One record's value as `sequenceOf` reads it, in a buffer of its own. */
+export function sequencedValue(sequence: number, size: number): Uint8Array {
+  const value = new Uint8Array(size).fill(FILL)
+  const view = new DataView(value.buffer)
+  view.setUint32(0, sequence, true)
+  view.setUint32(size - SEQUENCE_BYTES, sequence, true)
+  return value
+}
+
 /**
  * A batch of `count` records encoded once; each use patches in the sequence numbers and
  * reseals the CRC. Far cheaper than encoding record objects, and the bytes on

@@ -41,6 +41,20 @@ export interface ProduceShare extends RecordPlan {
   readonly idempotent: boolean
   readonly maxLagRecords: number
   readonly progress: SharedArrayBuffer
+  /**
+   * Records one at a time through the producer client's accumulator, which batches them by
+   * Kafka's linger.ms and batch.size, as an application's sends go. Absent: batches of
+   * `batchRecords` encoded by the task.
+   */
+  readonly accumulator?: Accumulator
+  /** Records per second for each partition (absent: as fast as the cluster takes them). */
+  readonly partitionRate?: number
+}
+
+export interface Accumulator {
+  readonly lingerMs: number
+  /** Bytes. */
+  readonly batchSize: number
 }
 
 export interface ConsumeShare extends RecordPlan {
@@ -88,6 +102,24 @@ function recordPlan(fields: Fields): RecordPlan {
   }
 }
 
+function accumulatorField(fields: Fields): Accumulator | undefined {
+  if (fields.accumulator === undefined) return undefined
+  const accumulator = fieldsOf(fields.accumulator, 'accumulator')
+  return {
+    lingerMs: integerField(accumulator, 'lingerMs', 0),
+    batchSize: integerField(accumulator, 'batchSize', 1),
+  }
+}
+
+function partitionRateField(fields: Fields): number | undefined {
+  const rate = fields.partitionRate
+  if (rate === undefined) return undefined
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) {
+    throw new MalformedMessageError('partitionRate must be a number > 0')
+  }
+  return rate
+}
+
 export function parseProduceShare(value: unknown): ProduceShare {
   const fields = fieldsOf(value, 'produce share')
   const supervisor = fieldsOf(fields.supervisor, 'supervisor')
@@ -111,6 +143,8 @@ export function parseProduceShare(value: unknown): ProduceShare {
     idempotent: fields.idempotent,
     maxLagRecords: integerField(fields, 'maxLagRecords', 1),
     progress: progressField(fields, partitionCount),
+    accumulator: accumulatorField(fields),
+    partitionRate: partitionRateField(fields),
   }
 }
 

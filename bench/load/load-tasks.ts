@@ -6,10 +6,11 @@ import {
   parseProducerIdentity,
   type SupervisorRequest,
 } from '../../src/actors/supervisor/supervisor-protocol.js'
+import type { ActorRef } from '../../src/runtime/actor/actor-ref.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { checkRecordBatch, forEachRecord } from '../../src/runtime/log/record-batch-codec.js'
 import { joinAsGuest, parseGuestLinks } from '../../src/runtime/thread/guest-links.js'
-import { BatchTemplate, sequenceOf } from '../e2e/record-content.js'
+import { BatchTemplate, sequencedValue, sequenceOf } from '../e2e/record-content.js'
 import {
   type ConsumerOutcome,
   consumeTimed,
@@ -35,6 +36,8 @@ import {
 const WINDOW = 4
 /** Produce requests in flight per broker, as Kafka's max.in.flight.requests.per.connection. */
 const MAX_IN_FLIGHT = 8
+/** Records sent one at a time and not yet acknowledged, per partition (accumulator mode). */
+const MAX_PENDING_RECORDS = 20_000
 
 /** A task that only proves its worker is up, by that worker's thread id. */
 export async function warmUp(): Promise<number> {
@@ -67,10 +70,62 @@ async function produce(
   system: ReturnType<typeof joinAsGuest>['system'],
 ): Promise<number> {
   const supervisor = system.refFor<SupervisorRequest>(share.supervisor.node, share.supervisor.name)
-  const client = new ProducerClient(supervisor, system.clock, {
-    maxInFlightRequests: MAX_IN_FLIGHT,
-  })
+  const { accumulator } = share
+  const client = new ProducerClient(
+    supervisor,
+    system.clock,
+    accumulator === undefined
+      ? { maxInFlightRequests: MAX_IN_FLIGHT }
+      : { maxInFlightRequests: MAX_IN_FLIGHT, ...accumulator, idempotent: share.idempotent },
+  )
   const progress = new Int32Array(share.progress)
+  const send =
+    accumulator === undefined
+      ? await batchSender(share, client, supervisor)
+      : recordSender(share, client)
+  const partitionWork = share.partitions.map(async (partition) => {
+    const pace = pacer(share.partitionRate)
+    // A ring of the sends not yet acknowledged: the slot a send takes held the oldest.
+    const pending: (Promise<unknown> | undefined)[] = Array.from({
+      length: accumulator === undefined ? WINDOW : MAX_PENDING_RECORDS,
+    })
+    let slot = 0
+    for (let sent = 0; sent < share.recordsPerPartition; ) {
+      const consumed = Atomics.load(progress, partition)
+      if (sent - consumed > share.maxLagRecords) {
+        await Atomics.waitAsync(progress, partition, consumed, 50).value
+        continue
+      }
+      const next = sent + send.countFrom(sent)
+      const due = pace(next)
+      if (due !== undefined) await due
+      const oldest = pending[slot]
+      if (oldest !== undefined) await oldest
+      pending[slot] = send
+        .send(partition, sent)
+        .then(() => Atomics.store(progress, share.partitionCount + partition, next))
+      slot = (slot + 1) % pending.length
+      sent = next
+    }
+    await Promise.all(pending)
+  })
+  await Promise.all(partitionWork)
+  return share.partitions.length * share.recordsPerPartition
+}
+
+/** How a partition's records go out: how many go next from `sent` on, and sending them. */
+interface Sender {
+  countFrom(sent: number): number
+  /** Resolves once they are acknowledged. */
+  send(partition: number, sent: number): Promise<unknown>
+}
+
+/** Batches of `batchRecords` encoded here from a template, each one produce request. */
+async function batchSender(
+  share: ProduceShare,
+  client: ProducerClient,
+  supervisor: ActorRef<SupervisorRequest>,
+): Promise<Sender> {
   const full = new BatchTemplate(share.batchRecords, share.recordSize)
   const remainder = share.recordsPerPartition % share.batchRecords
   const last = remainder === 0 ? full : new BatchTemplate(remainder, share.recordSize)
@@ -80,28 +135,43 @@ async function produce(
         { parseReply: parseProducerIdentity },
       )
     : undefined
-  const partitionWork = share.partitions.map(async (partition) => {
-    const pending: Promise<unknown>[] = []
-    for (let sent = 0; sent < share.recordsPerPartition; ) {
-      const consumed = Atomics.load(progress, partition)
-      if (sent - consumed > share.maxLagRecords) {
-        await Atomics.waitAsync(progress, partition, consumed, 50).value
-        continue
-      }
-      const template = share.recordsPerPartition - sent >= share.batchRecords ? full : last
-      const acknowledged = sent + template.count
-      pending.push(
-        client
-          .produceEncoded(share.topic, partition, share.acks, template.make(sent, producer))
-          .then(() => Atomics.store(progress, share.partitionCount + partition, acknowledged)),
-      )
-      sent = acknowledged
-      if (pending.length >= WINDOW) await pending.shift()
-    }
-    await Promise.all(pending)
-  })
-  await Promise.all(partitionWork)
-  return share.partitions.length * share.recordsPerPartition
+  const templateFrom = (sent: number) =>
+    share.recordsPerPartition - sent >= share.batchRecords ? full : last
+  return {
+    countFrom: (sent) => templateFrom(sent).count,
+    send: (partition, sent) =>
+      client.produceEncoded(
+        share.topic,
+        partition,
+        share.acks,
+        templateFrom(sent).make(sent, producer),
+      ),
+  }
+}
+
+/** One record at a time into the client's accumulator, which makes the batches. */
+function recordSender(share: ProduceShare, client: ProducerClient): Sender {
+  return {
+    countFrom: () => 1,
+    send: (partition, sent) =>
+      client.append(share.topic, partition, share.acks, [
+        { key: null, value: sequencedValue(sent, share.recordSize) },
+      ]),
+  }
+}
+
+/**
+ * For a partition produced at `rate` records/s: given how many records will have been sent,
+ * a wait until the last of them is due, or undefined when it already is (no await, no turn).
+ */
+function pacer(rate: number | undefined): (records: number) => Promise<void> | undefined {
+  if (rate === undefined) return () => undefined
+  const startAt = performance.now()
+  return (records) => {
+    const waitMs = startAt + (records / rate) * 1000 - performance.now()
+    // Timers are no finer than a millisecond: shorter waits are made up by the next ones.
+    return waitMs < 1 ? undefined : new Promise((resolve) => setTimeout(resolve, waitMs))
+  }
 }
 
 export async function consumeShare(value: unknown): Promise<ShareOutcome> {

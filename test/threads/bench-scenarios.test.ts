@@ -105,6 +105,36 @@ describe('bench e2e', () => {
     expect(report.consumerShares.map((share) => share.records)).toEqual([20_000, 20_000])
     await expectNothingLeftSince(before)
   })
+
+  it('e2e record by record: the accumulator batches by linger and batch.size, paced by rate, all verified', async () => {
+    const before = liveResources()
+    const report = await runEndToEnd({
+      brokers: 1,
+      partitions: 2,
+      recordSize: 64,
+      records: 4_000,
+      acks: -1,
+      batchRecords: 1_000,
+      lingerMs: 2,
+      batchSize: 2_048,
+      rate: 8_000,
+    })
+    expect(report).toMatchObject({ verified: true, problems: [], records: 4_000 })
+    // 4,000 records at 8,000 a second take half a second at least.
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(450)
+    await expect(
+      runEndToEnd({
+        brokers: 1,
+        partitions: 1,
+        recordSize: 64,
+        records: 10,
+        acks: 1,
+        batchRecords: 10,
+        rate: 0,
+      }),
+    ).rejects.toThrow('rate must be a number > 0')
+    await expectNothingLeftSince(before)
+  })
 })
 
 describe('bench scale', () => {
