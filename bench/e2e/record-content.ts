@@ -36,13 +36,39 @@ export function sequenceOf(bytes: Uint8Array, start: number, size: number): numb
   return sequence
 }
 
-/** One record's value as `sequenceOf` reads it, in a buffer of its own. */
-export function sequencedValue(sequence: number, size: number): Uint8Array {
-  const value = new Uint8Array(size).fill(FILL)
-  const view = new DataView(value.buffer)
-  view.setUint32(0, sequence, true)
-  view.setUint32(size - SEQUENCE_BYTES, sequence, true)
-  return value
+const SLAB_BYTES = 64 * 1024
+
+/**
+ * Records' values as `sequenceOf` reads them, each cut from a slab as Node's Buffer pool cuts
+ * small Buffers: a buffer of its own per record (an ArrayBuffer each) kept the producer's
+ * thread collecting garbage more than sending. A slab is never written again once handed
+ * out: the producer client holds the values until it has encoded them.
+ */
+export class SequencedValues {
+  #slab = new Uint8Array(0)
+  #used = 0
+
+  constructor(readonly size: number) {}
+
+  next(sequence: number): Uint8Array {
+    const { size } = this
+    if (this.#used + size > this.#slab.length) {
+      this.#slab = new Uint8Array(Math.max(SLAB_BYTES, size)).fill(FILL)
+      this.#used = 0
+    }
+    const value = this.#slab.subarray(this.#used, this.#used + size)
+    this.#used += size
+    writeSequence(value, 0, sequence)
+    writeSequence(value, size - SEQUENCE_BYTES, sequence)
+    return value
+  }
+}
+
+function writeSequence(bytes: Uint8Array, at: number, sequence: number): void {
+  bytes[at] = sequence & 0xff
+  bytes[at + 1] = (sequence >>> 8) & 0xff
+  bytes[at + 2] = (sequence >>> 16) & 0xff
+  bytes[at + 3] = sequence >>> 24
 }
 
 /**

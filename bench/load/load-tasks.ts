@@ -10,7 +10,7 @@ import type { ActorRef } from '../../src/runtime/actor/actor-ref.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { checkRecordBatch, forEachRecord } from '../../src/runtime/log/record-batch-codec.js'
 import { joinAsGuest, parseGuestLinks } from '../../src/runtime/thread/guest-links.js'
-import { BatchTemplate, sequencedValue, sequenceOf } from '../e2e/record-content.js'
+import { BatchTemplate, SequencedValues, sequenceOf } from '../e2e/record-content.js'
 import {
   type ConsumerOutcome,
   consumeTimed,
@@ -151,12 +151,11 @@ async function batchSender(
 
 /** One record at a time into the client's accumulator, which makes the batches. */
 function recordSender(share: ProduceShare, client: ProducerClient): Sender {
+  const values = new SequencedValues(share.recordSize)
   return {
     countFrom: () => 1,
     send: (partition, sent) =>
-      client.append(share.topic, partition, share.acks, [
-        { key: null, value: sequencedValue(sent, share.recordSize) },
-      ]),
+      client.append(share.topic, partition, share.acks, [{ key: null, value: values.next(sent) }]),
   }
 }
 
