@@ -17,7 +17,7 @@ import {
 } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
-import { runEndToEnd } from './end-to-end.js'
+import { MAX_RECORDS_PER_PARTITION, runEndToEnd } from './end-to-end.js'
 
 /** How the producers sent, in the words of the options. */
 function producing(run: {
@@ -33,6 +33,8 @@ function producing(run: {
   return run.rate === undefined ? batching : `${batching}, at ${run.rate} records/s`
 }
 
+const DEFAULT_RECORDS = 10_000_000
+
 /** How long each throughput baseline writes. */
 const BASELINE_MS = 1000
 
@@ -44,7 +46,8 @@ export const e2eBench: BenchScenario = {
     '--partitions N     partitions of the topic (default 1)',
     '--replication N    replicas of each partition (default 1)',
     '--record-size N    value bytes per record (default 100)',
-    '--records N        records in all (default 10000000)',
+    '--records N        records in all (default 10000000; with --seconds, a cap)',
+    '--seconds N        produce for N seconds instead (the report counts what was sent)',
     '--acks N           0, 1 or all (default 1)',
     '--batch-records N  records per produced batch (default 8000, about 900 KB)',
     "--linger N         Kafka's linger.ms: records go one by one through the producer",
@@ -64,7 +67,8 @@ export const e2eBench: BenchScenario = {
         partitions: { type: 'string', default: '1' },
         replication: { type: 'string', default: '1' },
         'record-size': { type: 'string', default: '100' },
-        records: { type: 'string', default: '10000000' },
+        records: { type: 'string' },
+        seconds: { type: 'string' },
         acks: { type: 'string', default: '1' },
         'batch-records': { type: 'string', default: '8000' },
         linger: { type: 'string' },
@@ -78,15 +82,20 @@ export const e2eBench: BenchScenario = {
       strict: true,
     })
     const report = reportOptions(values)
+    const partitions = integerOption(values, 'partitions', 1)
+    const seconds = optional(values, 'seconds', positiveNumberOption)
     const progress = new ProgressLine(report)
     progress.phase('starting the cluster and the load pool')
     const run = await runEndToEnd(
       {
         brokers: integerOption(values, 'brokers', 1),
-        partitions: integerOption(values, 'partitions', 1),
+        partitions,
         replication: integerOption(values, 'replication', 1),
         recordSize: integerOption(values, 'record-size', 17),
-        records: integerOption(values, 'records', 1),
+        records:
+          optional(values, 'records', (given, name) => integerOption(given, name, 1)) ??
+          (seconds === undefined ? DEFAULT_RECORDS : partitions * MAX_RECORDS_PER_PARTITION),
+        seconds,
         acks: acksOption(values),
         batchRecords: integerOption(values, 'batch-records', 1),
         idempotent:

@@ -2,7 +2,12 @@ import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-pr
 import { Cluster } from '../../src/api/cluster.js'
 import { guestPorts } from '../../src/runtime/thread/guest-links.js'
 import { LoadPool } from '../load/load-pool.js'
-import type { ConsumeShare, ProduceShare, ShareOutcome } from '../load/load-protocol.js'
+import {
+  type ConsumeShare,
+  PROGRESS_WORDS,
+  type ProduceShare,
+  type ShareOutcome,
+} from '../load/load-protocol.js'
 import { type ProgressSample, ProgressSampler } from '../report/progress-sampler.js'
 
 /*
@@ -40,7 +45,12 @@ export interface EndToEndOptions {
   readonly batchSize?: number
   /** Records per second over all partitions (default: as fast as the cluster takes them). */
   readonly rate?: number
+  /** Produce for this long; `records` is then a cap, and the report gives what was sent. */
+  readonly seconds?: number
 }
+
+/** Records of one partition at most: counts travel as Int32 and sequences as uint32. */
+export const MAX_RECORDS_PER_PARTITION = 2 ** 31 - 1
 
 /** Kafka's batch.size default. */
 const DEFAULT_BATCH_SIZE = 16_384
@@ -82,6 +92,12 @@ function checkOptions(options: EndToEndOptions, producers: number, consumers: nu
   }
   if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
     throw new Error('rate must be a number > 0')
+  }
+  if (options.seconds !== undefined && !(Number.isFinite(options.seconds) && options.seconds > 0)) {
+    throw new Error('seconds must be a number > 0')
+  }
+  if (records / partitions > MAX_RECORDS_PER_PARTITION) {
+    throw new Error(`at most ${MAX_RECORDS_PER_PARTITION} records per partition`)
   }
   if (producers < 1 || producers > partitions) {
     throw new Error(`producers must be from 1 to the partition count (${partitions})`)
@@ -136,6 +152,8 @@ export interface LoadOptions extends EndToEndOptions {
 }
 
 export interface LoadResult {
+  /** Records produced and consumed: `records`, or what a timed run sent. */
+  readonly records: number
   readonly recordsPerSec: number
   readonly bytesPerSec: number
   readonly elapsedMs: number
@@ -163,7 +181,9 @@ export async function runLoad(
   if (logs === undefined || logs.length !== partitions) {
     throw new Error(`topic ${options.topic} does not have ${partitions} partitions`)
   }
-  const progress = new SharedArrayBuffer(8 * partitions)
+  const progress = new SharedArrayBuffer(PROGRESS_WORDS * 4 * partitions)
+  // The counts sent in all are unknown (-1) until each producer is done.
+  new Int32Array(progress).fill(-1, 2 * partitions)
   const plan = {
     recordsPerPartition: records / partitions,
     recordSize,
@@ -209,6 +229,7 @@ export async function runLoad(
               batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
             },
       partitionRate: options.rate === undefined ? undefined : options.rate / partitions,
+      durationMs: options.seconds === undefined ? undefined : Math.round(options.seconds * 1000),
       // Half the ring: a producer never gets so far ahead that it overwrites unread records.
       maxLagRecords: Math.floor(options.logCapacityBytes / 2 / (recordSize + 12)),
     }
@@ -230,11 +251,16 @@ export async function runLoad(
   const problems = [...producerShares, ...consumerShares].flatMap((share) =>
     share.error === undefined ? [] : [share.error],
   )
+  const produced = producerShares.reduce((total, share) => total + share.records, 0)
   const consumed = consumerShares.reduce((total, share) => total + share.records, 0)
-  if (consumed !== records) problems.push(`${consumed} of ${records} records consumed`)
+  // A timed run's count is what its producers sent; the consumers must have read just that.
+  const expected = options.seconds === undefined ? records : produced
+  if (produced !== expected) problems.push(`${produced} of ${expected} records produced`)
+  if (consumed !== expected) problems.push(`${consumed} of ${expected} records consumed`)
   return {
-    recordsPerSec: Math.round(records / elapsedSeconds),
-    bytesPerSec: Math.round((records * recordSize) / elapsedSeconds),
+    records: expected,
+    recordsPerSec: Math.round(expected / elapsedSeconds),
+    bytesPerSec: Math.round((expected * recordSize) / elapsedSeconds),
     elapsedMs: Math.round(elapsedSeconds * 1000),
     producerShares,
     consumerShares,

@@ -16,7 +16,8 @@ import { type GuestLinks, parseGuestLinks } from '../../src/runtime/thread/guest
  * straight from the leaders' logs in shared memory.
  *
  * `progress` holds one Int32 per partition of records consumed, then one per partition of
- * records acknowledged: the consumers' counts keep each producer within the ring's reach of
+ * records acknowledged, then one per partition of records sent in all (-1 until the producer
+ * is done: a timed run learns its count at the end): the consumers' counts keep each producer within the ring's reach of
  * them (Kafka has no such flow control, but a benchmark that overran its own ring would
  * measure nothing), and both feed the progress display.
  */
@@ -49,6 +50,8 @@ export interface ProduceShare extends RecordPlan {
   readonly accumulator?: Accumulator
   /** Records per second for each partition (absent: as fast as the cluster takes them). */
   readonly partitionRate?: number
+  /** Stop sending after this long (absent: after `recordsPerPartition`, its cap either way). */
+  readonly durationMs?: number
 }
 
 export interface Accumulator {
@@ -72,6 +75,9 @@ export interface ShareOutcome {
   readonly error?: string
 }
 
+/** Int32 words of `progress` per partition: consumed, acknowledged, sent in all. */
+export const PROGRESS_WORDS = 3
+
 function acksField(fields: Fields): -1 | 0 | 1 {
   const acks = fields.acks
   if (acks !== -1 && acks !== 0 && acks !== 1)
@@ -81,8 +87,13 @@ function acksField(fields: Fields): -1 | 0 | 1 {
 
 function progressField(fields: Fields, partitionCount: number): SharedArrayBuffer {
   const progress = fields.progress
-  if (!(progress instanceof SharedArrayBuffer) || progress.byteLength < 8 * partitionCount) {
-    throw new MalformedMessageError('progress must be a SharedArrayBuffer of 2 Int32 per partition')
+  if (
+    !(progress instanceof SharedArrayBuffer) ||
+    progress.byteLength < PROGRESS_WORDS * 4 * partitionCount
+  ) {
+    throw new MalformedMessageError(
+      `progress must be a SharedArrayBuffer of ${PROGRESS_WORDS} Int32 per partition`,
+    )
   }
   return progress
 }
@@ -145,6 +156,7 @@ export function parseProduceShare(value: unknown): ProduceShare {
     progress: progressField(fields, partitionCount),
     accumulator: accumulatorField(fields),
     partitionRate: partitionRateField(fields),
+    durationMs: fields.durationMs === undefined ? undefined : integerField(fields, 'durationMs', 1),
   }
 }
 

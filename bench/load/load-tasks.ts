@@ -83,6 +83,8 @@ async function produce(
     accumulator === undefined
       ? await batchSender(share, client, supervisor)
       : recordSender(share, client)
+  const endAt = share.durationMs === undefined ? Infinity : performance.now() + share.durationMs
+  let sentInAll = 0
   const partitionWork = share.partitions.map(async (partition) => {
     const pace = pacer(share.partitionRate)
     // A ring of the sends not yet acknowledged: the slot a send takes held the oldest.
@@ -90,7 +92,8 @@ async function produce(
       length: accumulator === undefined ? WINDOW : MAX_PENDING_RECORDS,
     })
     let slot = 0
-    for (let sent = 0; sent < share.recordsPerPartition; ) {
+    let sent = 0
+    while (sent < share.recordsPerPartition && performance.now() < endAt) {
       const consumed = Atomics.load(progress, partition)
       if (sent - consumed > share.maxLagRecords) {
         await Atomics.waitAsync(progress, partition, consumed, 50).value
@@ -108,9 +111,13 @@ async function produce(
       sent = next
     }
     await Promise.all(pending)
+    sentInAll += sent
+    // The partition's count in all, which a timed run's consumer waits to learn.
+    Atomics.store(progress, 2 * share.partitionCount + partition, sent)
+    Atomics.notify(progress, 2 * share.partitionCount + partition)
   })
   await Promise.all(partitionWork)
-  return share.partitions.length * share.recordsPerPartition
+  return sentInAll
 }
 
 /** How a partition's records go out: how many go next from `sent` on, and sending them. */
@@ -193,15 +200,22 @@ async function consume(share: ConsumeShare): Promise<{ records: number; problem?
     reader: PartitionLogReader.open(log),
   }))
   const positions = logs.map(() => 0)
-  const total = logs.length * share.recordsPerPartition
+  // A partition's count: what its producer says it sent once done, the plan's cap till then.
+  const targetOf = (partition: number) => {
+    const sent = Atomics.load(progress, 2 * share.partitionCount + partition)
+    return sent >= 0 ? sent : share.recordsPerPartition
+  }
+  const done = () =>
+    logs.every(({ partition }, index) => (positions[index] as number) >= targetOf(partition))
   let consumed = 0
   let problem: string | undefined
-  while (consumed < total && problem === undefined) {
+  while (!done() && problem === undefined) {
     let progressed = false
     for (let index = 0; index < logs.length; index++) {
       const { partition, reader } = logs[index] as (typeof logs)[number]
       const position = positions[index] as number
-      if (position >= share.recordsPerPartition || reader.highWatermark <= position) continue
+      const target = targetOf(partition)
+      if (position >= target || reader.highWatermark <= position) continue
       const read = reader.read(position, 1 << 20, { zeroCopy: true })
       let expected = position
       for (const batch of read.batches) {
@@ -219,7 +233,7 @@ async function consume(share: ConsumeShare): Promise<{ records: number; problem?
       if (!reader.isIntact(read)) {
         problem ??= `partition ${partition}: the ring overran the reader at offset ${position}`
       }
-      if (expected > share.recordsPerPartition) {
+      if (expected > target) {
         problem ??= `partition ${partition}: more records than were produced`
       }
       consumed += expected - position
@@ -228,8 +242,11 @@ async function consume(share: ConsumeShare): Promise<{ records: number; problem?
       Atomics.notify(progress, partition)
       progressed = true
     }
-    if (!progressed && consumed < total) {
-      const waiting = positions.findIndex((position) => position < share.recordsPerPartition)
+    if (!progressed) {
+      const waiting = logs.findIndex(
+        ({ partition }, index) => (positions[index] as number) < targetOf(partition),
+      )
+      // Wakes with new data, or within 100 ms to look whether a timed run has ended.
       await logs[waiting]?.reader.waitForData(positions[waiting] as number, 100)
     }
   }

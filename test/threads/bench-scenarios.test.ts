@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { measureLatencyBaselines } from '../../bench/baselines/latency-baselines.js'
-import { runEndToEnd } from '../../bench/e2e/end-to-end.js'
+import { MAX_RECORDS_PER_PARTITION, runEndToEnd } from '../../bench/e2e/end-to-end.js'
 import { runFailover } from '../../bench/failover/failover-run.js'
 import { runLatency } from '../../bench/latency/latency-run.js'
 import { runMicro } from '../../bench/micro/micro-bench.js'
@@ -133,6 +133,28 @@ describe('bench e2e', () => {
         rate: 0,
       }),
     ).rejects.toThrow('rate must be a number > 0')
+    await expectNothingLeftSince(before)
+  })
+
+  it('e2e timed: with seconds, records is a cap, and what was sent is what is counted and read', async () => {
+    const before = liveResources()
+    const report = await runEndToEnd({
+      brokers: 1,
+      partitions: 2,
+      recordSize: 64,
+      records: 2 * MAX_RECORDS_PER_PARTITION,
+      acks: 1,
+      batchRecords: 100,
+      rate: 4_000,
+      seconds: 0.5,
+    })
+    expect(report).toMatchObject({ verified: true, problems: [] })
+    // Half a second at 2,000 a second per partition, and at most one batch more each.
+    expect(report.records).toBeGreaterThan(0)
+    expect(report.records).toBeLessThanOrEqual(2_200)
+    const sent = report.producerShares.reduce((total, share) => total + share.records, 0)
+    const read = report.consumerShares.reduce((total, share) => total + share.records, 0)
+    expect([sent, read]).toEqual([report.records, report.records])
     await expectNothingLeftSince(before)
   })
 })
