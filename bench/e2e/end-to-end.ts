@@ -55,19 +55,9 @@ export const MAX_RECORDS_PER_PARTITION = 2 ** 31 - 1
 /** Kafka's batch.size default. */
 const DEFAULT_BATCH_SIZE = 16_384
 
-export interface EndToEndReport extends EndToEndOptions {
+export interface EndToEndReport extends EndToEndOptions, LoadResult {
   readonly producers: number
   readonly consumers: number
-  readonly recordsPerSec: number
-  readonly bytesPerSec: number
-  readonly elapsedMs: number
-  /** What each producer and consumer task reported, in share order. */
-  readonly producerShares: readonly ShareOutcome[]
-  readonly consumerShares: readonly ShareOutcome[]
-  /** Records produced and consumed, sampled while it ran. */
-  readonly samples: readonly ProgressSample[]
-  readonly verified: boolean
-  readonly problems: readonly string[]
 }
 
 const DEFAULT_LOG_CAPACITY_BYTES = 16 * 1024 * 1024
@@ -157,8 +147,10 @@ export interface LoadResult {
   readonly recordsPerSec: number
   readonly bytesPerSec: number
   readonly elapsedMs: number
+  /** What each producer and consumer task reported, in share order. */
   readonly producerShares: readonly ShareOutcome[]
   readonly consumerShares: readonly ShareOutcome[]
+  /** Records produced and consumed, sampled while it ran. */
   readonly samples: readonly ProgressSample[]
   readonly verified: boolean
   readonly problems: readonly string[]
