@@ -246,6 +246,33 @@ describe('pausing and restarting threads', () => {
     await expect(ref.ask<number>({ type: 'get' })).resolves.toBe(5)
   })
 
+  it('resolves a pause once the thread has stopped, after the work it was doing', async () => {
+    const system = startSystem({ heartbeatTimeoutMs: 60_000 })
+    const ref = await spawnCounter(system, 'counter')
+    ref.tell({ type: 'stall', ms: 300 })
+    // Sent: tells leave with the turn's frame, and the pause must come after this one.
+    await new Promise((resolve) => setImmediate(resolve))
+    const started = performance.now()
+    await system.pauseThread(ref)
+    // The pause is a message: the thread reaches it only after the 300 ms stall.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250)
+    system.resumeThread(ref)
+    await expect(ref.ask<number>({ type: 'get' })).resolves.toBe(0)
+  })
+
+  it('resolves a pause whose thread dies before it stops', async () => {
+    const system = startSystem({ heartbeatTimeoutMs: 60_000 })
+    const ref = await spawnCounter(system, 'counter', { supervision: { strategy: 'stop' } })
+    ref.tell({ type: 'stall', ms: 10_000 })
+    await new Promise((resolve) => setImmediate(resolve))
+    const paused = system.pauseThread(ref)
+    system.crashThread(ref)
+    const tooLong = new Promise((_, reject) => {
+      setTimeout(() => reject(new Error('the pause waited on a dead thread')), 3_000).unref()
+    })
+    await expect(Promise.race([paused, tooLong])).resolves.toBeUndefined()
+  })
+
   it('declares a thread paused past the heartbeat timeout dead', async () => {
     const clock = new ManualClock()
     const system = startSystem({ clock, heartbeatIntervalMs: 20, heartbeatTimeoutMs: 500 })

@@ -150,13 +150,19 @@ export class ThreadSupervisor {
    */
   async pause(ref: ActorRef<never>): Promise<void> {
     const child = this.#children.get(ref.node)
-    if (child?.worker === undefined) return
+    const worker = child?.worker
+    if (child === undefined || worker === undefined) return
     if (child.pauseGate === undefined) {
       child.pauseGate = new Int32Array(new SharedArrayBuffer(PauseGate.bytes))
-      child.worker.postMessage({ kind: 'pause', gate: child.pauseGate.buffer })
+      worker.postMessage({ kind: 'pause', gate: child.pauseGate.buffer })
     }
     const gate = child.pauseGate
-    while (Atomics.load(gate, PauseGate.stalled) === 0 && child.pauseGate === gate) {
+    const waiting = () =>
+      Atomics.load(gate, PauseGate.stalled) === 0 &&
+      child.pauseGate === gate &&
+      child.worker === worker &&
+      !this.#stopped
+    while (waiting()) {
       // Looks again every few ms: a thread that dies or is resumed first never stores stalled.
       const stalled = Atomics.waitAsync(gate, PauseGate.stalled, 0, PAUSE_CHECK_MS)
       if (stalled.async) await stalled.value
