@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { integerOption } from '../options.js'
+import { integerOption, optional, positiveNumberOption } from '../options.js'
 import { emitReport, REPORT_ARGS, REPORT_USAGE, reportOptions } from '../report/bench-report.js'
 import { compareWithHandOffs } from '../report/hand-off-comparison.js'
 import { ProgressLine } from '../report/progress-line.js'
@@ -14,6 +14,7 @@ export const failoverBench: BenchScenario = {
     '--interval-ms N    time between kills (default 300)',
     '--records N        records per send (default 100)',
     '--seed N           the cluster seed (default 1)',
+    '--rate N           records per second the producer is held to (default: as fast as it goes)',
     ...REPORT_USAGE,
   ],
   async run(argv) {
@@ -24,6 +25,7 @@ export const failoverBench: BenchScenario = {
         'interval-ms': { type: 'string', default: '300' },
         records: { type: 'string', default: '100' },
         seed: { type: 'string', default: '1' },
+        rate: { type: 'string' },
         ...REPORT_ARGS,
       },
       strict: true,
@@ -36,6 +38,7 @@ export const failoverBench: BenchScenario = {
       intervalMs: integerOption(values, 'interval-ms', 1),
       recordsPerSend: integerOption(values, 'records', 1),
       seed: integerOption(values, 'seed', 0),
+      rate: optional(values, 'rate', positiveNumberOption),
     })
     progress.phase('baselines: one thread-to-thread hand-off, SAB ring and postMessage')
     const comparison = await compareWithHandOffs({
@@ -46,7 +49,7 @@ export const failoverBench: BenchScenario = {
     const { summary, ...compared } = comparison
     const output = { scenario: 'failover', ...run, ...compared }
     await emitReport(output, report, () => [
-      `failover: ${run.kills} leader kills, 3 brokers, RF 3, min.insync.replicas 2, acks all`,
+      `failover: ${run.kills} leader kills, 3 brokers, RF 3, min.insync.replicas 2, acks all${run.rate === undefined ? '' : `, ${run.rate} records/s`}`,
       `  election   p50 ${run.electionMsP50.toFixed(1)} ms  p99 ${run.electionMsP99.toFixed(1)} ms`,
       `  produce gap p50 ${run.produceGapMsP50.toFixed(1)} ms  p99 ${run.produceGapMsP99.toFixed(1)} ms`,
       `  ${summary}`,

@@ -1,4 +1,5 @@
 import { Cluster } from '../../src/api/cluster.js'
+import { pacer } from '../load/pacer.js'
 
 /*
  * Leader kills under an acks=all load: 3 brokers, one partition with 3 replicas and
@@ -13,6 +14,8 @@ export interface FailoverOptions {
   readonly intervalMs: number
   readonly recordsPerSend: number
   readonly seed: number
+  /** Records per second the producer is held to (default: as fast as it goes). */
+  readonly rate?: number
 }
 
 export interface FailoverReport extends FailoverOptions {
@@ -46,6 +49,9 @@ function percentile(values: readonly number[], fraction: number): number {
 }
 
 export async function runFailover(options: FailoverOptions): Promise<FailoverReport> {
+  if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0)) {
+    throw new Error('rate must be a number > 0')
+  }
   const cluster = await Cluster.start({
     brokers: 3,
     seed: options.seed,
@@ -74,8 +80,11 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     const ackTimes: number[] = []
     let acked = 0
     let sending = true
+    const pace = pacer(options.rate)
     const sends = (async () => {
       for (let next = 0; sending; next += options.recordsPerSend) {
+        const due = pace(next + options.recordsPerSend)
+        if (due !== undefined) await due
         const messages = Array.from({ length: options.recordsPerSend }, (_, index) => ({
           value: String(next + index),
         }))

@@ -25,6 +25,7 @@ import {
   parseProduceShare,
   type ShareOutcome,
 } from './load-protocol.js'
+import { pacer } from './pacer.js'
 
 /*
  * The load pool's tasks (see load-protocol.ts). Each runs its share to the end and returns
@@ -163,20 +164,6 @@ function recordSender(share: ProduceShare, client: ProducerClient): Sender {
     countFrom: () => 1,
     send: (partition, sent) =>
       client.append(share.topic, partition, share.acks, [{ key: null, value: values.next(sent) }]),
-  }
-}
-
-/**
- * For a partition produced at `rate` records/s: given how many records will have been sent,
- * a wait until the last of them is due, or undefined when it already is (no await, no turn).
- */
-function pacer(rate: number | undefined): (records: number) => Promise<void> | undefined {
-  if (rate === undefined) return () => undefined
-  const startAt = performance.now()
-  return (records) => {
-    const waitMs = startAt + (records / rate) * 1000 - performance.now()
-    // Timers are no finer than a millisecond: shorter waits are made up by the next ones.
-    return waitMs < 1 ? undefined : new Promise((resolve) => setTimeout(resolve, waitMs))
   }
 }
 

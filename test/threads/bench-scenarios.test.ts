@@ -190,6 +190,9 @@ describe('bench failover', () => {
     const report = await runFailover({ kills: 3, intervalMs: 100, recordsPerSend: 50, seed: 7 })
     expect(report).toMatchObject({ verified: true, ackedLost: 0, kills: 3, problems: [] })
     expect(report.acked).toBeGreaterThan(0)
+    await expect(
+      runFailover({ kills: 1, intervalMs: 100, recordsPerSend: 50, seed: 7, rate: -1 }),
+    ).rejects.toThrow('rate must be a number > 0')
     await expectNothingLeftSince(before)
   })
 })
