@@ -1,5 +1,10 @@
 import { MessagePort } from 'node:worker_threads'
-import { type Fields, fieldsOf, integerField } from '../../src/actors/protocol-fields.js'
+import {
+  type Fields,
+  fieldsOf,
+  integerField,
+  numberField,
+} from '../../src/actors/protocol-fields.js'
 import { MalformedMessageError } from '../../src/runtime/errors/actor-errors.js'
 import { type LatencyFigures, parseLatencyFigures } from '../latency/latency-histogram.js'
 import type { SpscRingHandle } from './spsc-ring.js'
@@ -49,14 +54,6 @@ export interface LatencyThreadConfig {
 export interface LatencyDone {
   readonly records: number
   readonly figures?: LatencyFigures
-}
-
-function finiteNumber(fields: Fields, name: string, min: number): number {
-  const value = fields[name]
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new MalformedMessageError(`${name} must be a number ≥ ${min}`)
-  }
-  return value
 }
 
 function ringOf(fields: Fields): SpscRingHandle {
@@ -115,7 +112,7 @@ export function parseLatencyThreadConfig(value: unknown): LatencyThreadConfig {
     role: fields.role,
     handOff: parseHandOff(fields.handOff),
     recordSize: integerField(fields, 'recordSize', 12),
-    rate: finiteNumber(fields, 'rate', Number.MIN_VALUE),
+    rate: numberField(fields, 'rate', Number.MIN_VALUE),
     records: integerField(fields, 'records', 1),
     warmUpRecords: integerField(fields, 'warmUpRecords', 0),
   }
@@ -125,7 +122,7 @@ export function parseThroughputDone(value: unknown): ThroughputDone {
   const fields = fieldsOf(value, 'throughput baseline result')
   return {
     records: integerField(fields, 'records', 0),
-    elapsedMs: finiteNumber(fields, 'elapsedMs', 0),
+    elapsedMs: numberField(fields, 'elapsedMs', 0),
     checksum: integerField(fields, 'checksum'),
   }
 }

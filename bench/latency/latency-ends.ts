@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { ProducerClient } from '../../src/actors/producer/producer-client.js'
 import {
-  type Fields,
   fieldsOf,
   integerField,
+  numberField,
   optionalStringField,
   stringField,
 } from '../../src/actors/protocol-fields.js'
@@ -72,14 +72,6 @@ export interface LatencyRun {
   readonly control: SharedArrayBuffer
 }
 
-function finiteNumber(fields: Fields, name: string, min: number): number {
-  const value = fields[name]
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new MalformedMessageError(`${name} must be a number ≥ ${min}`)
-  }
-  return value
-}
-
 export function parseLatencyRun(value: unknown): LatencyRun {
   const fields = fieldsOf(value, 'latency run')
   if (!(fields.control instanceof SharedArrayBuffer)) {
@@ -94,7 +86,7 @@ export function parseLatencyRun(value: unknown): LatencyRun {
     topic: stringField(fields, 'topic'),
     log: PartitionLogReader.open(fields.log).handle(),
     records: integerField(fields, 'records', 1),
-    rate: finiteNumber(fields, 'rate', Number.MIN_VALUE),
+    rate: numberField(fields, 'rate', Number.MIN_VALUE),
     recordSize: integerField(fields, 'recordSize', MIN_TIMED_RECORD_BYTES),
     acks: integerField(fields, 'acks', -1),
     spinIterations: integerField(fields, 'spinIterations', 0),
@@ -115,7 +107,7 @@ export function parseProducerOutcome(value: unknown): ProducerOutcome {
   const fields = fieldsOf(value, 'producer outcome')
   return {
     sent: integerField(fields, 'sent', 0),
-    startAt: finiteNumber(fields, 'startAt', 0),
+    startAt: numberField(fields, 'startAt', 0),
     error: optionalStringField(fields, 'error'),
   }
 }
@@ -132,7 +124,7 @@ export function parseConsumerOutcome(value: unknown): ConsumerOutcome {
   const fields = fieldsOf(value, 'consumer outcome')
   return {
     consumed: integerField(fields, 'consumed', 0),
-    lastArrivalAt: finiteNumber(fields, 'lastArrivalAt', 0),
+    lastArrivalAt: numberField(fields, 'lastArrivalAt', 0),
     latency: parseLatencyFigures(fields.latency),
     error: optionalStringField(fields, 'error'),
   }

@@ -1,5 +1,5 @@
 import { build, type Histogram } from 'hdr-histogram-js'
-import { fieldsOf } from '../../src/actors/protocol-fields.js'
+import { fieldsOf, numberField } from '../../src/actors/protocol-fields.js'
 import { MalformedMessageError } from '../../src/runtime/errors/actor-errors.js'
 
 /*
@@ -54,28 +54,20 @@ export function latencyFigures(histogram: Histogram): LatencyFigures {
   }
 }
 
-function nonNegative(fields: Readonly<Record<string, unknown>>, name: string): number {
-  const value = fields[name]
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new MalformedMessageError(`${name} must be a number ≥ 0`)
-  }
-  return value
-}
-
 /** Validates latency figures that arrived from another thread. */
 export function parseLatencyFigures(value: unknown): LatencyFigures {
   const fields = fieldsOf(value, 'latency figures')
   const distribution = fields.distribution
   if (!Array.isArray(distribution)) throw new MalformedMessageError('distribution must be an array')
   return {
-    p50Us: nonNegative(fields, 'p50Us'),
-    p90Us: nonNegative(fields, 'p90Us'),
-    p99Us: nonNegative(fields, 'p99Us'),
-    p999Us: nonNegative(fields, 'p999Us'),
-    maxUs: nonNegative(fields, 'maxUs'),
+    p50Us: numberField(fields, 'p50Us', 0),
+    p90Us: numberField(fields, 'p90Us', 0),
+    p99Us: numberField(fields, 'p99Us', 0),
+    p999Us: numberField(fields, 'p999Us', 0),
+    maxUs: numberField(fields, 'maxUs', 0),
     distribution: distribution.map((entry) => {
       const point = fieldsOf(entry, 'percentile point')
-      return { percentile: nonNegative(point, 'percentile'), us: nonNegative(point, 'us') }
+      return { percentile: numberField(point, 'percentile', 0), us: numberField(point, 'us', 0) }
     }),
   }
 }

@@ -3,6 +3,8 @@ import {
   type Fields,
   fieldsOf,
   integerField,
+  numberField,
+  optionalIntegerField,
   stringField,
 } from '../../src/actors/protocol-fields.js'
 import { MalformedMessageError } from '../../src/runtime/errors/actor-errors.js'
@@ -122,15 +124,6 @@ function accumulatorField(fields: Fields): Accumulator | undefined {
   }
 }
 
-function partitionRateField(fields: Fields): number | undefined {
-  const rate = fields.partitionRate
-  if (rate === undefined) return undefined
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) {
-    throw new MalformedMessageError('partitionRate must be a number > 0')
-  }
-  return rate
-}
-
 export function parseProduceShare(value: unknown): ProduceShare {
   const fields = fieldsOf(value, 'produce share')
   const supervisor = fieldsOf(fields.supervisor, 'supervisor')
@@ -155,8 +148,11 @@ export function parseProduceShare(value: unknown): ProduceShare {
     maxLagRecords: integerField(fields, 'maxLagRecords', 1),
     progress: progressField(fields, partitionCount),
     accumulator: accumulatorField(fields),
-    partitionRate: partitionRateField(fields),
-    durationMs: fields.durationMs === undefined ? undefined : integerField(fields, 'durationMs', 1),
+    partitionRate:
+      fields.partitionRate === undefined
+        ? undefined
+        : numberField(fields, 'partitionRate', Number.MIN_VALUE),
+    durationMs: optionalIntegerField(fields, 'durationMs', 1),
   }
 }
 
@@ -179,10 +175,7 @@ export function parseConsumeShare(value: unknown): ConsumeShare {
 
 export function parseShareOutcome(value: unknown): ShareOutcome {
   const fields = fieldsOf(value, 'load generator outcome')
-  const elapsedMs = fields.elapsedMs
-  if (typeof elapsedMs !== 'number' || !(elapsedMs >= 0)) {
-    throw new MalformedMessageError('elapsedMs must be a number ≥ 0')
-  }
+  const elapsedMs = numberField(fields, 'elapsedMs', 0)
   const records = integerField(fields, 'records', 0)
   if (fields.error === undefined || fields.error === null) return { records, elapsedMs }
   return { records, elapsedMs, error: stringField(fields, 'error') }

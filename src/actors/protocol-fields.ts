@@ -37,6 +37,15 @@ export function integerField(fields: Fields, name: string, min = Number.MIN_SAFE
   return value
 }
 
+/** A finite number (NaN and ±Infinity pass `typeof` but no check worth having). */
+export function numberField(fields: Fields, name: string, min = -Number.MAX_VALUE): number {
+  const value = fields[name]
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new MalformedMessageError(`${name} must be a number ≥ ${min}`)
+  }
+  return value
+}
+
 export function optionalIntegerField(fields: Fields, name: string, min = 0): number | undefined {
   return fields[name] === undefined || fields[name] === null
     ? undefined
