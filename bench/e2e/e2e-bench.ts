@@ -17,19 +17,20 @@ import {
 } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
-import { MAX_RECORDS_PER_PARTITION, runEndToEnd } from './end-to-end.js'
+import {
+  accumulatorOf,
+  type EndToEndOptions,
+  MAX_RECORDS_PER_PARTITION,
+  runEndToEnd,
+} from './end-to-end.js'
 
 /** How the producers sent, in the words of the options. */
-function producing(run: {
-  batchRecords: number
-  lingerMs?: number
-  batchSize?: number
-  rate?: number
-}): string {
+function producing(run: EndToEndOptions): string {
+  const accumulator = accumulatorOf(run)
   const batching =
-    run.lingerMs === undefined && run.batchSize === undefined
+    accumulator === undefined
       ? `ready-made batches of ${run.batchRecords} records`
-      : `record by record, linger ${run.lingerMs ?? 0} ms, batch.size ${run.batchSize ?? 16_384} B`
+      : `record by record, linger ${accumulator.lingerMs} ms, batch.size ${accumulator.batchSize} B`
   return run.rate === undefined ? batching : `${batching}, at ${run.rate} records/s`
 }
 

@@ -3,11 +3,13 @@ import { Cluster } from '../../src/api/cluster.js'
 import { guestPorts } from '../../src/runtime/thread/guest-links.js'
 import { LoadPool } from '../load/load-pool.js'
 import {
+  type Accumulator,
   type ConsumeShare,
   PROGRESS_WORDS,
   type ProduceShare,
   type ShareOutcome,
 } from '../load/load-protocol.js'
+import { checkRate } from '../load/pacer.js'
 import { type ProgressSample, ProgressSampler } from '../report/progress-sampler.js'
 
 /*
@@ -55,6 +57,15 @@ export const MAX_RECORDS_PER_PARTITION = 2 ** 31 - 1
 /** Kafka's batch.size default. */
 const DEFAULT_BATCH_SIZE = 16_384
 
+/** The accumulator's settings when the options ask for one (see EndToEndOptions.lingerMs). */
+export function accumulatorOf(options: {
+  readonly lingerMs?: number
+  readonly batchSize?: number
+}): Accumulator | undefined {
+  if (options.lingerMs === undefined && options.batchSize === undefined) return undefined
+  return { lingerMs: options.lingerMs ?? 0, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE }
+}
+
 export interface EndToEndReport extends EndToEndOptions, LoadResult {
   readonly producers: number
   readonly consumers: number
@@ -72,7 +83,7 @@ function shareOf(partitions: number, shares: number, index: number): number[] {
 
 /** Checks the options a run cannot work with, before anything starts. */
 function checkOptions(options: EndToEndOptions, producers: number, consumers: number): void {
-  const { partitions, records, lingerMs, batchSize, rate } = options
+  const { partitions, records, lingerMs, batchSize } = options
   if (records % partitions !== 0) throw new Error('records must divide evenly by partitions')
   if (lingerMs !== undefined && !(Number.isInteger(lingerMs) && lingerMs >= 0)) {
     throw new Error('lingerMs must be an integer ≥ 0')
@@ -80,9 +91,7 @@ function checkOptions(options: EndToEndOptions, producers: number, consumers: nu
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
     throw new Error('batchSize must be an integer ≥ 1')
   }
-  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
-    throw new Error('rate must be a number > 0')
-  }
+  checkRate(options.rate)
   if (options.seconds !== undefined && !(Number.isFinite(options.seconds) && options.seconds > 0)) {
     throw new Error('seconds must be a number > 0')
   }
@@ -213,13 +222,7 @@ export async function runLoad(
       partitions: shareOf(partitions, producers, index),
       acks: options.acks,
       idempotent: options.idempotent ?? options.acks === -1,
-      accumulator:
-        options.lingerMs === undefined && options.batchSize === undefined
-          ? undefined
-          : {
-              lingerMs: options.lingerMs ?? 0,
-              batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-            },
+      accumulator: accumulatorOf(options),
       partitionRate: options.rate === undefined ? undefined : options.rate / partitions,
       durationMs: options.seconds === undefined ? undefined : Math.round(options.seconds * 1000),
       // Half the ring: a producer never gets so far ahead that it overwrites unread records.

@@ -1,5 +1,5 @@
 import { Cluster } from '../../src/api/cluster.js'
-import { pacer } from '../load/pacer.js'
+import { checkRate, pacer } from '../load/pacer.js'
 
 /*
  * Leader kills under an acks=all load: 3 brokers, one partition with 3 replicas and
@@ -49,9 +49,7 @@ function percentile(values: readonly number[], fraction: number): number {
 }
 
 export async function runFailover(options: FailoverOptions): Promise<FailoverReport> {
-  if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0)) {
-    throw new Error('rate must be a number > 0')
-  }
+  checkRate(options.rate)
   const cluster = await Cluster.start({
     brokers: 3,
     seed: options.seed,

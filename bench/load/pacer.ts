@@ -1,3 +1,10 @@
+/** Refuses a rate no schedule can keep (0, negative, NaN, Infinity). */
+export function checkRate(rate: number | undefined): void {
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+    throw new Error('rate must be a number > 0')
+  }
+}
+
 /**
  * A fixed rate for a stream of records: given how many will have been sent, a wait until the
  * last of them is due at `rate` records/s from now, or undefined when it already is (so a
