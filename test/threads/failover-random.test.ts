@@ -4,6 +4,7 @@ import type { Producer } from '../../src/api/producer.js'
 import { SeededRandom } from '../../src/runtime/random/seeded-random.js'
 import { committedValues } from '../support/committed-batches.js'
 import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
+import { within } from '../support/within.js'
 
 const clusters: Cluster[] = []
 /** Ends each run's send loop before its cluster stops, however the test ended. */
@@ -25,19 +26,6 @@ const RECORDS_PER_SEND = 10
 /** Sends not yet acknowledged at a time: batches in flight to the one partition. */
 const SENDS_IN_FLIGHT = 5
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-/** `work`, or an error saying what never happened within `ms`. */
-async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([work, late])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 /**
  * Sends numbered records, up to SENDS_IN_FLIGHT sends at a time, until stopped; returns the
