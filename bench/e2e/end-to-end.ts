@@ -5,7 +5,7 @@ import { LoadPool } from '../load/load-pool.js'
 import {
   type Accumulator,
   type ConsumeShare,
-  PROGRESS_WORDS,
+  LoadProgress,
   type ProduceShare,
   type ShareOutcome,
 } from '../load/load-protocol.js'
@@ -182,24 +182,16 @@ export async function runLoad(
   if (logs === undefined || logs.length !== partitions) {
     throw new Error(`topic ${options.topic} does not have ${partitions} partitions`)
   }
-  const progress = new SharedArrayBuffer(PROGRESS_WORDS * 4 * partitions)
-  // The counts sent in all are unknown (-1) until each producer is done.
-  new Int32Array(progress).fill(-1, 2 * partitions)
+  const progress = LoadProgress.create(partitions)
   const plan = {
     recordsPerPartition: records / partitions,
     recordSize,
     batchRecords: options.batchRecords,
     partitionCount: partitions,
-    progress,
-  }
-  const counts = new Int32Array(progress)
-  const sum = (from: number) => {
-    let total = 0
-    for (let index = from; index < from + partitions; index++) total += counts[index] as number
-    return total
+    progress: progress.buffer,
   }
   const sampler = new ProgressSampler(
-    () => ({ produced: sum(partitions), consumed: sum(0) }),
+    () => ({ produced: progress.totalAcknowledged(), consumed: progress.totalConsumed() }),
     onProgress,
   )
   const consumerRuns = Array.from({ length: consumers }, (_, index) => {

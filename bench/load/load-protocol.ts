@@ -15,13 +15,8 @@ import { type GuestLinks, parseGuestLinks } from '../../src/runtime/thread/guest
  * What the benchmark's load generators are handed and hand back. Each is a piscina task on a
  * worker of the load pool: a producer runs its share of the partitions through the cluster's
  * producer client (its thread joins the actor network as a guest), a consumer reads its share
- * straight from the leaders' logs in shared memory.
- *
- * `progress` holds one Int32 per partition of records consumed, then one per partition of
- * records acknowledged, then one per partition of records sent in all (-1 until the producer
- * is done: a timed run learns its count at the end): the consumers' counts keep each producer within the ring's reach of
- * them (Kafka has no such flow control, but a benchmark that overran its own ring would
- * measure nothing), and both feed the progress display.
+ * straight from the leaders' logs in shared memory. Both keep their counts in `progress`
+ * (see LoadProgress).
  */
 
 /** The shape of one partition's records: how many, how big, how batched. */
@@ -36,7 +31,7 @@ export interface ProduceShare extends RecordPlan {
   /** The supervisor's address: producers ask it for metadata and producer ids. */
   readonly supervisor: { readonly node: number; readonly name: string }
   readonly topic: string
-  /** Partitions in the topic (the length of each half of `progress`). */
+  /** Partitions in the topic (the length of each count's row in `progress`). */
   readonly partitionCount: number
   /** The partitions this producer writes. */
   readonly partitions: readonly number[]
@@ -78,7 +73,82 @@ export interface ShareOutcome {
 }
 
 /** Int32 words of `progress` per partition: consumed, acknowledged, sent in all. */
-export const PROGRESS_WORDS = 3
+const PROGRESS_WORDS = 3
+
+/**
+ * The counts a load run shares between its threads, one row per count, one Int32 per
+ * partition in each: records consumed, records acknowledged, and records sent in all (unknown
+ * until the partition's producer is done: a timed run learns its count at the end). The
+ * consumers' counts keep each producer within the ring's reach of them (Kafka has no such flow
+ * control, but a benchmark that overran its own ring would measure nothing); consumed and
+ * acknowledged feed the progress display.
+ */
+export class LoadProgress {
+  readonly #counts: Int32Array
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly partitionCount: number,
+  ) {
+    this.#counts = new Int32Array(buffer, 0, PROGRESS_WORDS * partitionCount)
+  }
+
+  static create(partitionCount: number): LoadProgress {
+    const progress = new LoadProgress(
+      new SharedArrayBuffer(PROGRESS_WORDS * 4 * partitionCount),
+      partitionCount,
+    )
+    progress.#counts.fill(-1, progress.#sentAt(0))
+    return progress
+  }
+
+  consumed(partition: number): number {
+    return Atomics.load(this.#counts, partition)
+  }
+
+  setConsumed(partition: number, records: number): void {
+    Atomics.store(this.#counts, partition, records)
+    Atomics.notify(this.#counts, partition)
+  }
+
+  /** Resolves once the partition's consumed count is no longer `seen`, or after `timeoutMs`. */
+  async consumedPast(partition: number, seen: number, timeoutMs: number): Promise<void> {
+    const waiting = Atomics.waitAsync(this.#counts, partition, seen, timeoutMs)
+    if (waiting.async) await waiting.value
+  }
+
+  setAcknowledged(partition: number, records: number): void {
+    Atomics.store(this.#counts, this.partitionCount + partition, records)
+  }
+
+  /** Records the partition's producer sent in all, or undefined while it is still sending. */
+  sent(partition: number): number | undefined {
+    const sent = Atomics.load(this.#counts, this.#sentAt(partition))
+    return sent >= 0 ? sent : undefined
+  }
+
+  setSent(partition: number, records: number): void {
+    Atomics.store(this.#counts, this.#sentAt(partition), records)
+  }
+
+  totalConsumed(): number {
+    return this.#total(0)
+  }
+
+  totalAcknowledged(): number {
+    return this.#total(this.partitionCount)
+  }
+
+  #sentAt(partition: number): number {
+    return 2 * this.partitionCount + partition
+  }
+
+  #total(from: number): number {
+    let total = 0
+    for (let at = from; at < from + this.partitionCount; at++) total += this.#counts[at] as number
+    return total
+  }
+}
 
 function acksField(fields: Fields): -1 | 0 | 1 {
   const acks = fields.acks

@@ -20,6 +20,7 @@ import {
 } from '../latency/latency-ends.js'
 import {
   type ConsumeShare,
+  LoadProgress,
   type ProduceShare,
   parseConsumeShare,
   parseProduceShare,
@@ -79,7 +80,7 @@ async function produce(
       ? { maxInFlightRequests: MAX_IN_FLIGHT }
       : { maxInFlightRequests: MAX_IN_FLIGHT, ...accumulator, idempotent: share.idempotent },
   )
-  const progress = new Int32Array(share.progress)
+  const progress = new LoadProgress(share.progress, share.partitionCount)
   const send =
     accumulator === undefined
       ? await batchSender(share, client, supervisor)
@@ -95,9 +96,9 @@ async function produce(
     let slot = 0
     let sent = 0
     while (sent < share.recordsPerPartition && performance.now() < endAt) {
-      const consumed = Atomics.load(progress, partition)
+      const consumed = progress.consumed(partition)
       if (sent - consumed > share.maxLagRecords) {
-        await Atomics.waitAsync(progress, partition, consumed, 50).value
+        await progress.consumedPast(partition, consumed, 50)
         continue
       }
       const next = sent + send.countFrom(sent)
@@ -107,15 +108,14 @@ async function produce(
       if (oldest !== undefined) await oldest
       pending[slot] = send
         .send(partition, sent)
-        .then(() => Atomics.store(progress, share.partitionCount + partition, next))
+        .then(() => progress.setAcknowledged(partition, next))
       slot = (slot + 1) % pending.length
       sent = next
     }
     await Promise.all(pending)
     sentInAll += sent
     // The partition's count in all, which a timed run's consumer waits to learn.
-    Atomics.store(progress, 2 * share.partitionCount + partition, sent)
-    Atomics.notify(progress, 2 * share.partitionCount + partition)
+    progress.setSent(partition, sent)
   })
   await Promise.all(partitionWork)
   return sentInAll
@@ -181,17 +181,14 @@ export async function consumeShare(value: unknown): Promise<ShareOutcome> {
 
 /** Reads every record of the share, checking each batch's CRC and each record's sequence. */
 async function consume(share: ConsumeShare): Promise<{ records: number; problem?: string }> {
-  const progress = new Int32Array(share.progress)
+  const progress = new LoadProgress(share.progress, share.partitionCount)
   const logs = share.logs.map(({ partition, log }) => ({
     partition,
     reader: PartitionLogReader.open(log),
   }))
   const positions = logs.map(() => 0)
   // A partition's count: what its producer says it sent once done, the plan's cap till then.
-  const targetOf = (partition: number) => {
-    const sent = Atomics.load(progress, 2 * share.partitionCount + partition)
-    return sent >= 0 ? sent : share.recordsPerPartition
-  }
+  const targetOf = (partition: number) => progress.sent(partition) ?? share.recordsPerPartition
   const done = () =>
     logs.every(({ partition }, index) => (positions[index] as number) >= targetOf(partition))
   let consumed = 0
@@ -225,8 +222,7 @@ async function consume(share: ConsumeShare): Promise<{ records: number; problem?
       }
       consumed += expected - position
       positions[index] = expected
-      Atomics.store(progress, partition, expected)
-      Atomics.notify(progress, partition)
+      progress.setConsumed(partition, expected)
       progressed = true
     }
     if (!progressed) {
