@@ -20,7 +20,7 @@ import { nextMessage } from './thread-messages.js'
 
 export type HandOffKind = 'ring' | 'port' | 'relay'
 
-export const RING_CAPACITY = 4 << 20
+const RING_CAPACITY = 4 << 20
 
 /** Each thread's hand-off, in line order. */
 function handOffs(kind: HandOffKind): HandOff[] {

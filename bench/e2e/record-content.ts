@@ -46,6 +46,7 @@ const SLAB_BYTES = 64 * 1024
  */
 export class SequencedValues {
   #slab = new Uint8Array(0)
+  #view = new DataView(this.#slab.buffer)
   #used = 0
 
   constructor(readonly size: number) {}
@@ -54,21 +55,15 @@ export class SequencedValues {
     const { size } = this
     if (this.#used + size > this.#slab.length) {
       this.#slab = new Uint8Array(Math.max(SLAB_BYTES, size)).fill(FILL)
+      this.#view = new DataView(this.#slab.buffer)
       this.#used = 0
     }
-    const value = this.#slab.subarray(this.#used, this.#used + size)
+    const at = this.#used
+    this.#view.setUint32(at, sequence, true)
+    this.#view.setUint32(at + size - SEQUENCE_BYTES, sequence, true)
     this.#used += size
-    writeSequence(value, 0, sequence)
-    writeSequence(value, size - SEQUENCE_BYTES, sequence)
-    return value
+    return this.#slab.subarray(at, at + size)
   }
-}
-
-function writeSequence(bytes: Uint8Array, at: number, sequence: number): void {
-  bytes[at] = sequence & 0xff
-  bytes[at + 1] = (sequence >>> 8) & 0xff
-  bytes[at + 2] = (sequence >>> 16) & 0xff
-  bytes[at + 3] = sequence >>> 24
 }
 
 /**
