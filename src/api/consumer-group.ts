@@ -1,4 +1,3 @@
-import type { CoordinatorClient } from '../actors/consumer/coordinator-client.js'
 import {
   type AssignedPartition,
   askTopicLogs,
@@ -11,12 +10,14 @@ import {
   parseFetchedOffsets,
 } from '../actors/coordinator/coordinator-protocol.js'
 import { isInternalTopic } from '../actors/coordinator/offsets-topic.js'
-import type { SupervisorRequest } from '../actors/supervisor/supervisor-protocol.js'
-import type { ActorRef } from '../runtime/actor/actor-ref.js'
 import type { Clock } from '../runtime/clock/clock.js'
 import { KafkaProtocolError } from '../runtime/errors/samsa-error.js'
-import type { Assigner } from './assigners/partition-assigner.js'
-import { type Assignment, type Generation, GroupMembership } from './group-membership.js'
+import {
+  type Assignment,
+  type Generation,
+  GroupMembership,
+  type MembershipOptions,
+} from './group-membership.js'
 import type { RoundLock } from './round-lock.js'
 
 /** What the consumer subscribed to: topics by name, and patterns matched against every topic. */
@@ -25,18 +26,9 @@ export interface Subscriptions {
   readonly patterns: readonly { readonly pattern: RegExp; readonly policy: ResetPolicy }[]
 }
 
-export interface ConsumerGroupOptions {
-  readonly supervisor: ActorRef<SupervisorRequest>
-  readonly coordinator: CoordinatorClient
+/** What the group's membership needs, and what running the group beside a fetch session adds. */
+export interface ConsumerGroupOptions extends MembershipOptions {
   readonly clock: Clock
-  readonly groupId: string
-  readonly clientId: string
-  readonly groupInstanceId: string | undefined
-  readonly sessionTimeoutMs: number
-  readonly rebalanceTimeoutMs: number
-  readonly heartbeatIntervalMs: number
-  readonly assigners: readonly Assigner[]
-  readonly partitionCounts: Map<string, number>
   readonly subscriptions: Subscriptions
   readonly session: FetchSession
   readonly lock: RoundLock
@@ -107,18 +99,7 @@ export class ConsumerGroup {
   constructor(options: ConsumerGroupOptions) {
     this.#options = options
     this.#lastCommitAt = options.clock.now()
-    this.#membership = new GroupMembership({
-      coordinator: options.coordinator,
-      supervisor: options.supervisor,
-      groupId: options.groupId,
-      clientId: options.clientId,
-      groupInstanceId: options.groupInstanceId,
-      sessionTimeoutMs: options.sessionTimeoutMs,
-      rebalanceTimeoutMs: options.rebalanceTimeoutMs,
-      heartbeatIntervalMs: options.heartbeatIntervalMs,
-      assigners: options.assigners,
-      partitionCounts: options.partitionCounts,
-    })
+    this.#membership = new GroupMembership(options)
   }
 
   get memberId(): string {
