@@ -3,8 +3,8 @@
 // keyed by what they describe, so the newest record of a key is its value (a null value
 // deletes it), and a coordinator that takes over rebuilds its state by reading them in order.
 
-import { Packr } from 'msgpackr'
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
+import { Packr } from '../../runtime/transport/msgpack.js'
 import {
   arrayField,
   bytesField,

@@ -1,5 +1,5 @@
-import { addExtension, Packr, Unpackr } from 'msgpackr'
 import { ActorRef, type MessageRouter } from '../actor/actor-ref.js'
+import { addExtension, Packr, Unpackr } from './msgpack.js'
 
 /** Record structures every thread agrees on: the parent's list, handed to each worker at start. */
 export type AgreedStructures = readonly (readonly string[])[]
