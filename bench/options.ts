@@ -1,70 +1,174 @@
-import { availableParallelism, cpus } from 'node:os'
+import { parseArgs } from 'node:util'
 
 /*
- * Option checks and machine facts shared by the scenarios. Options come from
- * `util.parseArgs` as strings; each check names the flag it rejects.
+ * A scenario's command-line options, each declared once in a table: what `--help` says of it,
+ * its default, and what its value must be. `parseOptions` reads the arguments against the
+ * table and checks every value, naming the flag it rejects; `usageOf` writes the `--help`
+ * lines from the same table, so a default is never written in two places.
  */
 
-type OptionValues = Readonly<Record<string, unknown>>
+export type Acks = -1 | 0 | 1
+
+interface Described {
+  readonly help: string
+  /** What `--help` says happens when the option is not given and has no default. */
+  readonly otherwise?: string
+}
+
+export interface IntegerOption extends Described {
+  readonly kind: 'integer'
+  readonly min: number
+  readonly max?: number
+  readonly default?: number
+}
+
+export interface DecimalOption extends Described {
+  readonly kind: 'decimal'
+  /** Whether 0 is allowed; a decimal is positive otherwise. */
+  readonly zero?: boolean
+  readonly default?: number
+}
+
+/** `--name true` or `--name false`. */
+export interface BooleanOption extends Described {
+  readonly kind: 'boolean'
+  readonly default?: boolean
+}
+
+/** A switch: `--name` alone, false when absent. */
+export interface FlagOption extends Described {
+  readonly kind: 'flag'
+}
+
+/** Kafka's acks: 0, 1, or all (also written -1, which the shell needs as `--acks=-1`). */
+export interface AcksOption extends Described {
+  readonly kind: 'acks'
+  readonly default: Acks
+}
+
+export interface DirectoryOption extends Described {
+  readonly kind: 'directory'
+}
+
+export type OptionSpec =
+  | IntegerOption
+  | DecimalOption
+  | BooleanOption
+  | FlagOption
+  | AcksOption
+  | DirectoryOption
+
+export type OptionTable = Readonly<Record<string, OptionSpec>>
+
+type ValueOf<Spec extends OptionSpec> = Spec extends IntegerOption | DecimalOption
+  ? number
+  : Spec extends BooleanOption | FlagOption
+    ? boolean
+    : Spec extends AcksOption
+      ? Acks
+      : string
+
+/** The parsed values: an option with a default (or a flag) always has one. */
+export type Options<Table extends OptionTable> = {
+  readonly [Name in keyof Table]: Table[Name] extends FlagOption | { readonly default: unknown }
+    ? ValueOf<Table[Name]>
+    : ValueOf<Table[Name]> | undefined
+}
 
 const INTEGER = /^-?\d+$/
 const DECIMAL = /^\d+(\.\d+)?$/
+/** Where the help text starts on a `--help` line, and how long a line may be. */
+const HELP_COLUMN = 19
+const LINE_WIDTH = 100
 
-export function integerOption(values: OptionValues, name: string, min: number): number {
-  const raw = values[name]
-  if (typeof raw !== 'string' || !INTEGER.test(raw) || Number(raw) < min) {
-    throw new Error(`--${name} must be an integer ≥ ${min}`)
+const VALUE_NAMES: Readonly<Record<OptionSpec['kind'], string>> = {
+  integer: ' N',
+  decimal: ' N',
+  boolean: ' B',
+  flag: '',
+  acks: ' N',
+  directory: ' DIR',
+}
+
+export function parseOptions<Table extends OptionTable>(
+  argv: readonly string[],
+  table: Table,
+): Options<Table> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: Object.fromEntries(
+      Object.entries(table).map(([name, spec]) => [
+        name,
+        { type: spec.kind === 'flag' ? ('boolean' as const) : ('string' as const) },
+      ]),
+    ),
+  })
+  const parsed: Record<string, unknown> = {}
+  for (const [name, spec] of Object.entries(table)) {
+    const given = values[name]
+    if (spec.kind === 'flag') parsed[name] = given === true
+    else if (typeof given === 'string') parsed[name] = checkedValue(name, spec, given)
+    else parsed[name] = 'default' in spec ? spec.default : undefined
   }
-  return Number(raw)
+  return parsed as Options<Table>
 }
 
-function numberOption(values: OptionValues, name: string, allowZero: boolean): number {
-  const raw = values[name]
-  if (
-    typeof raw !== 'string' ||
-    !DECIMAL.test(raw) ||
-    Number(raw) < (allowZero ? 0 : Number.MIN_VALUE)
-  ) {
-    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`)
+function checkedValue(name: string, spec: Exclude<OptionSpec, FlagOption>, given: string): unknown {
+  switch (spec.kind) {
+    case 'integer': {
+      const { min, max = Number.MAX_SAFE_INTEGER } = spec
+      const value = Number(given)
+      if (!INTEGER.test(given) || value < min || value > max) {
+        const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`
+        throw new Error(`--${name} must be an integer ${range}`)
+      }
+      return value
+    }
+    case 'decimal': {
+      const value = Number(given)
+      if (!DECIMAL.test(given) || value < (spec.zero ? 0 : Number.MIN_VALUE)) {
+        throw new Error(`--${name} must be a ${spec.zero ? 'non-negative' : 'positive'} number`)
+      }
+      return value
+    }
+    case 'boolean':
+      if (given === 'true' || given === 'false') return given === 'true'
+      throw new Error(`--${name} must be true or false`)
+    case 'acks': {
+      const acks = given === 'all' ? -1 : Number(given)
+      if (acks === -1 || acks === 0 || acks === 1) return acks
+      throw new Error(`--${name} must be 0, 1 or all (-1)`)
+    }
+    case 'directory':
+      return given
   }
-  return Number(raw)
 }
 
-export function positiveNumberOption(values: OptionValues, name: string): number {
-  return numberOption(values, name, false)
+/** The `--help` lines of a table: the flag, what it does, its default; long ones wrapped. */
+export function usageOf(table: OptionTable): string[] {
+  return Object.entries(table).flatMap(([name, spec]) => {
+    const flag = `--${name}${VALUE_NAMES[spec.kind]}`.padEnd(HELP_COLUMN)
+    const fallback =
+      'default' in spec && spec.default !== undefined
+        ? ` (default ${spec.default})`
+        : spec.otherwise === undefined
+          ? ''
+          : ` (default: ${spec.otherwise})`
+    return wrap(`${spec.help}${fallback}`).map((line, index) =>
+      index === 0 ? `${flag}${line}` : `${' '.repeat(HELP_COLUMN)}${line}`,
+    )
+  })
 }
 
-export function nonNegativeNumberOption(values: OptionValues, name: string): number {
-  return numberOption(values, name, true)
-}
-
-/** An optional option: undefined when it was not given, else checked by `parse`. */
-export function optional<T>(
-  values: OptionValues,
-  name: string,
-  parse: (values: OptionValues, name: string) => T,
-): T | undefined {
-  return values[name] === undefined ? undefined : parse(values, name)
-}
-
-export function booleanOption(values: OptionValues, name: string): boolean {
-  if (values[name] === 'true') return true
-  if (values[name] === 'false') return false
-  throw new Error(`--${name} must be true or false`)
-}
-
-/** Kafka's `acks`: 0, 1, or all (also written -1, which the shell needs as `--acks=-1`). */
-export function acksOption(values: OptionValues): -1 | 0 | 1 {
-  const acks = values.acks === 'all' ? -1 : Number(values.acks)
-  if (acks !== -1 && acks !== 0 && acks !== 1) throw new Error('--acks must be 0, 1 or all (-1)')
-  return acks
-}
-
-/** What a reader needs to compare a figure with one measured elsewhere. */
-export function machineFacts() {
-  return {
-    node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: availableParallelism(),
+function wrap(text: string): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line !== '' && HELP_COLUMN + line.length + 1 + word.length > LINE_WIDTH) {
+      lines.push(line)
+      line = word
+    } else line = line === '' ? word : `${line} ${word}`
   }
+  return [...lines, line]
 }

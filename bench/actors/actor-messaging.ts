@@ -1,18 +1,11 @@
 import { once } from 'node:events'
-import { parseArgs } from 'node:util'
 import { MessageChannel, type Worker } from 'node:worker_threads'
 import { Bench } from 'tinybench'
 import { type ActorRef, ActorSystem } from '../../src/runtime/index.js'
 import { spawnThread } from '../../src/runtime/thread/spawn-thread.js'
 import { measureThroughputBaselines } from '../baselines/throughput-baselines.js'
-import {
-  barsOf,
-  emitReport,
-  REPORT_ARGS,
-  REPORT_USAGE,
-  ratiosOf,
-  reportOptions,
-} from '../report/bench-report.js'
+import { type OptionTable, parseOptions, usageOf } from '../options.js'
+import { barsOf, emitReport, REPORT_OPTIONS, ratiosOf } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import type { SinkMessage, SourceMessage } from './messaging-actors.js'
@@ -133,32 +126,21 @@ async function measure(count: number, timeMs: number) {
 
 const format = (value: number) => Math.round(value).toLocaleString('en-US')
 
+const OPTIONS = {
+  count: { kind: 'integer', min: BATCH, help: 'messages per one-way burst', default: 20_000 },
+  'time-ms': { kind: 'integer', min: 1, help: 'measuring time per task', default: 1000 },
+  ...REPORT_OPTIONS,
+} as const satisfies OptionTable
+
 export const actorMessaging: BenchScenario = {
   name: 'actors',
   summary: 'actor messaging between two worker threads, beside raw postMessage and a SAB ring',
-  usage: [
-    '--count N      messages per one-way burst (default 20000)',
-    '--time-ms N    measuring time per task (default 1000)',
-    ...REPORT_USAGE,
-  ],
+  usage: usageOf(OPTIONS),
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        count: { type: 'string', default: '20000' },
-        'time-ms': { type: 'string', default: '1000' },
-        ...REPORT_ARGS,
-      },
-      strict: true,
-    })
-    const count = Number(values.count)
-    const timeMs = Number(values['time-ms'])
-    if (!Number.isInteger(count) || count < BATCH || count % BATCH !== 0) {
-      throw new Error(`--count must be a positive multiple of ${BATCH}`)
-    }
-    if (!Number.isInteger(timeMs) || timeMs <= 0) throw new Error('--time-ms must be positive')
-    const report = reportOptions(values)
-    const progress = new ProgressLine(report)
+    const options = parseOptions(argv, OPTIONS)
+    const { count, 'time-ms': timeMs } = options
+    if (count % BATCH !== 0) throw new Error(`--count must be a multiple of ${BATCH}`)
+    const progress = new ProgressLine(options)
     progress.phase('actors and postMessage, by tinybench')
     const figures = await measure(count, timeMs)
     progress.phase('baseline: SAB ring')
@@ -209,7 +191,7 @@ export const actorMessaging: BenchScenario = {
       },
     }
     const post = baselines['post-message']
-    await emitReport(output, report, () => [
+    await emitReport(output, options, () => [
       'actor messaging between two worker threads',
       `one-way, one message each : samsa ${format(samsa.oneWayMessagesPerSec)}/s  postMessage ${format(post.oneWayMessagesPerSec)}/s  sab-ring ${format(ring.recordsPerSec)}/s`,
       `one-way, ${BATCH} per message   : samsa ${format(samsa.oneWayBatchedRecordsPerSec)} rec/s  postMessage ${format(post.oneWayBatchedRecordsPerSec)} rec/s`,

@@ -1,24 +1,11 @@
-import { parseArgs } from 'node:util'
 import { measureThroughputBaselines } from '../baselines/throughput-baselines.js'
-import {
-  acksOption,
-  booleanOption,
-  integerOption,
-  optional,
-  positiveNumberOption,
-} from '../options.js'
-import {
-  barsOf,
-  emitReport,
-  REPORT_ARGS,
-  REPORT_USAGE,
-  ratiosOf,
-  reportOptions,
-} from '../report/bench-report.js'
+import { type OptionTable, parseOptions, usageOf } from '../options.js'
+import { barsOf, emitReport, REPORT_OPTIONS, ratiosOf } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import {
   accumulatorOf,
+  DEFAULT_BATCH_SIZE,
   type EndToEndOptions,
   MAX_RECORDS_PER_PARTITION,
   runEndToEnd,
@@ -39,73 +26,92 @@ const DEFAULT_RECORDS = 10_000_000
 /** How long each throughput baseline writes. */
 const BASELINE_MS = 1000
 
+const OPTIONS = {
+  brokers: { kind: 'integer', min: 1, help: 'brokers', default: 1 },
+  partitions: { kind: 'integer', min: 1, help: 'partitions of the topic', default: 1 },
+  replication: { kind: 'integer', min: 1, help: 'replicas of each partition', default: 1 },
+  'record-size': { kind: 'integer', min: 17, help: 'value bytes per record', default: 100 },
+  records: {
+    kind: 'integer',
+    min: 1,
+    help: 'records in all; with --seconds, a cap',
+    otherwise: DEFAULT_RECORDS.toString(),
+  },
+  seconds: {
+    kind: 'decimal',
+    help: 'produce for N seconds instead (the report counts what was sent)',
+  },
+  acks: { kind: 'acks', help: '0, 1 or all', default: 1 },
+  'batch-records': {
+    kind: 'integer',
+    min: 1,
+    help: 'records per produced batch; 8000 is about 900 KB',
+    default: 8000,
+  },
+  linger: {
+    kind: 'integer',
+    min: 0,
+    help: "Kafka's linger.ms: records go one by one through the producer client's accumulator, which batches them",
+    otherwise: 'ready-made batches',
+  },
+  'batch-size': {
+    kind: 'integer',
+    min: 1,
+    help: "Kafka's batch.size in bytes, with the accumulator",
+    otherwise: DEFAULT_BATCH_SIZE.toString(),
+  },
+  rate: {
+    kind: 'decimal',
+    help: 'records per second over all partitions',
+    otherwise: 'as fast as it goes',
+  },
+  idempotent: {
+    kind: 'boolean',
+    help: 'true or false',
+    otherwise: 'true with acks all, else false',
+  },
+  producers: {
+    kind: 'integer',
+    min: 1,
+    help: 'producer threads, each with its share of the partitions',
+    default: 1,
+  },
+  consumers: {
+    kind: 'integer',
+    min: 1,
+    help: 'consumer threads, each with its share of the partitions',
+    default: 1,
+  },
+  ...REPORT_OPTIONS,
+} as const satisfies OptionTable
+
 export const e2eBench: BenchScenario = {
   name: 'e2e',
   summary: 'producer threads → brokers → consumer threads (a piscina pool), every record verified',
-  usage: [
-    '--brokers N        brokers (default 1)',
-    '--partitions N     partitions of the topic (default 1)',
-    '--replication N    replicas of each partition (default 1)',
-    '--record-size N    value bytes per record (default 100)',
-    '--records N        records in all (default 10000000; with --seconds, a cap)',
-    '--seconds N        produce for N seconds instead (the report counts what was sent)',
-    '--acks N           0, 1 or all (default 1)',
-    '--batch-records N  records per produced batch (default 8000, about 900 KB)',
-    "--linger N         Kafka's linger.ms: records go one by one through the producer",
-    "                   client's accumulator, which batches them (default: ready-made batches)",
-    "--batch-size N     Kafka's batch.size in bytes, with the accumulator (default 16384)",
-    '--rate N           records per second over all partitions (default: as fast as it goes)',
-    '--idempotent B     true or false (default: true with acks all, else false)',
-    '--producers N      producer threads, each with its share of the partitions (default 1)',
-    '--consumers N      consumer threads, each with its share of the partitions (default 1)',
-    ...REPORT_USAGE,
-  ],
+  usage: usageOf(OPTIONS),
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        brokers: { type: 'string', default: '1' },
-        partitions: { type: 'string', default: '1' },
-        replication: { type: 'string', default: '1' },
-        'record-size': { type: 'string', default: '100' },
-        records: { type: 'string' },
-        seconds: { type: 'string' },
-        acks: { type: 'string', default: '1' },
-        'batch-records': { type: 'string', default: '8000' },
-        linger: { type: 'string' },
-        'batch-size': { type: 'string' },
-        rate: { type: 'string' },
-        idempotent: { type: 'string' },
-        producers: { type: 'string', default: '1' },
-        consumers: { type: 'string', default: '1' },
-        ...REPORT_ARGS,
-      },
-      strict: true,
-    })
-    const report = reportOptions(values)
-    const partitions = integerOption(values, 'partitions', 1)
-    const seconds = optional(values, 'seconds', positiveNumberOption)
-    const progress = new ProgressLine(report)
+    const options = parseOptions(argv, OPTIONS)
+    const { partitions, seconds } = options
+    const progress = new ProgressLine(options)
     progress.phase('starting the cluster and the load pool')
     const run = await runEndToEnd(
       {
-        brokers: integerOption(values, 'brokers', 1),
+        brokers: options.brokers,
         partitions,
-        replication: integerOption(values, 'replication', 1),
-        recordSize: integerOption(values, 'record-size', 17),
+        replication: options.replication,
+        recordSize: options['record-size'],
         records:
-          optional(values, 'records', (given, name) => integerOption(given, name, 1)) ??
+          options.records ??
           (seconds === undefined ? DEFAULT_RECORDS : partitions * MAX_RECORDS_PER_PARTITION),
         seconds,
-        acks: acksOption(values),
-        batchRecords: integerOption(values, 'batch-records', 1),
-        idempotent:
-          values.idempotent === undefined ? undefined : booleanOption(values, 'idempotent'),
-        producers: integerOption(values, 'producers', 1),
-        consumers: integerOption(values, 'consumers', 1),
-        lingerMs: optional(values, 'linger', (given, name) => integerOption(given, name, 0)),
-        batchSize: optional(values, 'batch-size', (given, name) => integerOption(given, name, 1)),
-        rate: optional(values, 'rate', positiveNumberOption),
+        acks: options.acks,
+        batchRecords: options['batch-records'],
+        idempotent: options.idempotent,
+        producers: options.producers,
+        consumers: options.consumers,
+        lingerMs: options.linger,
+        batchSize: options['batch-size'],
+        rate: options.rate,
       },
       (sample) => progress.update(sample),
     )
@@ -126,7 +132,7 @@ export const e2eBench: BenchScenario = {
         bars: [barsOf('recordsPerSec', 'records/s', run.recordsPerSec, baselines)],
       },
     }
-    await emitReport(output, report, () => [
+    await emitReport(output, options, () => [
       `e2e: ${run.brokers} broker(s), ${run.partitions} partition(s), ${run.recordSize} B values, acks ${run.acks}, ${run.producers} producer(s), ${run.consumers} consumer(s), ${producing(run)}`,
       `  ${run.records.toLocaleString('en-US')} records in ${run.elapsedMs} ms: ${run.recordsPerSec.toLocaleString('en-US')} records/s, ${(run.bytesPerSec / 1e6).toFixed(0)} MB/s`,
       `  baselines: sab-ring ${baselines['sab-ring'].recordsPerSec.toLocaleString('en-US')} records/s, post-message ${baselines['post-message'].recordsPerSec.toLocaleString('en-US')} records/s`,

@@ -55,7 +55,7 @@ export interface EndToEndOptions {
 export const MAX_RECORDS_PER_PARTITION = 2 ** 31 - 1
 
 /** Kafka's batch.size default. */
-const DEFAULT_BATCH_SIZE = 16_384
+export const DEFAULT_BATCH_SIZE = 16_384
 
 /** The accumulator's settings when the options ask for one (see EndToEndOptions.lingerMs). */
 export function accumulatorOf(options: {

@@ -1,19 +1,6 @@
-import { parseArgs } from 'node:util'
 import { measureLatencyBaselines } from '../baselines/latency-baselines.js'
-import {
-  acksOption,
-  integerOption,
-  nonNegativeNumberOption,
-  positiveNumberOption,
-} from '../options.js'
-import {
-  barsOf,
-  emitReport,
-  REPORT_ARGS,
-  REPORT_USAGE,
-  ratiosOf,
-  reportOptions,
-} from '../report/bench-report.js'
+import { type OptionTable, parseOptions, usageOf } from '../options.js'
+import { barsOf, emitReport, REPORT_OPTIONS, ratiosOf } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import type { LatencySummary } from './latency-histogram.js'
@@ -22,50 +9,61 @@ import { MIN_TIMED_RECORD_BYTES } from './timed-records.js'
 
 const microseconds = (value: number) => `${value.toFixed(1)} µs`
 
+const OPTIONS = {
+  rate: { kind: 'decimal', help: 'records per second, on a fixed schedule', default: 50_000 },
+  seconds: { kind: 'decimal', help: 'length of the schedule', default: 5 },
+  'record-size': {
+    kind: 'integer',
+    min: MIN_TIMED_RECORD_BYTES,
+    help: `value bytes per record, at least ${MIN_TIMED_RECORD_BYTES}`,
+    default: 100,
+  },
+  brokers: {
+    kind: 'integer',
+    min: 1,
+    help: 'brokers; the one partition has one leader',
+    default: 1,
+  },
+  acks: { kind: 'acks', help: '0, 1 or all', default: 1 },
+  spin: {
+    kind: 'integer',
+    min: 0,
+    help: 'log checks the consumer makes before it sleeps',
+    default: 0,
+  },
+  'max-in-flight': {
+    kind: 'integer',
+    min: 1,
+    help: "produce requests in flight, as Kafka's max.in.flight.requests.per.connection",
+    default: 5,
+  },
+  'warm-up': {
+    kind: 'decimal',
+    zero: true,
+    help: 'seconds of the schedule sent first and not timed',
+    default: 1,
+  },
+  ...REPORT_OPTIONS,
+} as const satisfies OptionTable
+
 export const latencyBench: BenchScenario = {
   name: 'latency',
   summary:
     'fixed-rate producer thread → broker → consumer thread, per-record latency (HDR), beside a bare SAB ring, postMessage and a bare relay thread',
-  usage: [
-    '--rate N           records per second, on a fixed schedule (default 50000)',
-    '--seconds N        length of the schedule (default 5)',
-    `--record-size N    value bytes per record, at least ${MIN_TIMED_RECORD_BYTES} (default 100)`,
-    '--brokers N        brokers (default 1); the one partition has one leader',
-    '--acks N           -1, 0 or 1 (default 1)',
-    '--spin N           log checks the consumer makes before it sleeps (default 0)',
-    "--max-in-flight N  produce requests in flight (default 5, Kafka's)",
-    '--warm-up N        seconds of the schedule sent first and not timed (default 1)',
-    ...REPORT_USAGE,
-  ],
+  usage: usageOf(OPTIONS),
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        rate: { type: 'string', default: '50000' },
-        seconds: { type: 'string', default: '5' },
-        'record-size': { type: 'string', default: '100' },
-        brokers: { type: 'string', default: '1' },
-        acks: { type: 'string', default: '1' },
-        spin: { type: 'string', default: '0' },
-        'max-in-flight': { type: 'string', default: '5' },
-        'warm-up': { type: 'string', default: '1' },
-        ...REPORT_ARGS,
-      },
-      strict: true,
-    })
-    const report = reportOptions(values)
-    const progress = new ProgressLine(report)
-    const seconds = positiveNumberOption(values, 'seconds')
-    progress.phase(`samsa: a fixed schedule for ${seconds} s`)
+    const options = parseOptions(argv, OPTIONS)
+    const progress = new ProgressLine(options)
+    progress.phase(`samsa: a fixed schedule for ${options.seconds} s`)
     const run = await runLatency({
-      brokers: integerOption(values, 'brokers', 1),
-      rate: positiveNumberOption(values, 'rate'),
-      seconds,
-      recordSize: integerOption(values, 'record-size', MIN_TIMED_RECORD_BYTES),
-      acks: acksOption(values),
-      spinIterations: integerOption(values, 'spin', 0),
-      maxInFlight: integerOption(values, 'max-in-flight', 1),
-      warmUpSeconds: nonNegativeNumberOption(values, 'warm-up'),
+      brokers: options.brokers,
+      rate: options.rate,
+      seconds: options.seconds,
+      recordSize: options['record-size'],
+      acks: options.acks,
+      spinIterations: options.spin,
+      maxInFlight: options['max-in-flight'],
+      warmUpSeconds: options['warm-up'],
     })
     progress.phase(`baselines: the same schedule through a SAB ring, postMessage, then a relay`)
     const baselines = await measureLatencyBaselines({
@@ -102,7 +100,7 @@ export const latencyBench: BenchScenario = {
     }
     const percentiles = (figures: LatencySummary) =>
       `p50 ${microseconds(figures.p50Us)}  p90 ${microseconds(figures.p90Us)}  p99 ${microseconds(figures.p99Us)}  p99.9 ${microseconds(figures.p999Us)}  max ${microseconds(figures.maxUs)}`
-    await emitReport(output, report, () => [
+    await emitReport(output, options, () => [
       `latency: ${run.rate.toLocaleString('en-US')} records/s for ${run.seconds} s, ${run.recordSize} B values, ${run.brokers} broker(s), acks ${run.acks}, consumer spin ${run.spinIterations}, ${run.maxInFlight} in flight`,
       `  ${run.records.toLocaleString('en-US')} records, achieved ${run.achievedRate.toLocaleString('en-US')} records/s`,
       `  samsa         ${percentiles(latency)}`,

@@ -1,16 +1,9 @@
-import { parseArgs } from 'node:util'
 import type { Worker } from 'node:worker_threads'
 import { siblingEntry, spawnThread } from '../../src/runtime/thread/spawn-thread.js'
 import { nextMessage } from '../baselines/thread-messages.js'
 import { measureThroughputBaselines } from '../baselines/throughput-baselines.js'
-import {
-  barsOf,
-  emitReport,
-  REPORT_ARGS,
-  REPORT_USAGE,
-  ratiosOf,
-  reportOptions,
-} from '../report/bench-report.js'
+import { type OptionTable, parseOptions, usageOf } from '../options.js'
+import { barsOf, emitReport, REPORT_OPTIONS, ratiosOf } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import {
@@ -75,53 +68,48 @@ async function runLogPair(settings: Settings): Promise<Throughput> {
   }
 }
 
-const USAGE = [
-  '--record-size <100|1024>  value bytes per record (default 100)',
-  '--duration-ms <ms>        writing time of each run (default 3000)',
-  '--capacity <bytes>        ring size, a power of two (default 4 MiB)',
-  '--batch-bytes <bytes>     batch size the writer appends (default 65536)',
-  '--copy                    the reader copies batches out instead of decoding views of the ring',
-  '--verify-crc              the log also verifies each batch CRC on append (the broker does it at produce)',
-  '--seed <n>                seed of the record contents (default 1)',
-  ...REPORT_USAGE,
-]
-
-function positiveInteger(text: string | undefined, fallback: number, what: string): number {
-  if (text === undefined) return fallback
-  const value = Number(text)
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${what} must be a positive integer`)
-  return value
-}
+const OPTIONS = {
+  'record-size': {
+    kind: 'integer',
+    min: 1,
+    help: 'value bytes per record: 100 or 1024',
+    default: 100,
+  },
+  'duration-ms': { kind: 'integer', min: 1, help: 'writing time of each run', default: 3000 },
+  capacity: { kind: 'integer', min: 1, help: 'ring bytes, a power of two', default: 4 << 20 },
+  'batch-bytes': {
+    kind: 'integer',
+    min: 1,
+    help: 'bytes of each batch the writer appends',
+    default: 65_536,
+  },
+  copy: {
+    kind: 'flag',
+    help: 'the reader copies batches out instead of decoding views of the ring',
+  },
+  'verify-crc': {
+    kind: 'flag',
+    help: 'the log also verifies each batch CRC on append (the broker does it at produce)',
+  },
+  seed: { kind: 'integer', min: 1, help: 'seed of the record contents', default: 1 },
+  ...REPORT_OPTIONS,
+} as const satisfies OptionTable
 
 async function run(argv: readonly string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    options: {
-      'record-size': { type: 'string' },
-      'duration-ms': { type: 'string' },
-      capacity: { type: 'string' },
-      'batch-bytes': { type: 'string' },
-      copy: { type: 'boolean', default: false },
-      'verify-crc': { type: 'boolean', default: false },
-      seed: { type: 'string' },
-      ...REPORT_ARGS,
-    },
-  })
-  const report = reportOptions(values)
-  const recordSize = positiveInteger(values['record-size'], 100, '--record-size')
+  const options = parseOptions(argv, OPTIONS)
+  const recordSize = options['record-size']
   if (recordSize !== 100 && recordSize !== 1024)
     throw new Error('--record-size must be 100 or 1024')
   const settings: Settings = {
     recordSize,
-    durationMs: positiveInteger(values['duration-ms'], 3000, '--duration-ms'),
-    capacity: positiveInteger(values.capacity, 4 << 20, '--capacity'),
-    batchBytes: positiveInteger(values['batch-bytes'], 65536, '--batch-bytes'),
-    seed: positiveInteger(values.seed, 1, '--seed'),
-    verifyCrc: values['verify-crc'],
-    zeroCopy: !values.copy,
+    durationMs: options['duration-ms'],
+    capacity: options.capacity,
+    batchBytes: options['batch-bytes'],
+    seed: options.seed,
+    verifyCrc: options['verify-crc'],
+    zeroCopy: !options.copy,
   }
-  const progress = new ProgressLine(report)
+  const progress = new ProgressLine(options)
   progress.phase(`log: writing for ${settings.durationMs} ms`)
   const log = await runLogPair(settings)
   progress.phase('baselines: SAB ring, postMessage')
@@ -157,7 +145,7 @@ async function run(argv: readonly string[]): Promise<void> {
   const giga = (value: number) => (value / 1e9).toFixed(2)
   const ring = baselines['sab-ring']
   const post = baselines['post-message']
-  await emitReport(output, report, () => [
+  await emitReport(output, options, () => [
     `log: one writer thread appending ${output.recordsPerBatch}-record batches, one reader thread decoding every record`,
     `  record size ${recordSize} B, ring ${settings.capacity} B, ${settings.zeroCopy ? 'zero-copy' : 'copying'} reads, CRC ${settings.verifyCrc ? 'verified' : 'not verified'} on append`,
     `  samsa log      ${mega(log.recordsPerSec)} M rec/s  ${giga(log.bytesPerSec)} GB/s  (${log.records} records)`,
@@ -171,6 +159,6 @@ export const logBench: BenchScenario = {
   name: 'log',
   summary:
     'partition log: writer thread → reader thread, beside a bare SPSC SharedArrayBuffer ring',
-  usage: USAGE,
+  usage: usageOf(OPTIONS),
   run,
 }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { Bench } from 'tinybench'
 import { DefaultPartitioner, murmur2 } from '../../src/actors/producer/partitioner.js'
 import { PartitionLog } from '../../src/runtime/log/partition-log.js'
@@ -8,14 +7,8 @@ import {
   forEachRecord,
   type RecordInput,
 } from '../../src/runtime/log/record-batch-codec.js'
-import {
-  barsOf,
-  emitReport,
-  REPORT_ARGS,
-  REPORT_USAGE,
-  ratiosOf,
-  reportOptions,
-} from '../report/bench-report.js'
+import { type OptionTable, parseOptions, usageOf } from '../options.js'
+import { barsOf, emitReport, REPORT_OPTIONS, ratiosOf } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 
@@ -107,23 +100,19 @@ export async function runMicro(timeMs: number) {
   }
 }
 
+const OPTIONS = {
+  'time-ms': { kind: 'integer', min: 1, help: 'measuring time per task', default: 500 },
+  ...REPORT_OPTIONS,
+} as const satisfies OptionTable
+
 export const microBench: BenchScenario = {
   name: 'micro',
   summary: 'tinybench microbenchmarks: codec, partitioner, log append/read, with baselines',
-  usage: ['--time-ms N         measuring time per task (default 500)', ...REPORT_USAGE],
+  usage: usageOf(OPTIONS),
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        'time-ms': { type: 'string', default: '500' },
-        ...REPORT_ARGS,
-      },
-      strict: true,
-    })
-    const timeMs = Number(values['time-ms'])
-    if (!Number.isInteger(timeMs) || timeMs <= 0) throw new Error('--time-ms must be positive')
-    const report = reportOptions(values)
-    const progress = new ProgressLine(report)
+    const options = parseOptions(argv, OPTIONS)
+    const timeMs = options['time-ms']
+    const progress = new ProgressLine(options)
     progress.phase('tinybench tasks')
     const { tasks } = await runMicro(timeMs)
     progress.end()
@@ -177,7 +166,7 @@ export const microBench: BenchScenario = {
         ),
       },
     }
-    await emitReport(output, report, () => {
+    await emitReport(output, options, () => {
       const rows = tasks.map((task) => ({
         task: task.name,
         'ops/s': Math.round(task.opsPerSec).toLocaleString('en-US'),

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises'
+import { availableParallelism, cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { PercentilePoint } from '../latency/latency-histogram.js'
-import { machineFacts } from '../options.js'
+import type { OptionTable } from '../options.js'
 import { renderHtmlReport } from './html-report.js'
 
 /*
@@ -52,19 +53,22 @@ export interface ReportOptions {
   readonly out: string | undefined
 }
 
-/** The options every scenario takes for its report, for `util.parseArgs`. */
-export const REPORT_ARGS = {
-  json: { type: 'boolean', default: false },
-  out: { type: 'string' },
-} as const
+/** The options every scenario takes for its report. */
+export const REPORT_OPTIONS = {
+  json: { kind: 'flag', help: 'print one JSON object as the last line (no progress display)' },
+  out: {
+    kind: 'directory',
+    help: 'also write <scenario>.json and <scenario>.html (the report) in DIR',
+  },
+} as const satisfies OptionTable
 
-export const REPORT_USAGE = [
-  '--json             print one JSON object as the last line (no progress display)',
-  '--out DIR          also write <scenario>.json and <scenario>.html (the report) in DIR',
-]
-
-export function reportOptions(values: { json?: boolean; out?: string }): ReportOptions {
-  return { json: values.json === true, out: values.out }
+/** What a reader needs to compare a figure with one measured elsewhere. */
+function machineFacts() {
+  return {
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+  }
 }
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000

@@ -1,15 +1,7 @@
-import { parseArgs } from 'node:util'
 import { measureAllocationBaseline } from '../baselines/allocation-baseline.js'
 import { measureThroughputBaselines } from '../baselines/throughput-baselines.js'
-import { acksOption, integerOption } from '../options.js'
-import {
-  barsOf,
-  emitReport,
-  REPORT_ARGS,
-  REPORT_USAGE,
-  ratiosOf,
-  reportOptions,
-} from '../report/bench-report.js'
+import { type OptionTable, parseOptions, usageOf } from '../options.js'
+import { barsOf, emitReport, REPORT_OPTIONS, ratiosOf } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import { runScale, type ScalePhase } from './scale-run.js'
@@ -27,57 +19,51 @@ const MAX_PARTITIONS = 10_000
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
 
+const OPTIONS = {
+  partitions: {
+    kind: 'integer',
+    min: 1,
+    max: MAX_PARTITIONS,
+    help: `partitions of the one topic, up to ${MAX_PARTITIONS.toLocaleString('en-US')}`,
+    default: 1000,
+  },
+  brokers: { kind: 'integer', min: 1, help: 'brokers', default: 3 },
+  replication: { kind: 'integer', min: 1, help: 'replicas of each partition', default: 3 },
+  'log-bytes': {
+    kind: 'integer',
+    min: 256,
+    help: 'bytes of each replica ring, a power of two',
+    default: 65_536,
+  },
+  records: { kind: 'integer', min: 1, help: 'records per partition, one batch', default: 4 },
+  'record-size': { kind: 'integer', min: 9, help: 'value bytes per record', default: 100 },
+  acks: { kind: 'acks', help: '0, 1 or all', default: 1 },
+  producers: { kind: 'integer', min: 1, help: 'producer threads', default: 1 },
+  consumers: { kind: 'integer', min: 1, help: 'consumer threads', default: 1 },
+  ...REPORT_OPTIONS,
+} as const satisfies OptionTable
+
 export const scaleBench: BenchScenario = {
   name: 'scale',
   summary:
     'many partitions (RF 3, small logs): start time, memory per partition, every partition produced and consumed',
-  usage: [
-    `--partitions N     partitions of the one topic, up to ${MAX_PARTITIONS.toLocaleString('en-US')} (default 1000)`,
-    '--brokers N        brokers (default 3)',
-    '--replication N    replicas of each partition (default 3)',
-    '--log-bytes N      bytes of each replica ring, a power of two (default 65536)',
-    '--records N        records per partition, one batch (default 4)',
-    '--record-size N    value bytes per record (default 100)',
-    '--acks N           0, 1 or all (default 1)',
-    '--producers N      producer threads (default 1)',
-    '--consumers N      consumer threads (default 1)',
-    ...REPORT_USAGE,
-  ],
+  usage: usageOf(OPTIONS),
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        partitions: { type: 'string', default: '1000' },
-        brokers: { type: 'string', default: '3' },
-        replication: { type: 'string', default: '3' },
-        'log-bytes': { type: 'string', default: '65536' },
-        records: { type: 'string', default: '4' },
-        'record-size': { type: 'string', default: '100' },
-        acks: { type: 'string', default: '1' },
-        producers: { type: 'string', default: '1' },
-        consumers: { type: 'string', default: '1' },
-        ...REPORT_ARGS,
-      },
-      strict: true,
-    })
-    const report = reportOptions(values)
-    const partitions = integerOption(values, 'partitions', 1)
-    if (partitions > MAX_PARTITIONS) {
-      throw new Error(`--partitions must be at most ${MAX_PARTITIONS.toLocaleString('en-US')}`)
-    }
-    const progress = new ProgressLine(report)
+    const options = parseOptions(argv, OPTIONS)
+    const { partitions } = options
+    const progress = new ProgressLine(options)
     progress.phase('starting the load pool')
     const run = await runScale(
       {
-        brokers: integerOption(values, 'brokers', 1),
+        brokers: options.brokers,
         partitions,
-        replication: integerOption(values, 'replication', 1),
-        logCapacityBytes: integerOption(values, 'log-bytes', 256),
-        recordsPerPartition: integerOption(values, 'records', 1),
-        recordSize: integerOption(values, 'record-size', 9),
-        acks: acksOption(values),
-        producers: integerOption(values, 'producers', 1),
-        consumers: integerOption(values, 'consumers', 1),
+        replication: options.replication,
+        logCapacityBytes: options['log-bytes'],
+        recordsPerPartition: options.records,
+        recordSize: options['record-size'],
+        acks: options.acks,
+        producers: options.producers,
+        consumers: options.consumers,
       },
       (phase) =>
         progress.phase(`${PHASES[phase]} (${partitions.toLocaleString('en-US')} partitions)`),
@@ -109,7 +95,7 @@ export const scaleBench: BenchScenario = {
         ],
       },
     }
-    await emitReport(output, report, () => [
+    await emitReport(output, options, () => [
       `scale: ${run.partitions.toLocaleString('en-US')} partitions × ${run.replication} replicas on ${run.brokers} brokers, ${kib(run.logCapacityBytes)} rings`,
       `  start ${run.startMs} ms (cluster ${run.clusterStartMs} ms, topic ${run.createTopicMs} ms; bare SharedArrayBuffers ${allocation.createTopicMs} ms), stop ${run.stopMs} ms`,
       `  memory: RSS +${mib(run.rssBytes)} (${kib(run.rssBytesPerPartition)} per partition), shared ${mib(run.sharedBytes)} (${kib(run.sharedBytesPerPartition)} per partition)`,

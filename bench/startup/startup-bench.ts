@@ -1,16 +1,8 @@
-import { parseArgs } from 'node:util'
 import { Cluster } from '../../src/api/cluster.js'
 import type { RecordMetadata } from '../../src/api/producer.js'
 import { measureSpawnBaselines } from '../baselines/spawn-baseline.js'
-import { integerOption } from '../options.js'
-import {
-  barsOf,
-  emitReport,
-  REPORT_ARGS,
-  REPORT_USAGE,
-  ratiosOf,
-  reportOptions,
-} from '../report/bench-report.js'
+import { type OptionTable, parseOptions, usageOf } from '../options.js'
+import { barsOf, emitReport, REPORT_OPTIONS, ratiosOf } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 
@@ -18,9 +10,9 @@ import type { BenchScenario } from '../scenario.js'
  * How long an embedded cluster takes to become useful and to go away: from
  * `Cluster.start` to a created topic acknowledging its first produce (startMs, split into
  * its phases), and `cluster.stop()` (stopMs). Clusters start one after another in this
- * process. Every run starts fresh broker threads, which load their modules again (through
- * tsx's loader when run from the sources); the first run can also pay for cold disk and
- * compile caches, so each run is reported beside the medians.
+ * process. Every run starts fresh broker threads, which load their modules again; the first
+ * run can also pay for cold disk and compile caches (and, from the sources, for building the
+ * threads' JavaScript mirror), so each run is reported beside the medians.
  */
 
 export interface StartupOptions {
@@ -110,30 +102,23 @@ export async function runStartup(options: StartupOptions): Promise<StartupReport
   }
 }
 
+const OPTIONS = {
+  brokers: { kind: 'integer', min: 1, help: 'brokers', default: 3 },
+  runs: { kind: 'integer', min: 1, help: 'clusters started one after another', default: 5 },
+  ...REPORT_OPTIONS,
+} as const satisfies OptionTable
+
 export const startupBench: BenchScenario = {
   name: 'startup',
   summary:
     'Cluster.start → topic created → first produce acknowledged; cluster.stop(); beside bare worker threads',
-  usage: [
-    '--brokers N        brokers (default 3)',
-    '--runs N           clusters started one after another (default 5)',
-    ...REPORT_USAGE,
-  ],
+  usage: usageOf(OPTIONS),
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        brokers: { type: 'string', default: '3' },
-        runs: { type: 'string', default: '5' },
-        ...REPORT_ARGS,
-      },
-      strict: true,
-    })
-    const report = reportOptions(values)
-    const progress = new ProgressLine(report)
-    const brokers = integerOption(values, 'brokers', 1)
+    const options = parseOptions(argv, OPTIONS)
+    const { brokers } = options
+    const progress = new ProgressLine(options)
     progress.phase('starting and stopping clusters')
-    const run = await runStartup({ brokers, runs: integerOption(values, 'runs', 1) })
+    const run = await runStartup({ brokers, runs: options.runs })
     progress.phase(`baselines: ${brokers} bare worker threads`)
     const baselines = await measureSpawnBaselines(brokers)
     progress.end()
@@ -152,7 +137,7 @@ export const startupBench: BenchScenario = {
         ],
       },
     }
-    await emitReport(output, report, () => {
+    await emitReport(output, options, () => {
       const lines = [
         `startup: ${run.brokers} broker(s), ${run.runs} run(s)`,
         `  median start ${run.startMs} ms (to the first produce acknowledged), stop ${run.stopMs} ms`,
