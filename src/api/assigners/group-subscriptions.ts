@@ -5,7 +5,12 @@
  */
 import { KafkaJSNonRetriableError } from '../errors.js'
 import { AssignerProtocol, type Assignment, type TopicPartitions } from './assigner-protocol.js'
-import type { AssignerCluster, GroupMember, GroupMemberAssignment } from './partition-assigner.js'
+import type {
+  Assigner,
+  AssignerCluster,
+  GroupMember,
+  GroupMemberAssignment,
+} from './partition-assigner.js'
 
 export interface MemberSubscription {
   readonly memberId: string
@@ -89,5 +94,36 @@ export class AssignmentBuilder {
         memberAssignment: AssignerProtocol.MemberAssignment.encode({ version, assignment }),
       }
     })
+  }
+}
+
+/**
+ * An eager assigner (KafkaJS's kind) from the way it deals the group's topics out: every
+ * member gets an assignment, and its members advertise plain version-`version` metadata.
+ */
+export function eagerAssigner(
+  name: string,
+  version: number,
+  deal: (
+    subscriptions: readonly MemberSubscription[],
+    topics: readonly string[],
+    builder: AssignmentBuilder,
+  ) => void,
+): Assigner {
+  return {
+    name,
+    version,
+    rebalanceProtocol: 'eager',
+
+    async assign({ members, topics }) {
+      const subscriptions = readSubscriptions(members)
+      const builder = new AssignmentBuilder(subscriptions.map(({ memberId }) => memberId))
+      deal(subscriptions, sortedTopics(topics), builder)
+      return builder.encode(version)
+    },
+
+    protocol({ topics }) {
+      return { name, metadata: AssignerProtocol.MemberMetadata.encode({ version, topics }) }
+    },
   }
 }

@@ -3,13 +3,7 @@
  * contiguous runs of its partitions, the first ones one extra when the count does not divide.
  * Each topic is balanced on its own; across topics the first members can gain one per topic.
  */
-import { AssignerProtocol } from './assigner-protocol.js'
-import {
-  AssignmentBuilder,
-  partitionIdsOf,
-  readSubscriptions,
-  sortedTopics,
-} from './group-subscriptions.js'
+import { eagerAssigner, partitionIdsOf } from './group-subscriptions.js'
 import type { Assigner, AssignerConfig } from './partition-assigner.js'
 
 /** KafkaJS's name for its range assigner, so groups describe the same way. */
@@ -17,36 +11,19 @@ const NAME = 'RangeAssigner'
 const VERSION = 0
 
 export function range({ cluster }: AssignerConfig): Assigner {
-  return {
-    name: NAME,
-    version: VERSION,
-    rebalanceProtocol: 'eager',
-
-    async assign({ members, topics }) {
-      const subscriptions = readSubscriptions(members)
-      const builder = new AssignmentBuilder(subscriptions.map(({ memberId }) => memberId))
-      for (const topic of sortedTopics(topics)) {
-        const consumers = subscriptions.filter((subscription) => subscription.topics.has(topic))
-        if (consumers.length === 0) continue
-        const partitions = partitionIdsOf(cluster, topic)
-        const perConsumer = Math.floor(partitions.length / consumers.length)
-        const withExtra = partitions.length % consumers.length
-        consumers.forEach(({ memberId }, index) => {
-          const start = perConsumer * index + Math.min(index, withExtra)
-          const end = start + perConsumer + (index < withExtra ? 1 : 0)
-          for (const partition of partitions.slice(start, end)) {
-            builder.add(memberId, topic, partition)
-          }
-        })
-      }
-      return builder.encode(VERSION)
-    },
-
-    protocol({ topics }) {
-      return {
-        name: NAME,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: VERSION, topics }),
-      }
-    },
-  }
+  return eagerAssigner(NAME, VERSION, (subscriptions, topics, builder) => {
+    for (const topic of topics) {
+      const consumers = subscriptions.filter((subscription) => subscription.topics.has(topic))
+      if (consumers.length === 0) continue
+      const partitions = partitionIdsOf(cluster, topic)
+      const perConsumer = Math.floor(partitions.length / consumers.length)
+      const withExtra = partitions.length % consumers.length
+      consumers.forEach(({ memberId }, index) => {
+        const start = perConsumer * index + Math.min(index, withExtra)
+        const end = start + perConsumer + (index < withExtra ? 1 : 0)
+        for (const partition of partitions.slice(start, end))
+          builder.add(memberId, topic, partition)
+      })
+    }
+  })
 }

@@ -4,13 +4,7 @@
  * skipping a member not subscribed to the partition's topic. With equal subscriptions the counts
  * differ by at most one.
  */
-import { AssignerProtocol } from './assigner-protocol.js'
-import {
-  AssignmentBuilder,
-  partitionIdsOf,
-  readSubscriptions,
-  sortedTopics,
-} from './group-subscriptions.js'
+import { eagerAssigner, partitionIdsOf } from './group-subscriptions.js'
 import type { Assigner, AssignerConfig } from './partition-assigner.js'
 
 /** KafkaJS's name and version, so groups describe the same way. */
@@ -18,32 +12,16 @@ const NAME = 'RoundRobinAssigner'
 const VERSION = 1
 
 export function roundRobin({ cluster }: AssignerConfig): Assigner {
-  return {
-    name: NAME,
-    version: VERSION,
-    rebalanceProtocol: 'eager',
-
-    async assign({ members, topics }) {
-      const subscriptions = readSubscriptions(members)
-      const builder = new AssignmentBuilder(subscriptions.map(({ memberId }) => memberId))
-      let turn = 0
-      for (const topic of sortedTopics(topics)) {
-        if (!subscriptions.some((subscription) => subscription.topics.has(topic))) continue
-        for (const partition of partitionIdsOf(cluster, topic)) {
-          // Ends: some member subscribes to this topic.
-          while (!subscriptions[turn]!.topics.has(topic)) turn = (turn + 1) % subscriptions.length
-          builder.add(subscriptions[turn]!.memberId, topic, partition)
-          turn = (turn + 1) % subscriptions.length
-        }
+  return eagerAssigner(NAME, VERSION, (subscriptions, topics, builder) => {
+    let turn = 0
+    for (const topic of topics) {
+      if (!subscriptions.some((subscription) => subscription.topics.has(topic))) continue
+      for (const partition of partitionIdsOf(cluster, topic)) {
+        // Ends: some member subscribes to this topic.
+        while (!subscriptions[turn]!.topics.has(topic)) turn = (turn + 1) % subscriptions.length
+        builder.add(subscriptions[turn]!.memberId, topic, partition)
+        turn = (turn + 1) % subscriptions.length
       }
-      return builder.encode(VERSION)
-    },
-
-    protocol({ topics }) {
-      return {
-        name: NAME,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: VERSION, topics }),
-      }
-    },
-  }
+    }
+  })
 }
