@@ -11,7 +11,7 @@ import {
   stringArrayField,
   stringField,
 } from '../protocol-fields.js'
-import type { JoinResult, ProtocolChoice } from './group.js'
+import type { JoinRequest, JoinResult, ProtocolChoice } from './group.js'
 
 export interface OffsetToCommit {
   readonly topic: string
@@ -23,16 +23,7 @@ export interface OffsetToCommit {
 /** What clients ask a group coordinator (Kafka's group and offset APIs). Replies beside each. */
 export type GroupRequest =
   /** → JoinResult, once every member has joined */
-  | {
-      readonly type: 'join-group'
-      readonly groupId: string
-      readonly memberId: string
-      readonly groupInstanceId: string | undefined
-      readonly clientId: string
-      readonly sessionTimeoutMs: number
-      readonly rebalanceTimeoutMs: number
-      readonly protocols: readonly ProtocolChoice[]
-    }
+  | ({ readonly type: 'join-group'; readonly groupId: string } & JoinRequest)
   /** → SyncResult, once the leader has handed in the assignments */
   | {
       readonly type: 'sync-group'
@@ -136,7 +127,19 @@ function nullableString(fields: Fields, name: string): string | null {
 }
 
 /** A JoinGroup's protocols, also kept so in the offsets topic's group records. */
-export function protocolChoicesField(fields: Fields, name: string): ProtocolChoice[] {
+/** What a member joins with: a join's fields, and what the offsets topic keeps of a member. */
+export function joinRequestFields(fields: Fields): JoinRequest {
+  return {
+    memberId: stringField(fields, 'memberId'),
+    groupInstanceId: optionalStringField(fields, 'groupInstanceId'),
+    clientId: stringField(fields, 'clientId'),
+    sessionTimeoutMs: integerField(fields, 'sessionTimeoutMs', 1),
+    rebalanceTimeoutMs: integerField(fields, 'rebalanceTimeoutMs', 1),
+    protocols: protocolChoicesField(fields, 'protocols'),
+  }
+}
+
+function protocolChoicesField(fields: Fields, name: string): ProtocolChoice[] {
   return arrayField(fields, name).map((entry) => {
     const protocol = fieldsOf(entry, 'protocol')
     return { name: stringField(protocol, 'name'), metadata: bytesField(protocol, 'metadata') }
@@ -150,12 +153,7 @@ export function parseCoordinatorMessage(value: unknown): CoordinatorMessage {
       return {
         type: 'join-group',
         groupId: stringField(fields, 'groupId'),
-        memberId: stringField(fields, 'memberId'),
-        groupInstanceId: optionalStringField(fields, 'groupInstanceId'),
-        clientId: stringField(fields, 'clientId'),
-        sessionTimeoutMs: integerField(fields, 'sessionTimeoutMs', 1),
-        rebalanceTimeoutMs: integerField(fields, 'rebalanceTimeoutMs', 1),
-        protocols: protocolChoicesField(fields, 'protocols'),
+        ...joinRequestFields(fields),
       }
     case 'sync-group':
       return {

@@ -11,14 +11,8 @@ export interface ProtocolChoice {
   readonly metadata: Uint8Array
 }
 
-export interface Member {
-  readonly memberId: string
-  /** Kafka's `group.instance.id`: a static member keeps its place across restarts. */
-  readonly groupInstanceId: string | undefined
-  readonly clientId: string
-  readonly sessionTimeoutMs: number
-  readonly rebalanceTimeoutMs: number
-  readonly protocols: readonly ProtocolChoice[]
+/** A member: what it joined with, and where it stands. */
+export interface Member extends JoinRequest {
   /** What the leader gave this member in the last completed sync (empty before one). */
   readonly assignment: Uint8Array
   /** Whether it has joined the rebalance under way. */
@@ -40,6 +34,7 @@ export interface Group {
 
 export interface JoinRequest {
   readonly memberId: string
+  /** Kafka's `group.instance.id`: a static member keeps its place across restarts. */
   readonly groupInstanceId: string | undefined
   readonly clientId: string
   readonly sessionTimeoutMs: number

@@ -11,9 +11,9 @@ import {
   fieldsOf,
   integerField,
   optionalStringField,
-  stringField,
 } from '../protocol-fields.js'
-import { protocolChoicesField } from './coordinator-protocol.js'
+import { joinRequestFields } from './coordinator-protocol.js'
+import type { JoinRequest } from './group.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 /** Kafka's `offsets.topic.num.partitions` is 50; in one process a few spread the load enough. */
@@ -43,13 +43,7 @@ export interface CommittedOffset {
   readonly commitTimestamp: number
 }
 
-export interface StoredMember {
-  readonly memberId: string
-  readonly groupInstanceId: string | undefined
-  readonly clientId: string
-  readonly sessionTimeoutMs: number
-  readonly rebalanceTimeoutMs: number
-  readonly protocols: readonly { readonly name: string; readonly metadata: Uint8Array }[]
+export interface StoredMember extends JoinRequest {
   readonly assignment: Uint8Array
 }
 
@@ -104,12 +98,7 @@ export function encodeOffsetsRecord(record: OffsetsRecord): {
 function storedMember(value: unknown): StoredMember {
   const fields = fieldsOf(value, 'stored member')
   return {
-    memberId: stringField(fields, 'memberId'),
-    groupInstanceId: optionalStringField(fields, 'groupInstanceId'),
-    clientId: stringField(fields, 'clientId'),
-    sessionTimeoutMs: integerField(fields, 'sessionTimeoutMs', 1),
-    rebalanceTimeoutMs: integerField(fields, 'rebalanceTimeoutMs', 1),
-    protocols: protocolChoicesField(fields, 'protocols'),
+    ...joinRequestFields(fields),
     assignment: bytesField(fields, 'assignment'),
   }
 }
