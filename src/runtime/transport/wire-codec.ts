@@ -1,4 +1,5 @@
 import { ActorRef, type MessageRouter } from '../actor/actor-ref.js'
+import { readUint32, writeInt32 } from '../log/big-endian.js'
 import { addExtension, Packr, Unpackr } from './msgpack.js'
 
 /** Record structures every thread agrees on: the parent's list, handed to each worker at start. */
@@ -82,13 +83,13 @@ const SHARED = 1
 const ATTACHED = 2
 
 function packBytes(bytes: Uint8Array): Uint8Array {
-  if (bytes.buffer instanceof SharedArrayBuffer) {
+  const buffer = bytes.buffer
+  if (buffer instanceof SharedArrayBuffer) {
     const payload = new Uint8Array(13)
-    const fields = new DataView(payload.buffer)
     payload[0] = SHARED
-    fields.setUint32(1, sharedIndex(bytes.buffer))
-    fields.setUint32(5, bytes.byteOffset)
-    fields.setUint32(9, bytes.length)
+    writeInt32(payload, 1, sharedIndex(buffer))
+    writeInt32(payload, 5, bytes.byteOffset)
+    writeInt32(payload, 9, bytes.length)
     return payload
   }
   if (bytes.length < ATTACH_AT_BYTES) {
@@ -99,22 +100,21 @@ function packBytes(bytes: Uint8Array): Uint8Array {
   }
   const payload = new Uint8Array(5)
   payload[0] = ATTACHED
-  new DataView(payload.buffer).setUint32(1, encodingAttached.push(bytes.slice().buffer) - 1)
+  writeInt32(payload, 1, encodingAttached.push(bytes.slice().buffer) - 1)
   return payload
 }
 
 function unpackBytes(payload: Uint8Array): Uint8Array {
-  const fields = new DataView(payload.buffer, payload.byteOffset, payload.length)
   switch (payload[0]) {
     case INLINE:
       return new Uint8Array(payload.buffer, payload.byteOffset + 1, payload.length - 1)
     case SHARED: {
-      const shared = payload.length === 13 ? decodingShared[fields.getUint32(1)] : undefined
+      const shared = payload.length === 13 ? decodingShared[readUint32(payload, 1)] : undefined
       if (shared === undefined) throw new TypeError('frame refers to shared bytes it did not carry')
-      return new Uint8Array(shared, fields.getUint32(5), fields.getUint32(9))
+      return new Uint8Array(shared, readUint32(payload, 5), readUint32(payload, 9))
     }
     case ATTACHED: {
-      const buffer = payload.length === 5 ? decodingAttached[fields.getUint32(1)] : undefined
+      const buffer = payload.length === 5 ? decodingAttached[readUint32(payload, 1)] : undefined
       if (buffer === undefined) throw new TypeError('frame refers to bytes it did not carry')
       return new Uint8Array(buffer)
     }
