@@ -249,7 +249,6 @@ function corrupt(message: string): KafkaProtocolError {
   return new KafkaProtocolError('CORRUPT_MESSAGE', message)
 }
 
-/** The fixed header of the batch at the start of `batch`, unchecked. */
 /**
  * Writes a batch's CRC-32C over everything from its attributes on: needed after changing any of
  * those bytes (for instance a benchmark that patches record values into a template batch).
@@ -258,6 +257,7 @@ export function sealRecordBatch(batch: Uint8Array): void {
   writeInt32(batch, BATCH_CRC, crc32c(batch.subarray(BATCH_ATTRIBUTES)))
 }
 
+/** The fixed header of the batch at the start of `batch`, unchecked. */
 export function readRecordBatchHeader(batch: Uint8Array): RecordBatchHeader {
   if (batch.length < BATCH_HEADER_SIZE) {
     throw corrupt(`a record batch is at least ${BATCH_HEADER_SIZE} bytes, got ${batch.length}`)
