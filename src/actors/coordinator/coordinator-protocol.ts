@@ -126,7 +126,6 @@ function nullableString(fields: Fields, name: string): string | null {
   return optionalStringField(fields, name) ?? null
 }
 
-/** A JoinGroup's protocols, also kept so in the offsets topic's group records. */
 /** What a member joins with: a join's fields, and what the offsets topic keeps of a member. */
 export function joinRequestFields(fields: Fields): JoinRequest {
   return {
@@ -139,6 +138,7 @@ export function joinRequestFields(fields: Fields): JoinRequest {
   }
 }
 
+/** A JoinGroup's protocols. */
 function protocolChoicesField(fields: Fields, name: string): ProtocolChoice[] {
   return arrayField(fields, name).map((entry) => {
     const protocol = fieldsOf(entry, 'protocol')
