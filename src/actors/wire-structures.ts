@@ -1,8 +1,10 @@
 import type { AgreedStructures } from '../runtime/transport/wire-codec.js'
 import {
   FOLLOWER_PROGRESS_FIELDS,
+  PARTITION_BATCH_FIELDS,
+  PARTITION_PRODUCED_FIELDS,
+  PRODUCE_REPLY_FIELDS,
   PRODUCE_REQUEST_FIELDS,
-  PRODUCE_RESPONSE_FIELDS,
 } from './broker/broker-protocol.js'
 
 /**
@@ -15,6 +17,8 @@ import {
  */
 export const RECORD_PATH_STRUCTURES: AgreedStructures = [
   PRODUCE_REQUEST_FIELDS,
-  PRODUCE_RESPONSE_FIELDS,
+  PARTITION_BATCH_FIELDS,
+  PRODUCE_REPLY_FIELDS,
+  PARTITION_PRODUCED_FIELDS,
   FOLLOWER_PROGRESS_FIELDS,
 ]

@@ -1,12 +1,13 @@
 import type { Acks } from '../actors/broker/broker-protocol.js'
 import { DefaultPartitioner } from '../actors/producer/partitioner.js'
 import { ProducerClient } from '../actors/producer/producer-client.js'
-import type { RecordHeader, RecordInput } from '../runtime/log/record-batch-codec.js'
+import type { TopicMetadata } from '../actors/supervisor/supervisor-protocol.js'
+import type { RecordHeaders } from '../runtime/log/record-batch-builder.js'
 import type { ClusterConnection } from './cluster.js'
 import { KafkaJSError, KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
 import { type RetryOptions, withRetries } from './retry.js'
-import { toBufferOrNull, toHeaders, validateTopicName } from './validation.js'
+import { checkHeaders, checkRecordBytes, validateTopicName } from './validation.js'
 
 /** KafkaJS's `ProducerConfig`, with samsa's accumulator settings beside it. */
 export interface ProducerConfig {
@@ -89,17 +90,10 @@ function toAcks(value: unknown): Acks {
   throw new KafkaJSNonRetriableError(`Invalid acks: expected -1, 0 or 1, got ${String(value)}`)
 }
 
-function toRecordHeaders(message: Message, field: string): RecordHeader[] {
-  const headers: RecordHeader[] = []
-  for (const [key, value] of Object.entries(toHeaders(message.headers, field))) {
-    const values = Array.isArray(value) ? value : [value]
-    for (const one of values) headers.push({ key, value: one })
-  }
-  return headers
-}
+/** How an error names a message. */
+const messageField = (index: number, topic: string) => `message ${index} for topic "${topic}"`
 
-function toTimestamp(value: unknown, field: string, now: number): number {
-  if (value === undefined || value === null) return now
+function toTimestamp(value: unknown, field: string): number {
   const timestamp =
     typeof value === 'string' || typeof value === 'number' ? Number(value) : Number.NaN
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
@@ -108,6 +102,29 @@ function toTimestamp(value: unknown, field: string, now: number): number {
     )
   }
   return timestamp
+}
+
+/** One topic's messages, checked, with the partition each goes to. */
+interface RoutedMessages {
+  readonly topic: string
+  readonly messages: readonly Message[]
+  readonly partitions: Int32Array
+  readonly timestamps: Float64Array
+}
+
+/** The message indexes of each partition, in send order: a counting sort of `partitions`. */
+function byPartition(partitions: Int32Array): Map<number, Int32Array> {
+  const counts = new Map<number, number>()
+  for (const partition of partitions) counts.set(partition, (counts.get(partition) ?? 0) + 1)
+  const groups = new Map<number, { indexes: Int32Array; filled: number }>()
+  for (const [partition, count] of counts) {
+    groups.set(partition, { indexes: new Int32Array(count), filled: 0 })
+  }
+  partitions.forEach((partition, index) => {
+    const group = groups.get(partition) as { indexes: Int32Array; filled: number }
+    group.indexes[group.filled++] = index
+  })
+  return new Map([...groups].map(([partition, { indexes }]) => [partition, indexes]))
 }
 
 /**
@@ -124,6 +141,8 @@ export class Producer {
     | undefined
   #connected = false
   readonly #idempotent: boolean
+  /** Idempotence asked for in so many words: then, as in Kafka, a conflict is an error. */
+  readonly #idempotenceRequired: boolean
 
   constructor(
     private readonly connection: ClusterConnection,
@@ -138,7 +157,10 @@ export class Producer {
     if (config.transactionalId !== undefined) {
       throw new KafkaJSNonRetriableError('transactions are not supported by samsa yet')
     }
-    this.#idempotent = config.idempotent ?? true
+    // Kafka's rule (≥ 3.2): on by default when nothing conflicts. A send with acks 0 or 1 on
+    // such a producer simply goes without it; more than 5 requests in flight turn it off.
+    this.#idempotenceRequired = config.idempotent === true
+    this.#idempotent = config.idempotent ?? (config.maxInFlightRequests ?? 5) <= 5
     const client: ProducerClient = new ProducerClient(connection.supervisor, connection.clock, {
       lingerMs: config.lingerMs,
       batchSize: config.batchSize,
@@ -203,23 +225,36 @@ export class Producer {
       throw new KafkaJSNonRetriableError('compression is not supported by samsa yet')
     }
     const acks = toAcks(batch.acks)
-    if (this.#idempotent && acks !== -1) {
+    if (this.#idempotenceRequired && acks !== -1) {
       throw new KafkaJSNonRetriableError(
         "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees",
       )
     }
-    const prepared = batch.topicMessages.map(({ topic, messages }) =>
-      this.#prepare(topic, messages),
+    const now = this.connection.clock.now()
+    // Everything is checked and routed before the first record is written: a bad message
+    // fails the whole send, and nothing of it goes out.
+    const checked = batch.topicMessages.map(({ topic, messages }) =>
+      this.#check(topic, messages, now),
     )
-    const perPartition = await Promise.all(
-      prepared.map(async ({ topic, messages }) => {
-        const groups = await this.#groupByPartition(topic, messages)
-        return Promise.all(
-          [...groups].map(([partition, records]) => this.#write(topic, partition, acks, records)),
-        )
-      }),
+    const routed: RoutedMessages[] = []
+    for (const { topic, messages, timestamps } of checked) {
+      const metadata =
+        this.#client.topicNow(topic) ??
+        (await withRetries(
+          () => this.#client.topic(topic),
+          this.config.retry,
+          this.connection.clock,
+          () => this.#client.refreshMetadata(),
+        ))
+      routed.push({ topic, messages, timestamps, partitions: this.#route(metadata, messages) })
+    }
+    const written = routed.flatMap(({ topic, messages, partitions, timestamps }) =>
+      [...byPartition(partitions)].map(([partition, indexes]) =>
+        this.#write(topic, partition, acks, indexes, messages, timestamps),
+      ),
     )
-    return acks === 0 ? [] : perPartition.flat()
+    const metadata = await Promise.all(written)
+    return acks === 0 ? [] : metadata
   }
 
   /**
@@ -257,86 +292,90 @@ export class Producer {
     }
   }
 
-  #prepare(topic: unknown, messages: unknown) {
+  /** Checks one topic's messages as KafkaJS would, and reads their timestamps. */
+  #check(topic: unknown, messages: unknown, now: number) {
     const name = validateTopicName(topic)
     if (!Array.isArray(messages)) {
       throw new KafkaJSNonRetriableError(
         `Invalid messages array [${String(messages)}] for topic "${name}"`,
       )
     }
-    const now = this.connection.clock.now()
-    const prepared = messages.map((message: Message, index) => {
-      const field = `message ${index} for topic "${name}"`
+    const timestamps = new Float64Array(messages.length)
+    for (let index = 0; index < messages.length; index++) {
+      const message: unknown = messages[index]
       if (typeof message !== 'object' || message === null) {
-        throw new KafkaJSNonRetriableError(`Invalid ${field}: expected an object`)
+        throw new KafkaJSNonRetriableError(
+          `Invalid ${messageField(index, name)}: expected an object`,
+        )
       }
-      if (message.value === undefined) {
-        throw new KafkaJSNonRetriableError(`Invalid ${field}: it has no value`)
+      const { key, value, headers, timestamp } = message as Message
+      if (value === undefined) {
+        throw new KafkaJSNonRetriableError(`Invalid ${messageField(index, name)}: it has no value`)
       }
-      const record: RecordInput = {
-        key: toBufferOrNull(message.key, `key of ${field}`),
-        value: toBufferOrNull(message.value, `value of ${field}`),
-        headers: toRecordHeaders(message, `headers of ${field}`),
-        timestamp: toTimestamp(message.timestamp, `timestamp of ${field}`, now),
+      checkRecordBytes(key, 'key of', index, name)
+      checkRecordBytes(value, 'value of', index, name)
+      if (headers !== undefined && headers !== null) {
+        checkHeaders(headers, `headers of ${messageField(index, name)}`)
       }
-      return { message, record }
-    })
-    return { topic: name, messages: prepared }
+      timestamps[index] =
+        timestamp === undefined || timestamp === null
+          ? now
+          : toTimestamp(timestamp, `timestamp of ${messageField(index, name)}`)
+    }
+    return { topic: name, messages: messages as readonly Message[], timestamps }
   }
 
-  async #groupByPartition(
-    topic: string,
-    messages: readonly { readonly message: Message; readonly record: RecordInput }[],
-  ): Promise<Map<number, RecordInput[]>> {
-    const metadata = await withRetries(
-      () => this.#client.topic(topic),
-      this.config.retry,
-      this.connection.clock,
-      () => this.#client.refreshMetadata(),
-    )
+  /** The partition of each message, by the custom partitioner or KafkaJS's default one. */
+  #route(metadata: TopicMetadata, messages: readonly Message[]): Int32Array {
+    const { topic } = metadata
     const numPartitions = metadata.partitions.length
-    const groups = new Map<number, RecordInput[]>()
-    for (const { message, record } of messages) {
-      let partition: number
-      try {
-        partition =
-          this.#customPartitioner !== undefined && message.partition === undefined
-            ? this.#customPartitioner({
-                topic,
-                partitionMetadata: metadata.partitions.map((entry) => ({
-                  partitionId: entry.partition,
-                  leader: entry.leader,
-                })),
-                message,
-              })
+    const partitions = new Int32Array(messages.length)
+    const custom = this.#customPartitioner
+    const partitionMetadata =
+      custom === undefined
+        ? []
+        : metadata.partitions.map((entry) => ({
+            partitionId: entry.partition,
+            leader: entry.leader,
+          }))
+    try {
+      messages.forEach((message, index) => {
+        partitions[index] =
+          custom !== undefined && message.partition === undefined
+            ? custom({ topic, partitionMetadata, message })
             : this.#partitioner.choosePartition({
                 topic,
-                key: record.key,
+                key: message.key,
                 partition: message.partition,
                 numPartitions,
               })
-      } catch (error) {
-        throw toKafkaJSError(error)
-      }
-      let group = groups.get(partition)
-      if (group === undefined) {
-        group = []
-        groups.set(partition, group)
-      }
-      group.push(record)
+      })
+    } catch (error) {
+      throw toKafkaJSError(error)
     }
-    return groups
+    return partitions
   }
 
   async #write(
     topic: string,
     partition: number,
     acks: Acks,
-    records: readonly RecordInput[],
+    indexes: Int32Array,
+    messages: readonly Message[],
+    timestamps: Float64Array,
   ): Promise<RecordMetadata> {
     // The client retries each batch as it was encoded (see ProducerClientOptions.retrying).
     const appended = await this.#client
-      .append(topic, partition, acks, records)
+      .appendWith(topic, partition, acks, indexes.length, (builder, at) => {
+        const index = indexes[at] as number
+        const message = messages[index] as Message
+        return builder.tryAdd(
+          message.key ?? null,
+          message.value,
+          (message.headers ?? undefined) as RecordHeaders | undefined,
+          timestamps[index] as number,
+        )
+      })
       .catch((error: unknown) => {
         throw toKafkaJSError(error)
       })

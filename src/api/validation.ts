@@ -6,9 +6,6 @@
 import * as topicRules from '../actors/supervisor/topic-rules.js'
 import { KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
 
-/** What a header value becomes: KafkaJS writes a missing one as a null header value. */
-export type HeaderValue = Buffer | Buffer[] | null
-
 /** The type of a value as a user would name it in an error message. */
 function describeType(value: unknown): string {
   if (value === null) return 'null'
@@ -54,51 +51,42 @@ export function validateReplicationFactor(factor: unknown, liveBrokers: number):
   return early(() => topicRules.validateReplicationFactor(factor, liveBrokers))
 }
 
-/** Bytes as a Buffer over the same memory, so a caller's Uint8Array is never copied. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-}
-
-/** A message key or value as the Buffer (or null) samsa stores; `field` names it in errors. */
-export function toBufferOrNull(value: unknown, field: string): Buffer | null {
-  if (value === null || value === undefined) return null
-  if (typeof value === 'string') return Buffer.from(value, 'utf8')
-  if (value instanceof Uint8Array) return asBuffer(value)
+/**
+ * A message key or value as the producer writes it: a string (as UTF-8), bytes or null.
+ * Nothing is converted or copied; the error names the field (`key of` message `index` of
+ * `topic`), built only when it is thrown.
+ */
+export function checkRecordBytes(value: unknown, what: string, index: number, topic: string): void {
+  if (value === null || value === undefined || typeof value === 'string') return
+  if (value instanceof Uint8Array) return
   throw new KafkaJSNonRetriableError(
-    `Invalid ${field}: expected a string, a Buffer or null, got ${describeType(value)}`,
+    `Invalid ${what} message ${index} for topic "${topic}": expected a string, a Buffer or null, got ${describeType(value)}`,
   )
 }
 
-function toHeaderBytes(value: unknown, field: string): Buffer {
-  if (typeof value === 'string') return Buffer.from(value, 'utf8')
-  if (value instanceof Uint8Array) return asBuffer(value)
+function checkHeaderBytes(value: unknown, field: string): void {
+  if (typeof value === 'string' || value instanceof Uint8Array) return
   throw new KafkaJSNonRetriableError(
     `Invalid ${field}: expected a string or a Buffer, got ${describeType(value)}`,
   )
 }
 
-/** One header's value; an array gives the header several values, in order. */
-export function toHeaderValue(value: unknown, field: string): HeaderValue {
-  if (value === null || value === undefined) return null
-  if (Array.isArray(value)) {
-    return value.map((element, index) => toHeaderBytes(element, `${field}[${index}]`))
-  }
-  return toHeaderBytes(value, field)
-}
-
-/** A message's headers object, every value converted; missing headers become `{}`. */
-export function toHeaders(headers: unknown, field = 'headers'): Record<string, HeaderValue> {
-  if (headers === null || headers === undefined) return {}
+/**
+ * A message's headers object: each value a string, bytes, an array of those (the header
+ * once per element), or null/undefined (KafkaJS writes a missing value as a null one).
+ */
+export function checkHeaders(headers: unknown, field = 'headers'): void {
   if (typeof headers !== 'object' || Array.isArray(headers) || headers instanceof Uint8Array) {
     throw new KafkaJSNonRetriableError(
       `Invalid ${field}: expected an object of header values, got ${describeType(headers)}`,
     )
   }
-  // fromEntries defines each key, so a header named "__proto__" stays a header.
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [
-      name,
-      toHeaderValue(value, `${field}.${name}`),
-    ]),
-  )
+  for (const [name, value] of Object.entries(headers as object)) {
+    if (value === null || value === undefined) continue
+    if (Array.isArray(value)) {
+      value.forEach((element, index) => {
+        checkHeaderBytes(element, `${field}.${name}[${index}]`)
+      })
+    } else checkHeaderBytes(value, `${field}.${name}`)
+  }
 }

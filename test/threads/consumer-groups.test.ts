@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ProduceResponse } from '../../src/actors/broker/broker-protocol.js'
+import {
+  type ProduceReply,
+  partitionBatch,
+  producedOrThrow,
+  produceRequest,
+} from '../../src/actors/broker/broker-protocol.js'
 import {
   OFFSETS_TOPIC,
   OFFSETS_TOPIC_PARTITIONS,
@@ -56,13 +61,12 @@ async function produce(cluster: Cluster, topic: string, partition: number, count
     key: null,
     value: Buffer.from(`${partition}:${i}`),
   }))
-  await broker.ask<ProduceResponse>({
-    type: 'produce',
-    topic,
-    partition,
-    acks: 1,
-    batch: encodeRecordBatch({ records, timestamp: Date.now() }),
-  })
+  const reply = await broker.ask<ProduceReply>(
+    produceRequest(1, [
+      partitionBatch(topic, partition, encodeRecordBatch({ records, timestamp: Date.now() })),
+    ]),
+  )
+  reply.partitions.map(producedOrThrow)
 }
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {

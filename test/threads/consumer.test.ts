@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ProduceResponse } from '../../src/actors/broker/broker-protocol.js'
+import {
+  type PartitionProduced,
+  type ProduceReply,
+  partitionBatch,
+  producedOrThrow,
+  produceRequest,
+} from '../../src/actors/broker/broker-protocol.js'
 import type {
   MetadataSnapshot,
   TopicResult,
@@ -68,14 +74,12 @@ async function produce(
   const { leader } = await partitionMetadata(cluster, topic, partition)
   const broker = cluster.brokerRefs[leader]
   if (broker === undefined) throw new Error(`no broker ${leader}`)
-  const response = await broker.ask<ProduceResponse>({
-    type: 'produce',
-    topic,
-    partition,
-    acks: 1,
-    batch: encodeRecordBatch({ records, timestamp: Date.now() }),
-  })
-  return response.baseOffset
+  const reply = await broker.ask<ProduceReply>(
+    produceRequest(1, [
+      partitionBatch(topic, partition, encodeRecordBatch({ records, timestamp: Date.now() })),
+    ]),
+  )
+  return producedOrThrow(reply.partitions[0] as PartitionProduced).baseOffset
 }
 
 const bytes = (text: string): Buffer => Buffer.from(text)

@@ -159,7 +159,7 @@ describe('the idempotent producer (the default)', () => {
     expect(Buffer.from(after?.records[0]?.value ?? []).toString()).toBe('after')
   })
 
-  it('refuses acks other than all, as KafkaJS does', async () => {
+  it('goes without idempotence for acks 0 and 1 when it was not asked for, as Kafka does', async () => {
     const cluster = await Cluster.start({ brokers: 1 })
     clusters.push(cluster)
     const admin = cluster.admin()
@@ -167,8 +167,33 @@ describe('the idempotent producer (the default)', () => {
     await admin.createTopics({ topics: [{ topic: 'once' }] })
     const producer = cluster.producer()
     await producer.connect()
+    expect(producer.isIdempotent()).toBe(true)
+    const [leaderAck] = await producer.send({ topic: 'once', acks: 1, messages: [{ value: 'a' }] })
+    expect(leaderAck).toMatchObject({ topicName: 'once', partition: 0, baseOffset: '0' })
+    await expect(
+      producer.send({ topic: 'once', acks: 0, messages: [{ value: 'b' }] }),
+    ).resolves.toEqual([])
+    await producer.send({ topic: 'once', messages: [{ value: 'c' }] })
+    const batches = await committedBatches(cluster, 'once')
+    expect(batches.map((written) => written.producerId >= 0)).toEqual([false, false, true])
+    expect(await committedValues(cluster, 'once')).toEqual(['a', 'b', 'c'])
+  })
+
+  it('refuses acks other than all when idempotence was asked for, as KafkaJS does', async () => {
+    const cluster = await Cluster.start({ brokers: 1 })
+    clusters.push(cluster)
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'once' }] })
+    const producer = cluster.producer({ idempotent: true })
+    await producer.connect()
     await expect(
       producer.send({ topic: 'once', acks: 1, messages: [{ value: 'x' }] }),
-    ).rejects.toThrow('idempotent')
+    ).rejects.toThrow(
+      "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees",
+    )
+    // Kafka's default leaves it off when more than five requests may be in flight.
+    expect(cluster.producer({ maxInFlightRequests: 6 }).isIdempotent()).toBe(false)
+    expect(cluster.producer({ maxInFlightRequests: 5 }).isIdempotent()).toBe(true)
   })
 })

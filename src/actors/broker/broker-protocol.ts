@@ -1,5 +1,7 @@
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
+import { KAFKA_ERROR_CODES, type KafkaErrorType } from '../../runtime/errors/kafka-error-codes.js'
+import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { type PartitionLogHandle, PartitionLogReader } from '../../runtime/log/partition-log.js'
 import {
   arrayField,
@@ -88,13 +90,14 @@ export type BrokerMessage =
   | { readonly type: 'delete-replica'; readonly topic: string; readonly partition: number }
   /** → the ref of the group coordinator beside this broker (Kafka's FindCoordinator, last hop) */
   | { readonly type: 'group-coordinator' }
-  /** → ProduceResponse (no reply with acks 0) */
+  /**
+   * → ProduceReply, one entry per partition in the request's order (no reply with acks 0).
+   * As Kafka's ProduceRequest: everything a producer has for this broker's partitions at once.
+   */
   | {
       readonly type: 'produce'
-      readonly topic: string
-      readonly partition: number
       readonly acks: Acks
-      readonly batch: Uint8Array
+      readonly partitions: readonly PartitionBatch[]
     }
   | { readonly type: 'enforce-retention' }
 
@@ -102,11 +105,28 @@ export interface ReplicaCreated {
   readonly log: PartitionLogHandle
 }
 
+/** One partition's record batch in a produce request. */
+export interface PartitionBatch {
+  readonly topic: string
+  readonly partition: number
+  readonly batch: Uint8Array
+}
+
 /** Kafka's ProduceResponse partition fields that KafkaJS's RecordMetadata carries. */
 export interface ProduceResponse {
   readonly baseOffset: number
   readonly logAppendTime: number
   readonly logStartOffset: number
+}
+
+/** One partition's answer: where its batch landed, or Kafka's error for it (`error` null). */
+export interface PartitionProduced extends ProduceResponse {
+  readonly error: KafkaErrorType | null
+  readonly errorMessage: string
+}
+
+export interface ProduceReply {
+  readonly partitions: readonly PartitionProduced[]
 }
 
 export type ProduceRequest = Extract<BrokerMessage, { type: 'produce' }>
@@ -118,29 +138,52 @@ export type FollowerProgressReport = Extract<BrokerMessage, { type: 'follower-pr
  */
 export const PRODUCE_REQUEST_FIELDS = [
   'type',
-  'topic',
-  'partition',
   'acks',
-  'batch',
+  'partitions',
 ] as const satisfies readonly (keyof ProduceRequest)[]
 
-export function produceRequest(
-  topic: string,
-  partition: number,
-  acks: Acks,
-  batch: Uint8Array,
-): ProduceRequest {
-  return { type: 'produce', topic, partition, acks, batch }
+export const PARTITION_BATCH_FIELDS = [
+  'topic',
+  'partition',
+  'batch',
+] as const satisfies readonly (keyof PartitionBatch)[]
+
+export function produceRequest(acks: Acks, partitions: readonly PartitionBatch[]): ProduceRequest {
+  return { type: 'produce', acks, partitions }
 }
 
-export const PRODUCE_RESPONSE_FIELDS = [
+export function partitionBatch(
+  topic: string,
+  partition: number,
+  batch: Uint8Array,
+): PartitionBatch {
+  return { topic, partition, batch }
+}
+
+export const PRODUCE_REPLY_FIELDS = [
+  'partitions',
+] as const satisfies readonly (keyof ProduceReply)[]
+
+export const PARTITION_PRODUCED_FIELDS = [
   'baseOffset',
   'logAppendTime',
   'logStartOffset',
-] as const satisfies readonly (keyof ProduceResponse)[]
+  'error',
+  'errorMessage',
+] as const satisfies readonly (keyof PartitionProduced)[]
 
-export function produceResponse(baseOffset: number, logStartOffset: number): ProduceResponse {
-  return { baseOffset, logAppendTime: -1, logStartOffset }
+export function partitionProduced(baseOffset: number, logStartOffset: number): PartitionProduced {
+  return { baseOffset, logAppendTime: -1, logStartOffset, error: null, errorMessage: '' }
+}
+
+export function partitionRefused(error: KafkaProtocolError): PartitionProduced {
+  return {
+    baseOffset: -1,
+    logAppendTime: -1,
+    logStartOffset: -1,
+    error: error.type,
+    errorMessage: error.message,
+  }
 }
 
 export const FOLLOWER_PROGRESS_FIELDS = [
@@ -229,10 +272,15 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
     case 'produce':
       return {
         type: 'produce',
-        topic: stringField(fields, 'topic'),
-        partition: integerField(fields, 'partition', 0),
         acks: acks(fields.acks),
-        batch: bytesField(fields, 'batch'),
+        partitions: arrayField(fields, 'partitions').map((entry) => {
+          const partitionFields = fieldsOf(entry, 'produce partition')
+          return partitionBatch(
+            stringField(partitionFields, 'topic'),
+            integerField(partitionFields, 'partition', 0),
+            bytesField(partitionFields, 'batch'),
+          )
+        }),
       }
     case 'enforce-retention':
       return { type: 'enforce-retention' }
@@ -264,11 +312,34 @@ function parseRole(value: unknown): ReplicaRole {
   )
 }
 
-export function parseProduceResponse(value: unknown): ProduceResponse {
-  const fields = fieldsOf(value, 'produce response')
+/** A partition's answer as the caller takes it: where the batch landed, or the error thrown. */
+export function producedOrThrow(answer: PartitionProduced): ProduceResponse {
+  if (answer.error !== null) throw new KafkaProtocolError(answer.error, answer.errorMessage)
+  return answer
+}
+
+function errorTypeField(value: unknown): KafkaErrorType | null {
+  if (value === null) return null
+  if (typeof value === 'string' && Object.hasOwn(KAFKA_ERROR_CODES, value)) {
+    return value as KafkaErrorType
+  }
+  throw new MalformedMessageError(
+    `a produce error must be a Kafka error name, got ${String(value)}`,
+  )
+}
+
+export function parseProduceReply(value: unknown): ProduceReply {
+  const fields = fieldsOf(value, 'produce reply')
   return {
-    baseOffset: integerField(fields, 'baseOffset', 0),
-    logAppendTime: integerField(fields, 'logAppendTime'),
-    logStartOffset: integerField(fields, 'logStartOffset', 0),
+    partitions: arrayField(fields, 'partitions').map((entry) => {
+      const partitionFields = fieldsOf(entry, 'produce reply partition')
+      return {
+        baseOffset: integerField(partitionFields, 'baseOffset', -1),
+        logAppendTime: integerField(partitionFields, 'logAppendTime'),
+        logStartOffset: integerField(partitionFields, 'logStartOffset', -1),
+        error: errorTypeField(partitionFields.error),
+        errorMessage: stringField(partitionFields, 'errorMessage'),
+      }
+    }),
   }
 }

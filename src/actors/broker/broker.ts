@@ -1,4 +1,4 @@
-import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
+import type { ActorContext } from '../../runtime/actor/actor-definition.js'
 import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
@@ -12,12 +12,17 @@ import { OFFSETS_TOPIC } from '../coordinator/offsets-topic.js'
 import { fieldsOf, integerField } from '../protocol-fields.js'
 import type { TopicConfig } from '../topic-config.js'
 import {
+  type Acks,
   type BrokerMessage,
   followerProgress,
   type IsrChanged,
-  type ProduceResponse,
+  type PartitionBatch,
+  type PartitionProduced,
+  type ProduceReply,
+  type ProduceRequest,
   parseBrokerMessage,
-  produceResponse,
+  partitionProduced,
+  partitionRefused,
   type ReplicaCreated,
   type ReplicaRole,
 } from './broker-protocol.js'
@@ -28,11 +33,13 @@ export interface BrokerArgs {
   readonly brokerId: number
 }
 
-/** An acks=all produce waiting for the high watermark to pass its last offset. */
+/**
+ * One partition of an acks=all produce, waiting for the high watermark to pass its last
+ * offset: `settle` answers it (with an error when it can no longer be committed here).
+ */
 interface PendingAck {
   readonly endOffset: number
-  readonly response: ProduceResponse
-  readonly replier: Replier
+  readonly settle: (error?: KafkaProtocolError) => void
 }
 
 interface LeaderReplica {
@@ -138,13 +145,7 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         context.reply(state.coordinator)
         return state
       case 'produce':
-        try {
-          produce(state, message, context)
-        } catch (error) {
-          // Bad input is answered, never fatal: the broker keeps serving everyone else.
-          if (!(error instanceof SamsaError)) throw error
-          context.replyError(error)
-        }
+        produce(state, message, context)
         return state
       case 'become-leader': {
         const replica = replicaFor(state, message.topic, message.partition)
@@ -167,7 +168,7 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         if (replica.role === 'leader') {
           // Stepping down: produces still waiting for acks=all will not be answered from here.
           for (const waiting of replica.pending.splice(0)) {
-            waiting.replier.reject(
+            waiting.settle(
               new KafkaProtocolError(
                 'NOT_LEADER_OR_FOLLOWER',
                 `broker ${state.brokerId} no longer leads ${message.topic}-${message.partition}`,
@@ -299,53 +300,100 @@ function tellCoordinator(
   )
 }
 
+/**
+ * Appends each partition's batch (each answered on its own, as Kafka's ProduceResponse does)
+ * and replies once all are done: at once with acks 0 or 1, once the high watermark covers
+ * every appended batch with acks all.
+ */
 function produce(
   state: BrokerState,
-  message: Extract<BrokerMessage, { type: 'produce' }>,
+  message: ProduceRequest,
   context: ActorContext<BrokerMessage>,
 ): void {
-  const replica = replicaFor(state, message.topic, message.partition)
+  const now = context.clock.now()
+  const answers: PartitionProduced[] = []
+  const waits: { readonly replica: LeaderReplica; readonly index: number; endOffset: number }[] = []
+  for (const [index, entry] of message.partitions.entries()) {
+    try {
+      const appended = appendBatch(state, entry, message.acks, now)
+      answers.push(partitionProduced(appended.baseOffset, appended.replica.log.logStartOffset))
+      if (message.acks === -1 && appended.replica.followers.size > 0) {
+        waits.push({ replica: appended.replica, index, endOffset: appended.endOffset })
+      }
+    } catch (error) {
+      // Bad input is answered, never fatal: the broker keeps serving everyone else.
+      if (!(error instanceof SamsaError)) throw error
+      answers.push(partitionRefused(asKafkaError(error)))
+    }
+  }
+  if (waits.length === 0) {
+    context.reply({ partitions: answers } satisfies ProduceReply)
+    return
+  }
+  const replier = context.deferReply()
+  let waiting = waits.length
+  for (const { replica, index, endOffset } of waits) {
+    replica.pending.push({
+      endOffset,
+      settle: (error) => {
+        if (error !== undefined) answers[index] = partitionRefused(error)
+        if (--waiting === 0) replier.resolve({ partitions: answers } satisfies ProduceReply)
+      },
+    })
+  }
+  for (const replica of new Set(waits.map((wait) => wait.replica))) {
+    advanceHighWatermark(replica, now)
+  }
+}
+
+function asKafkaError(error: SamsaError): KafkaProtocolError {
+  return error instanceof KafkaProtocolError
+    ? error
+    : new KafkaProtocolError('INVALID_RECORD', error.message)
+}
+
+/** One partition's batch into the log this broker leads; where it landed and where it ends. */
+function appendBatch(
+  state: BrokerState,
+  { topic, partition, batch }: PartitionBatch,
+  acks: Acks,
+  now: number,
+): { readonly replica: LeaderReplica; readonly baseOffset: number; readonly endOffset: number } {
+  const replica = replicaFor(state, topic, partition)
   if (replica.role !== 'leader') {
     throw new KafkaProtocolError(
       'NOT_LEADER_OR_FOLLOWER',
-      `broker ${state.brokerId} follows ${message.topic}-${message.partition}, it does not lead it`,
+      `broker ${state.brokerId} follows ${topic}-${partition}, it does not lead it`,
     )
   }
   const { log, config } = replica
-  if (message.batch.length > config.maxMessageBytes) {
+  if (batch.length > config.maxMessageBytes) {
     throw new KafkaProtocolError(
       'MESSAGE_TOO_LARGE',
-      `a batch of ${message.batch.length} bytes is over max.message.bytes (${config.maxMessageBytes})`,
+      `a batch of ${batch.length} bytes is over max.message.bytes (${config.maxMessageBytes})`,
     )
   }
-  const now = context.clock.now()
   const inSync = 1 + inSyncFollowers(replica.followers, now, config.replicaLagTimeMaxMs).length
-  if (message.acks === -1 && inSync < config.minInsyncReplicas) {
+  if (acks === -1 && inSync < config.minInsyncReplicas) {
     throw new KafkaProtocolError(
       'NOT_ENOUGH_REPLICAS',
-      `${message.topic}-${message.partition} has ${inSync} in-sync replicas, min.insync.replicas is ${config.minInsyncReplicas}`,
+      `${topic}-${partition} has ${inSync} in-sync replicas, min.insync.replicas is ${config.minInsyncReplicas}`,
     )
   }
   // Ingress validation, as Kafka's broker does before its log append: the log itself trusts
   // its one writer (see PartitionLogOptions.verifyCrc).
-  checkRecordBatch(message.batch, true)
-  const identity = batchIdentity(message.batch)
+  checkRecordBatch(batch, true)
+  const identity = batchIdentity(batch)
   const check = identity === undefined ? undefined : replica.producers.check(identity)
   const baseOffset =
     check?.kind === 'duplicate'
       ? check.baseOffset
-      : log.append(message.batch, { commit: replica.followers.size === 0 })
+      : log.append(batch, { commit: replica.followers.size === 0 })
   if (identity !== undefined && check?.kind === 'append') {
     replica.producers.recordAppended(identity, baseOffset)
   }
-  const response = produceResponse(baseOffset, log.logStartOffset)
-  if (message.acks !== -1 || replica.followers.size === 0) {
-    context.reply(response)
-    return
-  }
-  const endOffset = baseOffset + readInt32(message.batch, BATCH_LAST_OFFSET_DELTA) + 1
-  replica.pending.push({ endOffset, response, replier: context.deferReply() })
-  advanceHighWatermark(replica, now)
+  const endOffset = baseOffset + readInt32(batch, BATCH_LAST_OFFSET_DELTA) + 1
+  return { replica, baseOffset, endOffset }
 }
 
 function leaderReplica(
@@ -413,13 +461,12 @@ function advanceHighWatermark(replica: LeaderReplica, now: number): void {
   if (next > log.highWatermark) log.setHighWatermark(next)
   const committed = log.highWatermark
   while (pending.length > 0 && (pending[0] as PendingAck).endOffset <= committed) {
-    const done = pending.shift() as PendingAck
-    done.replier.resolve(done.response)
+    ;(pending.shift() as PendingAck).settle()
   }
   if (1 + inSync.length < config.minInsyncReplicas) {
     // The ISR shrank under what these produces were promised: Kafka's after-append refusal.
     for (const waiting of pending.splice(0)) {
-      waiting.replier.reject(
+      waiting.settle(
         new KafkaProtocolError(
           'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
           `the in-sync replicas fell to ${1 + inSync.length}, under min.insync.replicas ${config.minInsyncReplicas}`,

@@ -5,7 +5,15 @@ import type { Timer } from '../../runtime/clock/clock.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
 import { PartitionLogReader } from '../../runtime/log/partition-log.js'
 import { decodeRecordBatch, encodeRecordBatch } from '../../runtime/log/record-batch-codec.js'
-import type { BrokerMessage } from '../broker/broker-protocol.js'
+import {
+  type BrokerMessage,
+  type PartitionBatch,
+  type ProduceReply,
+  parseProduceReply,
+  partitionBatch,
+  producedOrThrow,
+  produceRequest,
+} from '../broker/broker-protocol.js'
 import {
   type CoordinatorMessage,
   type DescribedGroup,
@@ -373,21 +381,22 @@ function write(
   applyWritten: () => void = () => {},
 ): void {
   const now = context.clock.now()
-  const batches: Promise<unknown>[] = []
+  const batches: PartitionBatch[] = []
   for (let start = 0; start < records.length; start += RECORDS_PER_BATCH) {
     const batch = encodeRecordBatch({
       records: records.slice(start, start + RECORDS_PER_BATCH).map(encodeOffsetsRecord),
       timestamp: now,
     })
     loaded.bytesSinceRewrite += batch.length
-    batches.push(
-      state.broker.ask(
-        { type: 'produce', topic: OFFSETS_TOPIC, partition: loaded.partition, acks: -1, batch },
-        { timeoutMs: WRITE_TIMEOUT_MS },
-      ),
-    )
+    batches.push(partitionBatch(OFFSETS_TOPIC, loaded.partition, batch))
   }
-  context.pipeToSelf(Promise.all(batches), (outcome) => ({
+  const written = state.broker
+    .ask<ProduceReply>(produceRequest(-1, batches), {
+      timeoutMs: WRITE_TIMEOUT_MS,
+      parseReply: parseProduceReply,
+    })
+    .then((reply) => reply.partitions.map(producedOrThrow))
+  context.pipeToSelf(written, (outcome) => ({
     type: 'written',
     partition: loaded.partition,
     ok: outcome.ok,

@@ -2,14 +2,15 @@ import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { Clock, Timer } from '../../runtime/clock/clock.js'
 import { AskTimeoutError } from '../../runtime/errors/actor-errors.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
-import { encodeRecordBatch, type RecordInput } from '../../runtime/log/record-batch-codec.js'
 import {
-  type Acks,
-  type BrokerMessage,
-  type ProduceResponse,
-  parseProduceResponse,
-  produceRequest,
-} from '../broker/broker-protocol.js'
+  type BatchIdentity,
+  RecordBatchBuilder,
+  type RecordBytes,
+  type RecordHeaders,
+  stampIdentity,
+} from '../../runtime/log/record-batch-builder.js'
+import type { RecordInput } from '../../runtime/log/record-batch-codec.js'
+import type { Acks, BrokerMessage, ProduceResponse } from '../broker/broker-protocol.js'
 import {
   type MetadataSnapshot,
   type ProducerIdentity,
@@ -17,8 +18,9 @@ import {
   type SupervisorRequest,
   type TopicMetadata,
 } from '../supervisor/supervisor-protocol.js'
+import { BrokerProduceQueue } from './broker-produce-queue.js'
 import { MAX_UNACKNOWLEDGED_BATCHES, PartitionSequence } from './partition-sequence.js'
-import { StagingArea } from './staging-area.js'
+import { type StagedBatch, StagingArea } from './staging-area.js'
 
 export interface ProducerClientOptions {
   /** Kafka's `linger.ms`: how long a partition's batch waits for more records. Default 0. */
@@ -55,17 +57,19 @@ interface Waiter {
   readonly reject: (error: unknown) => void
 }
 
+/** A partition's batch being filled: records go straight into its builder. */
 interface OpenBatch {
+  readonly key: string
   readonly topic: string
   readonly partition: number
   readonly acks: Acks
-  readonly records: RecordInput[]
+  readonly builder: RecordBatchBuilder
   readonly waiters: Waiter[]
-  bytes: number
-  /** Its send is scheduled: after `lingerMs` on the clock, or (linger 0) at the end of this turn. */
-  sendScheduled: boolean
   timer: Timer | undefined
 }
+
+/** Writes record `index` of an append into `builder`; false when it does not fit there. */
+export type RecordWriter = (builder: RecordBatchBuilder, index: number) => boolean
 
 /** The largest producer epoch (an int16): past it, a producer takes a new id instead. */
 const MAX_PRODUCER_EPOCH = 32_767
@@ -74,35 +78,27 @@ const MAX_PRODUCER_EPOCH = 32_767
 interface Generation {
   readonly identity: ProducerIdentity
   readonly sequences: Map<string, PartitionSequence>
-  /** A batch was given up on: batches from now on wait for the next epoch. */
+  /** A batch given up on: batches from now on wait for the next epoch. */
   retired: boolean
 }
 
-/** A rough record size, enough to decide when a batch is full. */
-function estimateBytes(record: RecordInput): number {
-  let bytes = 16 + (record.key?.length ?? 0) + (record.value?.length ?? 0)
-  for (const header of record.headers ?? [])
-    bytes += 8 + header.key.length + (header.value?.length ?? 0)
-  return bytes
+/** A partition's leader, as a produce reaches it. */
+interface Leader {
+  readonly ref: ActorRef<BrokerMessage>
 }
 
-/** A counting semaphore: at most `limit` produce requests to one broker at a time. */
-class InFlightLimit {
-  #active = 0
-  readonly #queue: (() => void)[] = []
+const NO_ROOM_HELD = { release() {} }
 
-  constructor(private readonly limit: number) {}
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.limit) await new Promise<void>((resolve) => this.#queue.push(resolve))
-    this.#active++
-    try {
-      return await work()
-    } finally {
-      this.#active--
-      this.#queue.shift()?.()
-    }
+/** Record headers as the builder takes them: a name given more than once, all its values. */
+function headersByName(headers: RecordInput['headers']): RecordHeaders | undefined {
+  if (headers === undefined || headers.length === 0) return undefined
+  const byName: Record<string, RecordBytes[]> = Object.create(null)
+  for (const { key, value } of headers) {
+    const values = byName[key] ?? []
+    values.push(value)
+    byName[key] = values
   }
+  return byName
 }
 
 /**
@@ -116,14 +112,19 @@ export class ProducerClient {
   readonly #maxInFlight: number
   readonly #requestTimeoutMs: number
   readonly #open = new Map<string, OpenBatch>()
-  readonly #inFlight = new Map<number, InFlightLimit>()
+  /** Batches that took all they could, waiting for the end of the turn. */
+  readonly #full: OpenBatch[] = []
+  readonly #queues = new Map<string, BrokerProduceQueue>()
+  readonly #spareBuilders: RecordBatchBuilder[] = []
   readonly #stagingBytes: number
   readonly #idempotent: boolean
   readonly #retrying: <T>(attempt: () => Promise<T>) => Promise<T>
   readonly #linkName: string | undefined
+  #sendScheduled = false
   #generation: Promise<Generation> | undefined
   #staging: StagingArea | undefined
   #metadata: MetadataSnapshot | undefined
+  #topicsByName = new Map<string, TopicMetadata>()
   #changes: Int32Array | undefined
   #refreshing: Promise<MetadataSnapshot> | undefined
 
@@ -151,6 +152,7 @@ export class ProducerClient {
       )
       .then((snapshot) => {
         this.#metadata = snapshot
+        this.#topicsByName = new Map(snapshot.topics.map((topic) => [topic.topic, topic]))
         return snapshot
       })
       .finally(() => {
@@ -159,11 +161,17 @@ export class ProducerClient {
     return this.#refreshing
   }
 
+  /** The topic's metadata when what this client holds is current; undefined otherwise. */
+  topicNow(name: string): TopicMetadata | undefined {
+    return this.#fresh() === undefined ? undefined : this.#topicsByName.get(name)
+  }
+
   /** The topic's metadata, fetched once if not known; UNKNOWN_TOPIC_OR_PARTITION if absent. */
   async topic(name: string): Promise<TopicMetadata> {
-    const cached = this.#fresh()?.topics.find((topic) => topic.topic === name)
+    const cached = this.topicNow(name)
     if (cached !== undefined) return cached
-    const fresh = (await this.refreshMetadata()).topics.find((topic) => topic.topic === name)
+    await this.refreshMetadata()
+    const fresh = this.#topicsByName.get(name)
     if (fresh === undefined) {
       throw new KafkaProtocolError(
         'UNKNOWN_TOPIC_OR_PARTITION',
@@ -174,138 +182,244 @@ export class ProducerClient {
   }
 
   /**
-   * Adds records to their partition's open batch and resolves once the batch holding them is
-   * acknowledged (at once with acks 0, with offset -1, as Kafka gives no offset then).
+   * Adds `count` records to their partition's open batch, each written by `write`, and
+   * resolves once every batch holding them is acknowledged, with the offset of the first (-1
+   * with acks 0, as Kafka gives no offset then). A batch that reaches `batchSize` is sent at
+   * once and the records after it go into the next one.
    */
+  appendWith(
+    topic: string,
+    partition: number,
+    acks: Acks,
+    count: number,
+    write: RecordWriter,
+  ): Promise<Appended> {
+    let open = this.#openBatch(topic, partition, acks)
+    const parts = [this.#waitFor(open)]
+    for (let index = 0; index < count; index++) {
+      if (!write(open.builder, index)) {
+        this.#markFull(open)
+        open = this.#openBatch(topic, partition, acks)
+        parts.push(this.#waitFor(open))
+        // An empty batch takes any record.
+        write(open.builder, index)
+      }
+    }
+    if (open.builder.byteLength >= this.#batchSize) this.#markFull(open)
+    else if (open.timer === undefined) this.#sendAtEndOfTurn()
+    return parts.length === 1
+      ? (parts[0] as Promise<Appended>)
+      : Promise.all(parts).then((appended) => appended[0] as Appended)
+  }
+
+  /** `appendWith` for records given as objects. */
   append(
     topic: string,
     partition: number,
     acks: Acks,
     records: readonly RecordInput[],
   ): Promise<Appended> {
-    const key = `${topic}/${partition}/${acks}`
-    let batch = this.#open.get(key)
-    if (batch === undefined) {
-      batch = {
-        topic,
-        partition,
-        acks,
-        records: [],
-        waiters: [],
-        bytes: 0,
-        sendScheduled: false,
-        timer: undefined,
-      }
-      this.#open.set(key, batch)
-    }
-    const open = batch
-    const appended = new Promise<Appended>((resolve, reject) => {
-      open.waiters.push({ firstIndex: open.records.length, resolve, reject })
+    const now = this.clock.now()
+    return this.appendWith(topic, partition, acks, records.length, (builder, index) => {
+      const { key, value, headers, timestamp } = records[index] as RecordInput
+      return builder.tryAdd(key, value, headersByName(headers), timestamp ?? now)
     })
-    for (const record of records) {
-      open.records.push(record)
-      open.bytes += estimateBytes(record)
-    }
-    if (open.bytes >= this.#batchSize) this.#send(key, open)
-    else if (!open.sendScheduled) {
-      open.sendScheduled = true
-      // Linger 0 is Kafka's "send as soon as the sender is free", not a timer: a timer of 0
-      // is at least 1 ms in Node, and every send() would wait it. Records appended in the
-      // same turn still go together.
-      if (this.#lingerMs > 0) {
-        open.timer = this.clock.schedule(this.#lingerMs, () => this.#send(key, open))
-      } else {
-        setImmediate(() => this.#send(key, open))
-      }
-    }
-    return appended
   }
 
   /**
    * One already-encoded RecordBatch v2, straight to the partition leader. The bytes are copied
    * before this returns, so the caller may reuse `batch` at once.
    */
-  produceEncoded(
+  async produceEncoded(
     topic: string,
     partition: number,
     acks: Acks,
     batch: Uint8Array,
   ): Promise<ProduceResponse> {
-    // With acks 0 no reply says when the broker is done with shared room: send a copy.
-    const staged = acks === 0 ? undefined : this.#stage(batch)
-    const payload = staged?.view ?? batch.slice()
-    const sent = (async () => {
-      const leader = await this.#leaderOf(topic, partition)
-      return this.#limitFor(leader.id).run(() =>
-        this.#produce(leader.ref, topic, partition, acks, payload),
-      )
-    })()
-    if (staged === undefined) return sent
-    return sent.then(
-      (response) => {
-        staged.release()
-        return response
-      },
-      (error: unknown) => {
-        // A broker that timed out may still read the room later: leave the whole area to it
-        // rather than hand that room to the next batch.
-        if (error instanceof AskTimeoutError) this.#staging = undefined
-        else staged.release()
-        throw error
-      },
-    )
-  }
-
-  #stage(batch: Uint8Array) {
-    if (batch.length > this.#stagingBytes / 4) return undefined
-    this.#staging ??= new StagingArea(this.#stagingBytes)
-    return this.#staging.stage(batch)
+    const owned = this.#own(batch, acks)
+    try {
+      return await this.#dispatch(topic, partition, acks, owned.view)
+    } finally {
+      owned.release()
+    }
   }
 
   /** Sends every open batch now (used by disconnect, so nothing accepted is dropped). */
   flushAll(): void {
-    for (const [key, batch] of this.#open) this.#send(key, batch)
+    for (const batch of this.#full.splice(0)) this.#deliverBatch(batch)
+    for (const batch of [...this.#open.values()]) this.#send(batch)
+    this.#flushRequests()
   }
 
-  #send(key: string, batch: OpenBatch): void {
-    if (this.#open.get(key) !== batch) return
-    this.#open.delete(key)
-    if (batch.timer !== undefined) this.clock.cancel(batch.timer)
-    const { topic, partition, acks, records, waiters } = batch
-    this.#deliver(topic, partition, acks, records).then(
-      (response) => {
-        for (const waiter of waiters) {
-          waiter.resolve({
-            baseOffset: response.baseOffset < 0 ? -1 : response.baseOffset + waiter.firstIndex,
-            logStartOffset: response.logStartOffset,
-          })
-        }
-      },
-      (error: unknown) => {
-        for (const waiter of waiters) waiter.reject(error)
-      },
-    )
+  #openBatch(topic: string, partition: number, acks: Acks): OpenBatch {
+    const key = `${topic}\u0000${partition}\u0000${acks}`
+    let open = this.#open.get(key)
+    if (open === undefined) {
+      open = {
+        key,
+        topic,
+        partition,
+        acks,
+        builder: this.#spareBuilders.pop() ?? new RecordBatchBuilder(this.#batchSize),
+        waiters: [],
+        timer: undefined,
+      }
+      this.#open.set(key, open)
+      if (this.#lingerMs > 0) {
+        const lingering = open
+        open.timer = this.clock.schedule(this.#lingerMs, () => {
+          this.#send(lingering)
+          this.#flushRequests()
+        })
+      }
+    }
+    return open
   }
 
-  /** Encodes the batch once, so that every retry sends the very same bytes, and delivers it. */
+  #waitFor(open: OpenBatch): Promise<Appended> {
+    const firstIndex = open.builder.recordCount
+    return new Promise<Appended>((resolve, reject) => {
+      open.waiters.push({ firstIndex, resolve, reject })
+    })
+  }
+
+  /** A full batch takes no more records and goes with the next send, whatever its linger. */
+  #markFull(open: OpenBatch): void {
+    if (this.#open.get(open.key) !== open) return
+    this.#open.delete(open.key)
+    if (open.timer !== undefined) this.clock.cancel(open.timer)
+    open.timer = undefined
+    this.#full.push(open)
+    this.#sendAtEndOfTurn()
+  }
+
+  /**
+   * Sends every batch that is full or does not linger, at the end of this turn: Kafka's "send
+   * as soon as the sender is free" for linger 0, not a timer (a timer of 0 is at least 1 ms in
+   * Node, and every send() would wait it). What is appended in one turn goes together: one
+   * request per broker.
+   */
+  #sendAtEndOfTurn(): void {
+    if (this.#sendScheduled) return
+    this.#sendScheduled = true
+    setImmediate(() => {
+      this.#sendScheduled = false
+      for (const batch of this.#full.splice(0)) this.#deliverBatch(batch)
+      for (const batch of [...this.#open.values()]) {
+        if (batch.timer === undefined) this.#send(batch)
+      }
+      this.#flushRequests()
+    })
+  }
+
+  #flushRequests(): void {
+    for (const queue of this.#queues.values()) queue.flush()
+  }
+
+  /** Closes an open batch (its linger is over, or it is not to linger) and sends it. */
+  #send(open: OpenBatch): void {
+    if (this.#open.get(open.key) !== open) return
+    this.#open.delete(open.key)
+    if (open.timer !== undefined) this.clock.cancel(open.timer)
+    this.#deliverBatch(open)
+  }
+
+  #deliverBatch(open: OpenBatch): void {
+    const { topic, partition, acks, builder, waiters } = open
+    const recordCount = builder.recordCount
+    const owned = this.#own(builder.finish(), acks)
+    builder.reset()
+    this.#spareBuilders.push(builder)
+    this.#deliver(topic, partition, acks, recordCount, owned.view)
+      .then(
+        (response) => {
+          for (const waiter of waiters) {
+            waiter.resolve({
+              baseOffset: response.baseOffset < 0 ? -1 : response.baseOffset + waiter.firstIndex,
+              logStartOffset: response.logStartOffset,
+            })
+          }
+        },
+        (error: unknown) => {
+          for (const waiter of waiters) waiter.reject(error)
+        },
+      )
+      .finally(() => owned.release())
+  }
+
+  /**
+   * Delivers one finished batch, stamped with who sends it; every retry sends the very same
+   * bytes. An idempotent producer's batch (acks all only) takes its partition's next sequence.
+   */
   async #deliver(
     topic: string,
     partition: number,
     acks: Acks,
-    records: readonly RecordInput[],
+    recordCount: number,
+    batch: Uint8Array,
   ): Promise<ProduceResponse> {
-    const timestamp = this.clock.now()
-    if (!this.#idempotent) {
-      const encoded = encodeRecordBatch({ records, timestamp })
-      return this.#retrying(() => this.produceEncoded(topic, partition, acks, encoded))
+    if (!this.#idempotent || acks !== -1) {
+      stampIdentity(batch)
+      return this.#retrying(() => this.#dispatch(topic, partition, acks, batch))
     }
     let generation = await this.#currentGeneration()
     // A batch given up on meanwhile retired it: this one waits for the next epoch.
     while (generation.retired) generation = await this.#currentGeneration()
     const { producerId, producerEpoch } = generation.identity
-    return this.#sequenceOf(generation, topic, partition).add(records.length, (baseSequence) =>
-      encodeRecordBatch({ records, timestamp, producerId, producerEpoch, baseSequence }),
-    )
+    return this.#sequenceOf(generation, topic, partition).add(recordCount, (baseSequence) => {
+      const identity: BatchIdentity = { producerId, producerEpoch, baseSequence }
+      stampIdentity(batch, identity)
+      return batch
+    })
+  }
+
+  /**
+   * The batch in memory this client owns until its answer: shared staging memory, so the
+   * request carries only a view, or a copy when the area is full or (acks 0) no answer will
+   * say when the broker is done with it.
+   */
+  #own(batch: Uint8Array, acks: Acks): StagedBatch {
+    if (acks !== 0 && batch.length <= this.#stagingBytes / 4) {
+      this.#staging ??= new StagingArea(this.#stagingBytes)
+      const staged = this.#staging.stage(batch)
+      if (staged !== undefined) return staged
+    }
+    return { view: batch.slice(), ...NO_ROOM_HELD }
+  }
+
+  /** One attempt: the batch to its partition's leader, in that broker's next request. */
+  async #dispatch(
+    topic: string,
+    partition: number,
+    acks: Acks,
+    batch: Uint8Array,
+  ): Promise<ProduceResponse> {
+    const snapshot = this.#fresh() ?? (await this.refreshMetadata())
+    const leader = this.#leaderIn(snapshot, topic, partition)
+    try {
+      return await this.#queueFor(leader, acks).send(topic, partition, batch)
+    } catch (error) {
+      // A broker that timed out may still read staged room later: leave the whole area to it
+      // rather than hand that room to the next batch.
+      if (error instanceof AskTimeoutError) this.#staging = undefined
+      throw error
+    }
+  }
+
+  #queueFor(leader: Leader, acks: Acks): BrokerProduceQueue {
+    const key = `${leader.ref.node}\u0000${leader.ref.name}\u0000${acks}`
+    let queue = this.#queues.get(key)
+    if (queue === undefined) {
+      queue = new BrokerProduceQueue({
+        broker: leader.ref,
+        acks,
+        maxInFlight: this.#maxInFlight,
+        requestTimeoutMs: this.#requestTimeoutMs,
+        linkName: this.#linkName,
+      })
+      this.#queues.set(key, queue)
+    }
+    return queue
   }
 
   #sequenceOf(generation: Generation, topic: string, partition: number): PartitionSequence {
@@ -316,7 +430,7 @@ export class ProducerClient {
         partitionName: `${topic}-${partition}`,
         maxInFlight: Math.min(MAX_UNACKNOWLEDGED_BATCHES, this.#maxInFlight),
         // Acks all: the idempotent producer's only mode (its callers refuse any other).
-        send: (batch) => this.produceEncoded(topic, partition, -1, batch),
+        send: (batch) => this.#dispatch(topic, partition, -1, batch),
         retrying: this.#retrying,
         onBroken: () => this.#nextEpoch(generation),
       })
@@ -377,45 +491,37 @@ export class ProducerClient {
     )
   }
 
-  async #produce(
-    leader: ActorRef<BrokerMessage>,
-    topic: string,
-    partition: number,
-    acks: Acks,
-    batch: Uint8Array,
-  ): Promise<ProduceResponse> {
-    const request = produceRequest(topic, partition, acks, batch)
-    if (acks === 0) {
-      leader.tell(request, { from: this.#linkName })
-      return { baseOffset: -1, logAppendTime: -1, logStartOffset: -1 }
+  /** The partition's live leader in `snapshot`, or Kafka's error for why there is none. */
+  #leaderIn(snapshot: MetadataSnapshot, topic: string, partition: number): Leader {
+    const partitions =
+      snapshot === this.#metadata
+        ? this.#topicsByName.get(topic)?.partitions
+        : snapshot.topics.find((entry) => entry.topic === topic)?.partitions
+    if (partitions === undefined) {
+      throw new KafkaProtocolError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `this server does not host topic '${topic}'`,
+      )
     }
-    return leader.ask<ProduceResponse>(request, {
-      timeoutMs: this.#requestTimeoutMs,
-      parseReply: parseProduceResponse,
-      from: this.#linkName,
-    })
-  }
-
-  async #leaderOf(
-    topic: string,
-    partition: number,
-  ): Promise<{ readonly id: number; readonly ref: ActorRef<BrokerMessage> }> {
-    const metadata = await this.topic(topic)
-    const found = metadata.partitions.find((entry) => entry.partition === partition)
+    const indexed = partitions[partition]
+    const found =
+      indexed?.partition === partition
+        ? indexed
+        : partitions.find((entry) => entry.partition === partition)
     if (found === undefined) {
       throw new KafkaProtocolError(
         'UNKNOWN_TOPIC_OR_PARTITION',
         `topic '${topic}' has no partition ${partition}`,
       )
     }
-    const broker = this.#metadata?.brokers.find((entry) => entry.nodeId === found.leader)
+    const broker = snapshot.brokers.find((entry) => entry.nodeId === found.leader)
     if (broker === undefined || !broker.alive) {
       throw new KafkaProtocolError(
         'LEADER_NOT_AVAILABLE',
         `partition ${topic}-${partition} has no live leader`,
       )
     }
-    return { id: broker.nodeId, ref: broker.ref }
+    return { ref: broker.ref }
   }
 
   /** The metadata held, unless the supervisor has published a newer version since. */
@@ -424,14 +530,5 @@ export class ProducerClient {
     if (held === undefined) return undefined
     if (this.#changes?.buffer !== held.changes) this.#changes = new Int32Array(held.changes)
     return Atomics.load(this.#changes, 0) === held.version ? held : undefined
-  }
-
-  #limitFor(brokerId: number): InFlightLimit {
-    let limit = this.#inFlight.get(brokerId)
-    if (limit === undefined) {
-      limit = new InFlightLimit(this.#maxInFlight)
-      this.#inFlight.set(brokerId, limit)
-    }
-    return limit
   }
 }
