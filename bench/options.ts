@@ -50,6 +50,21 @@ export interface DirectoryOption extends Described {
   readonly kind: 'directory'
 }
 
+/** One of a few words: `--path engine`. */
+export interface ChoiceOption extends Described {
+  readonly kind: 'choice'
+  readonly values: readonly string[]
+  readonly default?: string
+}
+
+/** A comma-separated list of integers, each checked as IntegerOption checks one: `1,4,64`. */
+export interface IntegersOption extends Described {
+  readonly kind: 'integers'
+  readonly min: number
+  readonly max?: number
+  readonly default?: readonly number[]
+}
+
 export type OptionSpec =
   | IntegerOption
   | DecimalOption
@@ -57,6 +72,8 @@ export type OptionSpec =
   | FlagOption
   | AcksOption
   | DirectoryOption
+  | ChoiceOption
+  | IntegersOption
 
 export type OptionTable = Readonly<Record<string, OptionSpec>>
 
@@ -66,7 +83,11 @@ type ValueOf<Spec extends OptionSpec> = Spec extends IntegerOption | DecimalOpti
     ? boolean
     : Spec extends AcksOption
       ? Acks
-      : string
+      : Spec extends { readonly kind: 'choice'; readonly values: readonly (infer Value)[] }
+        ? Value
+        : Spec extends IntegersOption
+          ? readonly number[]
+          : string
 
 /** The parsed values: an option with a default (or a flag) always has one. */
 export type Options<Table extends OptionTable> = {
@@ -88,6 +109,8 @@ const VALUE_NAMES: Readonly<Record<OptionSpec['kind'], string>> = {
   flag: '',
   acks: ' N',
   directory: ' DIR',
+  choice: ' WORD',
+  integers: ' N[,N…]',
 }
 
 export function parseOptions<Table extends OptionTable>(
@@ -116,15 +139,18 @@ export function parseOptions<Table extends OptionTable>(
 
 function checkedValue(name: string, spec: Exclude<OptionSpec, FlagOption>, given: string): unknown {
   switch (spec.kind) {
-    case 'integer': {
-      const { min, max = Number.MAX_SAFE_INTEGER } = spec
-      const value = Number(given)
-      if (!INTEGER.test(given) || value < min || value > max) {
-        const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`
-        throw new Error(`--${name} must be an integer ${range}`)
+    case 'integer':
+      return checkedInteger(name, spec, given)
+    case 'integers': {
+      const values = given.split(',').map((entry) => checkedInteger(name, spec, entry.trim()))
+      if (new Set(values).size !== values.length) {
+        throw new Error(`--${name} must not name a value twice`)
       }
-      return value
+      return values
     }
+    case 'choice':
+      if (spec.values.includes(given)) return given
+      throw new Error(`--${name} must be one of ${spec.values.join(', ')}`)
     case 'decimal': {
       const value = Number(given)
       if (!DECIMAL.test(given) || value < (spec.zero ? 0 : Number.MIN_VALUE)) {
@@ -145,18 +171,34 @@ function checkedValue(name: string, spec: Exclude<OptionSpec, FlagOption>, given
   }
 }
 
+function checkedInteger(name: string, spec: IntegerOption | IntegersOption, given: string): number {
+  const { min, max = Number.MAX_SAFE_INTEGER } = spec
+  const value = Number(given)
+  if (!INTEGER.test(given) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`
+    const what = spec.kind === 'integers' ? 'a list of integers, each' : 'an integer'
+    throw new Error(`--${name} must be ${what} ${range}`)
+  }
+  return value
+}
+
 /** The `--help` lines of a table: the flag, what it does, its default; long ones wrapped. */
 export function usageOf(table: OptionTable): string[] {
   return Object.entries(table).flatMap(([name, spec]) => {
-    const flag = `--${name}${VALUE_NAMES[spec.kind]}`.padEnd(HELP_COLUMN)
+    const value = spec.kind === 'choice' ? ` ${spec.values.join('|')}` : VALUE_NAMES[spec.kind]
+    const flag = `--${name}${value}`
     const fallback =
       'default' in spec && spec.default !== undefined
-        ? ` (default ${spec.default})`
+        ? ` (default ${String(spec.default)})`
         : spec.otherwise === undefined
           ? ''
           : ` (default: ${spec.otherwise})`
-    return wrap(`${spec.help}${fallback}`).map((line, index) =>
-      index === 0 ? `${flag}${line}` : `${' '.repeat(HELP_COLUMN)}${line}`,
+    const indent = ' '.repeat(HELP_COLUMN)
+    const help = wrap(`${spec.help}${fallback}`)
+    // A flag too long for its column has a line of its own, the help under it.
+    if (flag.length >= HELP_COLUMN) return [flag, ...help.map((line) => `${indent}${line}`)]
+    return help.map((line, index) =>
+      index === 0 ? `${flag.padEnd(HELP_COLUMN)}${line}` : `${indent}${line}`,
     )
   })
 }

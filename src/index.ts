@@ -40,4 +40,9 @@ export {
   ManualClock,
   SystemClock,
 } from './runtime/index.js'
+export {
+  type CompressionCodec,
+  CompressionCodecs,
+  CompressionTypes,
+} from './runtime/log/compression.js'
 export { encodeRecordBatch } from './runtime/log/record-batch-codec.js'

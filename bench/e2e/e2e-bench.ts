@@ -1,85 +1,117 @@
 import { measureThroughputBaselines } from '../baselines/throughput-baselines.js'
 import { type OptionTable, parseOptions, usageOf } from '../options.js'
-import { barsOf, emitReport, REPORT_OPTIONS, ratiosOf } from '../report/bench-report.js'
+import { emitReport, REPORT_OPTIONS } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'
 import type { BenchScenario } from '../scenario.js'
 import {
-  accumulatorOf,
-  DEFAULT_BATCH_SIZE,
-  type EndToEndOptions,
-  MAX_RECORDS_PER_PARTITION,
-  runEndToEnd,
-} from './end-to-end.js'
-
-/** How the producers sent, in the words of the options. */
-function producing(run: EndToEndOptions): string {
-  const accumulator = accumulatorOf(run)
-  const batching =
-    accumulator === undefined
-      ? `ready-made batches of ${run.batchRecords} records`
-      : `record by record, linger ${accumulator.lingerMs} ms, batch.size ${accumulator.batchSize} B`
-  return run.rate === undefined ? batching : `${batching}, at ${run.rate} records/s`
-}
-
-const DEFAULT_RECORDS = 10_000_000
+  DEFAULT_API_RECORDS,
+  DEFAULT_ENGINE_RECORDS,
+  type E2ePath,
+  type E2eSweepOptions,
+  engineRecords,
+  runE2eSweep,
+  sweepReport,
+  sweepText,
+} from './e2e-sweep.js'
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE } from './end-to-end.js'
+import { MIN_SEQUENCED_BYTES } from './sequenced-messages.js'
 
 /** How long each throughput baseline writes. */
 const BASELINE_MS = 1000
+const MAX_PARTITIONS = 10_000
+/** Kafka's max.message.bytes default: a ready-made batch must fit in it. */
+const MAX_BATCH_BYTES = 1_048_576
 
 const OPTIONS = {
-  brokers: { kind: 'integer', min: 1, help: 'brokers', default: 1 },
-  partitions: { kind: 'integer', min: 1, help: 'partitions of the topic', default: 1 },
-  replication: { kind: 'integer', min: 1, help: 'replicas of each partition', default: 1 },
-  'record-size': { kind: 'integer', min: 17, help: 'value bytes per record', default: 100 },
+  path: {
+    kind: 'choice',
+    values: ['api', 'engine', 'api-only'],
+    help: "api: the public API's three phases on this thread (send, consume, both at once), with the engine path and the baselines beside them; engine: the engine path alone (ready-made batches from load threads, logs read from shared memory), as before; api-only: the API's phases and the baselines",
+    default: 'api',
+  },
+  brokers: { kind: 'integer', min: 1, help: 'brokers', default: 3 },
+  partitions: {
+    kind: 'integers',
+    min: 1,
+    max: MAX_PARTITIONS,
+    help: 'partitions of the topic; a list (1,4,64,1000) runs each on a cluster of its own and tabulates how the cost grows',
+    default: [4],
+  },
+  replication: { kind: 'integer', min: 1, help: 'replicas of each partition', default: 3 },
+  acks: { kind: 'acks', help: '0, 1 or all', default: 1 },
+  'record-size': {
+    kind: 'integer',
+    min: MIN_SEQUENCED_BYTES,
+    help: 'value bytes per record',
+    default: 100,
+  },
   records: {
     kind: 'integer',
     min: 1,
-    help: 'records in all; with --seconds, a cap',
-    otherwise: DEFAULT_RECORDS.toString(),
+    help: 'records of each API phase and of the engine path; with --seconds, the engine path’s cap',
+    otherwise: `${DEFAULT_API_RECORDS.toLocaleString('en-US')} per API phase, ${DEFAULT_ENGINE_RECORDS.toLocaleString('en-US')} on the engine path`,
+  },
+  'messages-per-send': {
+    kind: 'integer',
+    min: 1,
+    help: 'API: messages in each producer.send, each send awaited before the next',
+    default: 1000,
+  },
+  handler: {
+    kind: 'choice',
+    values: ['eachBatch', 'eachMessage'],
+    help: "API: the consumer's run handler",
+    default: 'eachBatch',
   },
   seconds: {
     kind: 'decimal',
-    help: 'produce for N seconds instead (the report counts what was sent)',
+    help: 'engine path: produce for N seconds instead (the report counts what was sent)',
   },
-  acks: { kind: 'acks', help: '0, 1 or all', default: 1 },
+  'batch-bytes': {
+    kind: 'integer',
+    min: 128,
+    max: MAX_BATCH_BYTES,
+    help: 'engine path: bytes per ready-made batch (at most an eighth of a ring); the records per batch follow from --record-size',
+    default: DEFAULT_BATCH_BYTES,
+  },
   'batch-records': {
     kind: 'integer',
     min: 1,
-    help: 'records per produced batch; 8000 is about 900 KB',
-    default: 8000,
+    help: 'engine path: records per ready-made batch instead',
+    otherwise: 'as many as --batch-bytes holds',
   },
   linger: {
     kind: 'integer',
     min: 0,
-    help: "Kafka's linger.ms: records go one by one through the producer client's accumulator, which batches them",
+    help: "engine path: Kafka's linger.ms: records go one by one through the producer client's accumulator, which batches them",
     otherwise: 'ready-made batches',
   },
   'batch-size': {
     kind: 'integer',
     min: 1,
-    help: "Kafka's batch.size in bytes, with the accumulator",
+    help: "engine path: Kafka's batch.size in bytes, with the accumulator",
     otherwise: DEFAULT_BATCH_SIZE.toString(),
   },
   rate: {
     kind: 'decimal',
-    help: 'records per second over all partitions',
+    help: 'engine path: records per second over all partitions',
     otherwise: 'as fast as it goes',
   },
   idempotent: {
     kind: 'boolean',
-    help: 'true or false',
+    help: 'engine path: true or false (the API producer is idempotent with acks all only, as KafkaJS requires)',
     otherwise: 'true with acks all, else false',
   },
   producers: {
     kind: 'integer',
     min: 1,
-    help: 'producer threads, each with its share of the partitions',
+    help: 'engine path: producer threads, each with its share of the partitions',
     default: 1,
   },
   consumers: {
     kind: 'integer',
     min: 1,
-    help: 'consumer threads, each with its share of the partitions',
+    help: 'engine path: consumer threads, each with its share of the partitions',
     default: 1,
   },
   ...REPORT_OPTIONS,
@@ -87,24 +119,34 @@ const OPTIONS = {
 
 export const e2eBench: BenchScenario = {
   name: 'e2e',
-  summary: 'producer threads → brokers → consumer threads (a piscina pool), every record verified',
+  summary:
+    'producer → brokers → group consumer through the public API (send, consume, both), beside the engine path (load threads); every record verified',
   usage: usageOf(OPTIONS),
   async run(argv) {
     const options = parseOptions(argv, OPTIONS)
+    const path: E2ePath = options.path
     const { partitions, seconds } = options
     const progress = new ProgressLine(options)
-    progress.phase('starting the cluster and the load pool')
-    const run = await runEndToEnd(
-      {
-        brokers: options.brokers,
-        partitions,
-        replication: options.replication,
-        recordSize: options['record-size'],
-        records:
-          options.records ??
-          (seconds === undefined ? DEFAULT_RECORDS : partitions * MAX_RECORDS_PER_PARTITION),
+    const common = {
+      brokers: options.brokers,
+      replication: options.replication,
+      acks: options.acks,
+      recordSize: options['record-size'],
+    }
+    const sweep: E2eSweepOptions = {
+      path,
+      partitions,
+      api: {
+        ...common,
+        records: options.records ?? DEFAULT_API_RECORDS,
+        messagesPerSend: options['messages-per-send'],
+        handler: options.handler,
+      },
+      engine: {
+        ...common,
+        records: engineRecords(options.records, seconds, partitions),
         seconds,
-        acks: options.acks,
+        batchBytes: options['batch-bytes'],
         batchRecords: options['batch-records'],
         idempotent: options.idempotent,
         producers: options.producers,
@@ -113,31 +155,43 @@ export const e2eBench: BenchScenario = {
         batchSize: options['batch-size'],
         rate: options.rate,
       },
-      (sample) => progress.update(sample),
-    )
+    }
+    const entries = await runE2eSweep(sweep, {
+      phase: (label) => progress.phase(label),
+      sample: (sample) => progress.update(sample),
+    })
     progress.phase('baselines: SAB ring, postMessage')
     const baselines = await measureThroughputBaselines({
-      recordSize: run.recordSize,
+      recordSize: common.recordSize,
       durationMs: BASELINE_MS,
     })
     progress.end()
-    const { samples, ...figures } = run
+    const report = sweepReport(path, entries, baselines)
+    const [only] = entries
+    const [row] = report.sweep
+    // One partition count: its figures at the top as well (on the engine path alone, the
+    // engine's own, as the report always had them).
+    let single: object = {}
+    if (report.sweep.length === 1 && row !== undefined) {
+      const { partitions: _, ratios: __, ...figures } = row
+      single = path === 'engine' ? (row.engine ?? {}) : figures
+    }
     const output = {
       scenario: 'e2e',
-      ...figures,
+      path,
+      ...single,
+      ...common,
+      partitions,
+      sweep: report.sweep,
+      verified: report.verified,
+      problems: report.problems,
       baselines,
-      ratios: ratiosOf('recordsPerSec', run.recordsPerSec, baselines),
+      ratios: report.ratios,
       charts: {
-        throughput: samples,
-        bars: [barsOf('recordsPerSec', 'records/s', run.recordsPerSec, baselines)],
+        throughput: only?.samples ?? [],
+        bars: report.bars,
       },
     }
-    await emitReport(output, options, () => [
-      `e2e: ${run.brokers} broker(s), ${run.partitions} partition(s), ${run.recordSize} B values, acks ${run.acks}, ${run.producers} producer(s), ${run.consumers} consumer(s), ${producing(run)}`,
-      `  ${run.records.toLocaleString('en-US')} records in ${run.elapsedMs} ms: ${run.recordsPerSec.toLocaleString('en-US')} records/s, ${(run.bytesPerSec / 1e6).toFixed(0)} MB/s`,
-      `  baselines: sab-ring ${baselines['sab-ring'].recordsPerSec.toLocaleString('en-US')} records/s, post-message ${baselines['post-message'].recordsPerSec.toLocaleString('en-US')} records/s`,
-      `  ratios ${JSON.stringify(output.ratios)}`,
-      `  verified: ${run.verified}${run.problems.length > 0 ? ` (${run.problems.join('; ')})` : ''}`,
-    ])
+    await emitReport(output, options, () => sweepText(sweep, entries, baselines, report))
   },
 }

@@ -29,13 +29,16 @@ export interface EndToEndOptions {
   readonly recordSize: number
   readonly records: number
   readonly acks: -1 | 0 | 1
-  readonly batchRecords: number
+  /** Records per ready-made batch (default: as many as `batchBytes` holds). */
+  readonly batchRecords?: number
+  /** Bytes per ready-made batch, when `batchRecords` is not given (default 512 KiB). */
+  readonly batchBytes?: number
   /** An idempotent producer (the default with acks all, as in Kafka). */
   readonly idempotent?: boolean
   /** Load-generator threads of each kind (default 1 each, at most `partitions`). */
   readonly producers?: number
   readonly consumers?: number
-  /** Bytes of each replica's ring (default 16 MiB). */
+  /** Bytes of each replica's ring (default 16 MiB, less for many partitions: engineLogCapacity). */
   readonly logCapacityBytes?: number
   /**
    * Kafka's linger.ms. With it or `batchSize`, producers send records one at a time through
@@ -69,10 +72,44 @@ export function accumulatorOf(options: {
 export interface EndToEndReport extends EndToEndOptions, LoadResult {
   readonly producers: number
   readonly consumers: number
+  readonly batchRecords: number
+  readonly logCapacityBytes: number
 }
 
+/** Bytes of a ready-made batch by default: well under Kafka's max.message.bytes (1 MiB). */
+export const DEFAULT_BATCH_BYTES = 512 * 1024
 const DEFAULT_LOG_CAPACITY_BYTES = 16 * 1024 * 1024
+/** Rings of every replica of the topic, together, unless each would then be under the least. */
+const LOG_CAPACITY_BUDGET = 512 * 1024 * 1024
+const MIN_LOG_CAPACITY_BYTES = 1024 * 1024
+/** A RecordBatch v2 header, and the most a record's framing adds to its value (< 2 MiB). */
+const BATCH_HEADER_BYTES = 61
+const RECORD_FRAMING_BYTES = 17
 const TOPIC = 'bench'
+
+/**
+ * Each replica's ring: 16 MiB, or less when the topic has many partitions, so that all the
+ * rings together stay near 512 MiB (at least 1 MiB each). The producers never run more than
+ * half a ring ahead of the consumers, so a small ring costs speed only, never records.
+ */
+export function engineLogCapacity(partitions: number, replication: number): number {
+  const share = LOG_CAPACITY_BUDGET / (partitions * replication)
+  const fits = 2 ** Math.floor(Math.log2(share))
+  return Math.max(MIN_LOG_CAPACITY_BYTES, Math.min(DEFAULT_LOG_CAPACITY_BYTES, fits))
+}
+
+/**
+ * Records per ready-made batch: as many as `batchBytes` holds (an eighth of the ring at
+ * most, so that batches in flight never overrun it), and at least one.
+ */
+export function batchRecordsFor(
+  batchBytes: number,
+  recordSize: number,
+  logCapacityBytes: number,
+): number {
+  const bytes = Math.min(batchBytes, logCapacityBytes / 8) - BATCH_HEADER_BYTES
+  return Math.max(1, Math.floor(bytes / (recordSize + RECORD_FRAMING_BYTES)))
+}
 
 /** The partitions of share `index` of `shares`. */
 function shareOf(partitions: number, shares: number, index: number): number[] {
@@ -83,13 +120,19 @@ function shareOf(partitions: number, shares: number, index: number): number[] {
 
 /** Checks the options a run cannot work with, before anything starts. */
 function checkOptions(options: EndToEndOptions, producers: number, consumers: number): void {
-  const { partitions, records, lingerMs, batchSize } = options
+  const { partitions, records, lingerMs, batchSize, batchRecords, batchBytes } = options
   if (records % partitions !== 0) throw new Error('records must divide evenly by partitions')
   if (lingerMs !== undefined && !(Number.isInteger(lingerMs) && lingerMs >= 0)) {
     throw new Error('lingerMs must be an integer ≥ 0')
   }
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
     throw new Error('batchSize must be an integer ≥ 1')
+  }
+  if (batchRecords !== undefined && !(Number.isInteger(batchRecords) && batchRecords >= 1)) {
+    throw new Error('batchRecords must be an integer ≥ 1')
+  }
+  if (batchBytes !== undefined && !(Number.isInteger(batchBytes) && batchBytes >= 1)) {
+    throw new Error('batchBytes must be an integer ≥ 1')
   }
   checkRate(options.rate)
   if (options.seconds !== undefined && !(Number.isFinite(options.seconds) && options.seconds > 0)) {
@@ -114,7 +157,18 @@ export async function runEndToEnd(
   const producers = options.producers ?? 1
   const consumers = options.consumers ?? 1
   checkOptions(options, producers, consumers)
-  const logCapacityBytes = options.logCapacityBytes ?? DEFAULT_LOG_CAPACITY_BYTES
+  const logCapacityBytes =
+    options.logCapacityBytes ?? engineLogCapacity(options.partitions, options.replication ?? 1)
+  const batchRecords =
+    options.batchRecords ??
+    Math.min(
+      batchRecordsFor(
+        options.batchBytes ?? DEFAULT_BATCH_BYTES,
+        options.recordSize,
+        logCapacityBytes,
+      ),
+      options.records / options.partitions,
+    )
   const [cluster, pool] = await Promise.all([
     Cluster.start({ brokers: options.brokers, logCapacityBytes }),
     LoadPool.open(producers + consumers),
@@ -134,16 +188,17 @@ export async function runEndToEnd(
     const load = await runLoad(
       cluster,
       pool,
-      { ...options, producers, consumers, logCapacityBytes, topic: TOPIC },
+      { ...options, producers, consumers, logCapacityBytes, batchRecords, topic: TOPIC },
       onProgress,
     )
-    return { ...options, producers, consumers, ...load }
+    return { ...options, producers, consumers, batchRecords, logCapacityBytes, ...load }
   } finally {
     await Promise.all([pool.close(), cluster.stop()])
   }
 }
 
 export interface LoadOptions extends EndToEndOptions {
+  readonly batchRecords: number
   readonly topic: string
   readonly producers: number
   readonly consumers: number

@@ -74,3 +74,34 @@ export function scheduledTimeOf(
   }
   return view.getFloat64(TIME_AT, true)
 }
+
+/**
+ * The value of one record as the public-API latency producer sends it (one Buffer per
+ * message, as a service makes them): the same layout as the engine path's records.
+ */
+export function timedValue(sequence: number, scheduledAt: number, recordSize: number): Buffer {
+  const value = Buffer.allocUnsafe(recordSize)
+  value.writeUInt32LE(sequence, 0)
+  value.writeDoubleLE(scheduledAt, TIME_AT)
+  value.fill(FILL, FILL_AT, recordSize - SEQUENCE_BYTES)
+  value.writeUInt32LE(sequence, recordSize - SEQUENCE_BYTES)
+  return value
+}
+
+/**
+ * The scheduled time a consumed value carries, or undefined when it is not what `timedValue`
+ * wrote for `sequence` (wrong size, sequence or filling).
+ */
+export function scheduledTimeOfValue(
+  value: Buffer | null,
+  sequence: number,
+  recordSize: number,
+): number | undefined {
+  if (value === null || value.length !== recordSize) return undefined
+  if (value.readUInt32LE(0) !== sequence) return undefined
+  if (value.readUInt32LE(recordSize - SEQUENCE_BYTES) !== sequence) return undefined
+  for (let at = FILL_AT; at < recordSize - SEQUENCE_BYTES; at++) {
+    if (value[at] !== FILL) return undefined
+  }
+  return value.readDoubleLE(TIME_AT)
+}

@@ -811,7 +811,9 @@ export class Consumer {
       run.group?.resolverFor(topic, partition)(fetched.nextOffset)
       return
     }
-    const messages = decodeMessages(fetched)
+    const messages = await decodeMessages(fetched)
+    // A seek while the batches were inflated makes them stale.
+    if (fetcher.generation !== generation) return
     if (messages.length === 0) {
       fetcher.advance(generation, fetched.nextOffset)
       return

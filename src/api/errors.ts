@@ -146,6 +146,11 @@ export class KafkaJSRequestTimeoutError extends KafkaJSError {
 }
 
 /** An operation as a whole ran out of time (KafkaJS raises it from admin and consumer waits). */
+/** KafkaJS's error for what a codec or feature does not provide, e.g. an unregistered codec. */
+export class KafkaJSNotImplemented extends KafkaJSNonRetriableError {
+  override readonly name: string = 'KafkaJSNotImplemented'
+}
+
 export class KafkaJSTimeout extends KafkaJSNonRetriableError {
   override readonly name: string = 'KafkaJSTimeout'
 }

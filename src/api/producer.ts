@@ -2,9 +2,20 @@ import type { Acks } from '../actors/broker/broker-protocol.js'
 import { DefaultPartitioner } from '../actors/producer/partitioner.js'
 import { ProducerClient } from '../actors/producer/producer-client.js'
 import type { TopicMetadata } from '../actors/supervisor/supervisor-protocol.js'
+import {
+  CompressionCodecs,
+  type CompressionType,
+  CompressionTypes,
+  isCompressionType,
+} from '../runtime/log/compression.js'
 import type { RecordHeaders } from '../runtime/log/record-batch-builder.js'
 import type { ClusterConnection } from './cluster.js'
-import { KafkaJSError, KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+import {
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSNotImplemented,
+  toKafkaJSError,
+} from './errors.js'
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
 import { type RetryOptions, withRetries } from './retry.js'
 import { checkHeaders, checkRecordBytes, validateTopicName } from './validation.js'
@@ -92,6 +103,24 @@ function toAcks(value: unknown): Acks {
 
 /** How an error names a message. */
 const messageField = (index: number, topic: string) => `message ${index} for topic "${topic}"`
+
+/**
+ * KafkaJS's `compression`: one of `CompressionTypes`, whose codec must be registered in
+ * `CompressionCodecs` (samsa registers all four; a user may replace or remove one).
+ */
+function toCompression(value: unknown): CompressionType {
+  if (value === undefined) return CompressionTypes.None
+  if (typeof value !== 'number' || !isCompressionType(value)) {
+    throw new KafkaJSNonRetriableError(
+      `Invalid compression: expected one of CompressionTypes (0 to 4), got ${String(value)}`,
+    )
+  }
+  if (value !== CompressionTypes.None && CompressionCodecs[value] === undefined) {
+    const name = Object.entries(CompressionTypes).find(([, type]) => type === value)?.[0]
+    throw new KafkaJSNotImplemented(`${name} compression not implemented`)
+  }
+  return value
+}
 
 function toTimestamp(value: unknown, field: string): number {
   const timestamp =
@@ -221,9 +250,7 @@ export class Producer {
     if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.topicMessages)) {
       throw new KafkaJSNonRetriableError('sendBatch takes { topicMessages: [{ topic, messages }] }')
     }
-    if (batch.compression !== undefined && batch.compression !== 0) {
-      throw new KafkaJSNonRetriableError('compression is not supported by samsa yet')
-    }
+    const compression = toCompression(batch.compression)
     const acks = toAcks(batch.acks)
     if (this.#idempotenceRequired && acks !== -1) {
       throw new KafkaJSNonRetriableError(
@@ -250,7 +277,7 @@ export class Producer {
     }
     const written = routed.flatMap(({ topic, messages, partitions, timestamps }) =>
       [...byPartition(partitions)].map(([partition, indexes]) =>
-        this.#write(topic, partition, acks, indexes, messages, timestamps),
+        this.#write(topic, { partition, acks, compression }, indexes, messages, timestamps),
       ),
     )
     const metadata = await Promise.all(written)
@@ -358,15 +385,18 @@ export class Producer {
 
   async #write(
     topic: string,
-    partition: number,
-    acks: Acks,
+    {
+      partition,
+      acks,
+      compression,
+    }: { partition: number; acks: Acks; compression: CompressionType },
     indexes: Int32Array,
     messages: readonly Message[],
     timestamps: Float64Array,
   ): Promise<RecordMetadata> {
     // The client retries each batch as it was encoded (see ProducerClientOptions.retrying).
     const appended = await this.#client
-      .appendWith(topic, partition, acks, indexes.length, (builder, at) => {
+      .appendWith(topic, partition, acks, compression, indexes.length, (builder, at) => {
         const index = indexes[at] as number
         const message = messages[index] as Message
         return builder.tryAdd(

@@ -54,7 +54,7 @@ describe('bench reports', () => {
     expect(one.stdout).not.toContain('--kills N')
   })
 
-  it('e2e --json --out: one JSON line with baselines and ratios, and a report whose charts render', async () => {
+  it('e2e --json --out: one JSON line with the API, the engine path, baselines and ratios, and a report whose charts render', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'samsa-report-'))
     try {
       const args = ['bench', 'e2e', '--records', '40000', '--partitions', '2', '--json']
@@ -63,13 +63,39 @@ describe('bench reports', () => {
       })
       const lines = result.stdout.trim().split('\n')
       const report = JSON.parse(lines.at(-1) as string)
-      expect(report).toMatchObject({ scenario: 'e2e', verified: true, records: 40_000 })
+      expect(report).toMatchObject({
+        scenario: 'e2e',
+        path: 'api',
+        verified: true,
+        problems: [],
+        partitions: [2],
+        brokers: 3,
+        replication: 3,
+        acks: 1,
+        api: {
+          messagesPerSend: 1000,
+          handler: 'eachBatch',
+          send: { records: 40_000 },
+          consume: { records: 40_000 },
+          produceConsume: { records: 40_000 },
+        },
+        engine: { records: 40_000, brokers: 3, partitions: 2, replication: 3 },
+      })
+      expect(report.sweep).toHaveLength(1)
+      for (const figure of ['send', 'consume', 'produceConsume', 'engine']) {
+        expect(report[`${figure}RecordsPerSec`]).toBeGreaterThan(0)
+      }
       expect(Object.keys(report.baselines).sort()).toEqual(['post-message', 'sab-ring'])
       expect(report.baselines['sab-ring'].recordsPerSec).toBeGreaterThan(0)
-      expect(Object.keys(report.ratios).sort()).toEqual([
-        'recordsPerSec/post-message',
-        'recordsPerSec/sab-ring',
-      ])
+      expect(Object.keys(report.ratios).sort()).toEqual(
+        [
+          ...['send', 'consume', 'produceConsume'].flatMap((phase) =>
+            ['engine', 'sab-ring', 'post-message'].map((other) => `${phase}RecordsPerSec/${other}`),
+          ),
+          'engineRecordsPerSec/sab-ring',
+          'engineRecordsPerSec/post-message',
+        ].sort(),
+      )
       expect(report).toMatchObject({ node: process.version, cores: expect.any(Number) })
       expect(JSON.parse(await readFile(join(dir, 'e2e.json'), 'utf8'))).toEqual(report)
 
@@ -79,11 +105,66 @@ describe('bench reports', () => {
       expect(count(source, /<path/g) + count(source, /<rect/g)).toBe(0)
       const dom = await renderedDom(page)
       expect(count(chart(dom, 'throughput'), /<path[^>]*class="series"/g)).toBe(1)
-      expect(count(chart(dom, 'bars'), /<rect[^>]*class="bar"/g)).toBe(3)
+      // The API's three phases, the engine path and the two baselines.
+      expect(count(chart(dom, 'bars'), /<rect[^>]*class="bar"/g)).toBe(6)
       expect(chart(dom, 'latency')).toContain('No latency distribution')
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+
+  it('e2e --path engine: the engine path alone, its figures at the top as before', async () => {
+    const args = ['bench', 'e2e', '--path', 'engine', '--records', '20000', '--json']
+    const result = await run(process.execPath, [samsa, ...args], { timeout: 60_000 })
+    const report = JSON.parse(result.stdout.trim().split('\n').at(-1) as string)
+    expect(report).toMatchObject({
+      scenario: 'e2e',
+      path: 'engine',
+      verified: true,
+      records: 20_000,
+    })
+    expect(report.recordsPerSec).toBeGreaterThan(0)
+    expect(report.api).toBeUndefined()
+    expect(Object.keys(report.ratios).sort()).toEqual([
+      'recordsPerSec/post-message',
+      'recordsPerSec/sab-ring',
+    ])
+  })
+
+  it('latency --json: the API, the engine path beside it, the baselines, and the ratios', async () => {
+    const args = ['--rate', '2000', '--seconds', '0.2', '--warm-up', '0.1', '--json']
+    const result = await run(process.execPath, [samsa, 'bench', 'latency', ...args], {
+      timeout: 60_000,
+    })
+    const report = JSON.parse(result.stdout.trim().split('\n').at(-1) as string)
+    expect(report).toMatchObject({
+      scenario: 'latency',
+      path: 'api',
+      verified: true,
+      problems: [],
+      records: 600,
+      api: { records: 600, verified: true },
+      engine: { records: 600, verified: true },
+    })
+    for (const figures of [report.latency, report.api.latency, report.engine.latency]) {
+      expect(figures.p50Us).toBeGreaterThan(0)
+      expect(figures.p99Us).toBeGreaterThanOrEqual(figures.p50Us)
+    }
+    expect(report.latency).toEqual(report.api.latency)
+    expect(Object.keys(report.baselines).sort()).toEqual(['post-message', 'relay', 'sab-ring'])
+    for (const figure of ['p50Us', 'p99Us']) {
+      for (const other of ['engine', 'sab-ring', 'post-message', 'relay']) {
+        expect(report.ratios[`${figure}/${other}`]).toBeGreaterThan(0)
+      }
+      expect(report.engine.ratios[`${figure}/relay`]).toBeGreaterThan(0)
+    }
+    expect(Object.keys(report.charts.latency)).toEqual([
+      'api',
+      'engine',
+      'sab-ring',
+      'post-message',
+      'relay',
+    ])
   })
 
   it('draws a latency distribution for samsa and each baseline', async () => {

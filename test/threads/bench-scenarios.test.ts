@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { measureLatencyBaselines } from '../../bench/baselines/latency-baselines.js'
-import { MAX_RECORDS_PER_PARTITION, runEndToEnd } from '../../bench/e2e/end-to-end.js'
+import { apiLogCapacity, runApiEndToEnd } from '../../bench/e2e/api-end-to-end.js'
+import { runE2eSweep, sweepReport, sweepTable } from '../../bench/e2e/e2e-sweep.js'
+import {
+  batchRecordsFor,
+  engineLogCapacity,
+  MAX_RECORDS_PER_PARTITION,
+  runEndToEnd,
+} from '../../bench/e2e/end-to-end.js'
+import { SequenceCheck, sequencedMessages } from '../../bench/e2e/sequenced-messages.js'
 import { runFailover } from '../../bench/failover/failover-run.js'
+import { runApiLatency } from '../../bench/latency/latency-api.js'
 import { runLatency } from '../../bench/latency/latency-run.js'
 import { runMicro } from '../../bench/micro/micro-bench.js'
 import { runRebalance } from '../../bench/rebalance/rebalance-run.js'
@@ -46,6 +55,27 @@ describe('bench scenarios', () => {
     await expectNothingLeftSince(before)
   })
 
+  it('latency through the public API: one send per record on schedule, eachMessage times each', async () => {
+    const before = liveResources()
+    const report = await runApiLatency({
+      brokers: 1,
+      rate: 2000,
+      seconds: 0.5,
+      recordSize: 100,
+      acks: 1,
+      maxInFlight: 5,
+      warmUpSeconds: 0.25,
+    })
+    expect(report.problems).toEqual([])
+    expect(report).toMatchObject({ verified: true, records: 1500, warmUpRecords: 500 })
+    expect(report.achievedRate).toBeGreaterThan(0)
+    expect(report.maxOutstandingSends).toBeGreaterThanOrEqual(1)
+    const { p50Us, p99Us, maxUs } = report.latency
+    expect(0 < p50Us && p50Us <= p99Us && p99Us <= maxUs).toBe(true)
+    expect(report.latency.distribution).toContainEqual({ percentile: 50, us: p50Us })
+    await expectNothingLeftSince(before)
+  })
+
   it('latency baselines: each line (ring, postMessage, relay) delivers every timed record in order', async () => {
     const before = liveResources()
     const baselines = await measureLatencyBaselines({
@@ -85,7 +115,192 @@ describe('bench micro', () => {
   })
 })
 
+const FAKE_BASELINES = {
+  'sab-ring': { recordsPerSec: 1_000_000, bytesPerSec: 100_000_000, records: 1_000_000 },
+  'post-message': { recordsPerSec: 100_000, bytesPerSec: 10_000_000, records: 100_000 },
+}
+
+describe('bench e2e: the record check', () => {
+  const take = (check: SequenceCheck, partition: number, offset: number, sequence: number) =>
+    check.take(partition, String(offset), sequencedMessages(sequence, 1, 32)[0]?.value as Buffer)
+
+  it('passes dense offsets and increasing sequences, once each, and notes the last', () => {
+    const check = new SequenceCheck(4, 2, 32)
+    take(check, 0, 0, 0)
+    take(check, 1, 0, 1)
+    take(check, 1, 1, 3)
+    expect(check.completedAt).toBeUndefined()
+    take(check, 0, 1, 2)
+    expect(check.problems).toEqual([])
+    expect(check.completedAt).toBeGreaterThan(0)
+  })
+
+  it('names a gap, a duplicate, a reordering and a value it did not write', () => {
+    const gap = new SequenceCheck(4, 1, 32)
+    take(gap, 0, 0, 0)
+    take(gap, 0, 2, 1)
+    expect(gap.problems).toEqual(['partition 0: offset 2 came where 1 was next'])
+
+    const twice = new SequenceCheck(4, 2, 32)
+    take(twice, 0, 0, 0)
+    take(twice, 1, 0, 0)
+    expect(twice.problems).toEqual(['partition 1, offset 0: sequence 0 came twice'])
+
+    const reordered = new SequenceCheck(4, 1, 32)
+    take(reordered, 0, 0, 1)
+    take(reordered, 0, 1, 0)
+    expect(reordered.problems).toEqual(['partition 0, offset 1: sequence 0 after 1'])
+
+    const foreign = new SequenceCheck(4, 1, 32)
+    foreign.take(0, '0', Buffer.alloc(32))
+    foreign.take(0, '1', null)
+    expect(foreign.problems).toHaveLength(2)
+    expect(foreign.problems[0]).toContain('not a value the producer wrote')
+  })
+
+  it('gives up on a run that stops short, saying how far it got', async () => {
+    const check = new SequenceCheck(3, 1, 32)
+    take(check, 0, 0, 0)
+    await check.allConsumed(50)
+    expect(check.problems).toEqual(['1 of 3 records consumed, then none for 50 ms'])
+  })
+})
+
 describe('bench e2e', () => {
+  it('through the public API: send, consume and both at once, every record checked', async () => {
+    const before = liveResources()
+    const report = await runApiEndToEnd({
+      brokers: 2,
+      partitions: 3,
+      replication: 2,
+      acks: 1,
+      recordSize: 64,
+      records: 3_000,
+      messagesPerSend: 100,
+      handler: 'eachBatch',
+    })
+    expect(report.problems).toEqual([])
+    expect(report.verified).toBe(true)
+    for (const phase of [report.send, report.consume, report.produceConsume]) {
+      expect(phase).toEqual({
+        records: 3_000,
+        elapsedMs: aNumber,
+        recordsPerSec: aNumber,
+        bytesPerSec: aNumber,
+        ...(phase === report.consume ? { firstRecordMs: aNumber } : {}),
+      })
+      expect(phase.recordsPerSec).toBeGreaterThan(0)
+    }
+    expect(report.logCapacityBytes).toBe(apiLogCapacity(report))
+    expect(report.samples.at(-1)).toMatchObject({ produced: 3_000, consumed: 3_000 })
+    await expectNothingLeftSince(before)
+  })
+
+  it('through the public API with eachMessage and acks all (an idempotent producer)', async () => {
+    const before = liveResources()
+    const report = await runApiEndToEnd({
+      brokers: 1,
+      partitions: 2,
+      replication: 1,
+      acks: -1,
+      recordSize: 32,
+      records: 1_001,
+      messagesPerSend: 50,
+      handler: 'eachMessage',
+    })
+    expect(report).toMatchObject({ verified: true, problems: [] })
+    expect(report.consume.records).toBe(1_001)
+    expect(report.produceConsume.records).toBe(1_001)
+    await expectNothingLeftSince(before)
+  })
+
+  it('sizes rings to hold a phase, and small ones for a thousand partitions', () => {
+    const ring = (partitions: number, records = 1_000_000) =>
+      apiLogCapacity({ partitions, records, recordSize: 100, messagesPerSend: 1000 })
+    for (const partitions of [1, 4, 64, 1000]) {
+      const capacity = ring(partitions)
+      // A power of two that holds every record of the partition (117 B each at least).
+      expect(Math.log2(capacity) % 1).toBe(0)
+      expect(capacity).toBeGreaterThan((1_000_000 / partitions) * 117)
+    }
+    expect(ring(1000)).toBeLessThanOrEqual(4 * 2 ** 20)
+    expect(() => ring(1, 100_000_000)).toThrow('more than a 1 GiB ring')
+    expect(engineLogCapacity(4, 3)).toBe(16 * 2 ** 20)
+    expect(engineLogCapacity(1000, 3)).toBe(2 ** 20)
+    // Batches sized in bytes: 1 KiB records fit, and never above an eighth of the ring.
+    expect(batchRecordsFor(512 * 1024, 1024, 16 * 2 ** 20)).toBe(503)
+    expect(batchRecordsFor(512 * 1024, 100, 2 ** 20)).toBe(1119)
+  })
+
+  it('a sweep of partition counts: the API and the engine path per entry, ratios and a table', async () => {
+    const before = liveResources()
+    const common = { brokers: 1, replication: 1, acks: 1, recordSize: 48 } as const
+    const entries = await runE2eSweep({
+      path: 'api',
+      partitions: [1, 4],
+      api: { ...common, records: 800, messagesPerSend: 100, handler: 'eachBatch' },
+      engine: { ...common, records: 2_000 },
+    })
+    expect(entries.map((entry) => entry.partitions)).toEqual([1, 4])
+    for (const entry of entries) {
+      expect(entry.api).toMatchObject({ verified: true, problems: [], records: 800 })
+      expect(entry.engine).toMatchObject({ verified: true, problems: [], records: 2_000 })
+    }
+    const report = sweepReport('api', entries, FAKE_BASELINES)
+    expect(report.verified).toBe(true)
+    expect(report.sweep).toHaveLength(2)
+    expect(report.sweep[1]).toMatchObject({
+      partitions: 4,
+      sendRecordsPerSec: aNumber,
+      consumeRecordsPerSec: aNumber,
+      produceConsumeRecordsPerSec: aNumber,
+      engineRecordsPerSec: aNumber,
+    })
+    const keys = Object.keys(report.ratios)
+    for (const partitions of [1, 4]) {
+      for (const figure of ['send', 'consume', 'produceConsume']) {
+        for (const other of ['engine', 'sab-ring', 'post-message']) {
+          expect(keys).toContain(`${figure}RecordsPerSec/${other}@${partitions}`)
+        }
+      }
+      expect(keys).toContain(`engineRecordsPerSec/sab-ring@${partitions}`)
+    }
+    const { sendRecordsPerSec, engineRecordsPerSec } = report.sweep[0] ?? {}
+    expect(report.ratios['sendRecordsPerSec/engine@1']).toBeCloseTo(
+      (sendRecordsPerSec as number) / (engineRecordsPerSec as number),
+      2,
+    )
+    expect(report.bars.map((group) => Object.keys(group.values))).toEqual(
+      Array(2).fill([
+        'api send',
+        'api consume',
+        'api produce+consume',
+        'engine',
+        'sab-ring',
+        'post-message',
+      ]),
+    )
+    const table = sweepTable(entries)
+    expect(table).toHaveLength(3)
+    expect(table[2]?.trim().startsWith('4 ')).toBe(true)
+    expect(table[2]?.trim().endsWith('true')).toBe(true)
+    await expectNothingLeftSince(before)
+  })
+
+  it('e2e engine path: 1 KiB records in batches sized in bytes (no batch records given)', async () => {
+    const before = liveResources()
+    const report = await runEndToEnd({
+      brokers: 1,
+      partitions: 2,
+      recordSize: 1024,
+      records: 4_000,
+      acks: 1,
+    })
+    expect(report).toMatchObject({ verified: true, problems: [], records: 4_000 })
+    expect(report.batchRecords).toBe(503)
+    await expectNothingLeftSince(before)
+  })
+
   it('verifies every record of a small run across partitions, brokers and load threads', async () => {
     const before = liveResources()
     const report = await runEndToEnd({

@@ -300,6 +300,22 @@ describe('producer', () => {
       'and forget',
     ])
   })
+  it('sends large batches with acks 0 from memory it copied: the next sends are intact', async () => {
+    const { cluster, admin } = await startCluster({ brokers: 1 })
+    await admin.createTopics({ topics: [{ topic: 't' }] })
+    const producer = cluster.producer({ idempotent: false })
+    await producer.connect()
+    const values = Array.from({ length: 3_000 }, (_, index) => `${index}:${'v'.repeat(100)}`)
+    for (let start = 0; start < values.length; start += 1_000) {
+      const messages = values.slice(start, start + 1_000).map((value) => ({ value }))
+      await expect(producer.send({ topic: 't', acks: 0, messages })).resolves.toEqual([])
+    }
+    await producer.send({ topic: 't', acks: 1, messages: [{ value: 'last' }] })
+    expect((await readPartition(cluster, 't', 0)).map((record) => text(record.value))).toEqual([
+      ...values,
+      'last',
+    ])
+  })
 })
 
 describe('cluster', () => {

@@ -2,10 +2,16 @@ import type { ActorContext } from '../../runtime/actor/actor-definition.js'
 import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
-import { readInt32 } from '../../runtime/log/big-endian.js'
+import { readInt16, readInt32 } from '../../runtime/log/big-endian.js'
+import { COMPRESSION_CODEC_MASK } from '../../runtime/log/compression.js'
 import { LogState } from '../../runtime/log/log-header.js'
 import { PartitionLog, PartitionLogReader } from '../../runtime/log/partition-log.js'
-import { BATCH_LAST_OFFSET_DELTA, checkRecordBatch } from '../../runtime/log/record-batch-codec.js'
+import {
+  BATCH_ATTRIBUTES,
+  BATCH_LAST_OFFSET_DELTA,
+  checkRecordBatch,
+  validateRecords,
+} from '../../runtime/log/record-batch-codec.js'
 import { coordinator } from '../coordinator/coordinator.js'
 import type { CoordinatorControl } from '../coordinator/coordinator-protocol.js'
 import { OFFSETS_TOPIC } from '../coordinator/offsets-topic.js'
@@ -158,6 +164,9 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
           context.clock.now(),
         )
         state.replicas.set(replicaKey(message.topic, message.partition), leader)
+        // Alone in its ISR, a new leader commits what it has at once, as Kafka's does; with
+        // followers, the high watermark waits for their first reports.
+        advanceHighWatermark(leader, context.clock.now())
         startIsrChecks(state, leader.config, context)
         tellCoordinator(state, message.topic, message.partition, leader)
         context.reply({ log: replica.log.handle() } satisfies ReplicaCreated)
@@ -383,6 +392,8 @@ function appendBatch(
   // Ingress validation, as Kafka's broker does before its log append: the log itself trusts
   // its one writer (see PartitionLogOptions.verifyCrc).
   checkRecordBatch(batch, true)
+  // The CRC vouches for the compressed bytes only, not for what they inflate to.
+  if ((readInt16(batch, BATCH_ATTRIBUTES) & COMPRESSION_CODEC_MASK) !== 0) validateRecords(batch)
   const identity = batchIdentity(batch)
   const check = identity === undefined ? undefined : replica.producers.check(identity)
   const baseOffset =

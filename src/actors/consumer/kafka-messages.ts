@@ -1,4 +1,5 @@
 import { readInt16, readInt32, readInt64 } from '../../runtime/log/big-endian.js'
+import { COMPRESSION_CODEC_MASK } from '../../runtime/log/compression.js'
 import {
   BATCH_ATTRIBUTES,
   BATCH_BASE_OFFSET,
@@ -11,6 +12,7 @@ import {
   BATCH_PRODUCER_EPOCH,
   BATCH_PRODUCER_ID,
   forEachRecord,
+  inflateRecordBatchWithCodecs,
   type RecordView,
   readHeaders,
 } from '../../runtime/log/record-batch-codec.js'
@@ -104,12 +106,18 @@ function headersOf(view: RecordView): IHeaders {
  * they stay valid whatever the log does afterwards. The framing is checked as it is walked
  * (the bytes come from another thread's memory): a lie throws CORRUPT_MESSAGE.
  */
-export function decodeMessages(fetched: FetchedPartition): KafkaMessage[] {
+export async function decodeMessages(fetched: FetchedPartition): Promise<KafkaMessage[]> {
   const messages: KafkaMessage[] = []
   const { fetchOffset } = fetched
-  for (const batch of fetched.batches) {
-    const batchContext = batchContextOf(batch)
+  for (const stored of fetched.batches) {
+    const batchContext = batchContextOf(stored)
     if (batchContext.isControlBatch) continue
+    // A compressed batch is inflated with the codecs registered on this thread, as KafkaJS's
+    // consumer decompresses with its CompressionCodecs.
+    const batch =
+      (readInt16(stored, BATCH_ATTRIBUTES) & COMPRESSION_CODEC_MASK) === 0
+        ? stored
+        : await inflateRecordBatchWithCodecs(stored)
     const logAppendTime = batchContext.timestampType === 1 ? batchContext.maxTimestamp : undefined
     forEachRecord(batch, (view) => {
       if (view.offset < fetchOffset) return

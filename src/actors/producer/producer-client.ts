@@ -2,6 +2,7 @@ import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { Clock, Timer } from '../../runtime/clock/clock.js'
 import { AskTimeoutError } from '../../runtime/errors/actor-errors.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
+import { type CompressionType, CompressionTypes } from '../../runtime/log/compression.js'
 import {
   type BatchIdentity,
   RecordBatchBuilder,
@@ -9,7 +10,7 @@ import {
   type RecordHeaders,
   stampIdentity,
 } from '../../runtime/log/record-batch-builder.js'
-import type { RecordInput } from '../../runtime/log/record-batch-codec.js'
+import { compressRecordBatch, type RecordInput } from '../../runtime/log/record-batch-codec.js'
 import type { Acks, BrokerMessage, ProduceResponse } from '../broker/broker-protocol.js'
 import {
   type MetadataSnapshot,
@@ -63,6 +64,7 @@ interface OpenBatch {
   readonly topic: string
   readonly partition: number
   readonly acks: Acks
+  readonly compression: CompressionType
   readonly builder: RecordBatchBuilder
   readonly waiters: Waiter[]
   timer: Timer | undefined
@@ -121,6 +123,8 @@ export class ProducerClient {
   readonly #retrying: <T>(attempt: () => Promise<T>) => Promise<T>
   readonly #linkName: string | undefined
   #sendScheduled = false
+  /** The last batch being compressed: the next waits for it, so batches keep their order. */
+  #compressing: Promise<unknown> = Promise.resolve()
   #generation: Promise<Generation> | undefined
   #staging: StagingArea | undefined
   #metadata: MetadataSnapshot | undefined
@@ -191,15 +195,16 @@ export class ProducerClient {
     topic: string,
     partition: number,
     acks: Acks,
+    compression: CompressionType,
     count: number,
     write: RecordWriter,
   ): Promise<Appended> {
-    let open = this.#openBatch(topic, partition, acks)
+    let open = this.#openBatch(topic, partition, acks, compression)
     const parts = [this.#waitFor(open)]
     for (let index = 0; index < count; index++) {
       if (!write(open.builder, index)) {
         this.#markFull(open)
-        open = this.#openBatch(topic, partition, acks)
+        open = this.#openBatch(topic, partition, acks, compression)
         parts.push(this.#waitFor(open))
         // An empty batch takes any record.
         write(open.builder, index)
@@ -220,7 +225,8 @@ export class ProducerClient {
     records: readonly RecordInput[],
   ): Promise<Appended> {
     const now = this.clock.now()
-    return this.appendWith(topic, partition, acks, records.length, (builder, index) => {
+    const none = CompressionTypes.None
+    return this.appendWith(topic, partition, acks, none, records.length, (builder, index) => {
       const { key, value, headers, timestamp } = records[index] as RecordInput
       return builder.tryAdd(key, value, headersByName(headers), timestamp ?? now)
     })
@@ -251,8 +257,13 @@ export class ProducerClient {
     this.#flushRequests()
   }
 
-  #openBatch(topic: string, partition: number, acks: Acks): OpenBatch {
-    const key = `${topic}\u0000${partition}\u0000${acks}`
+  #openBatch(
+    topic: string,
+    partition: number,
+    acks: Acks,
+    compression: CompressionType,
+  ): OpenBatch {
+    const key = `${topic}\u0000${partition}\u0000${acks}\u0000${compression}`
     let open = this.#open.get(key)
     if (open === undefined) {
       open = {
@@ -260,6 +271,7 @@ export class ProducerClient {
         topic,
         partition,
         acks,
+        compression,
         builder: this.#spareBuilders.pop() ?? new RecordBatchBuilder(this.#batchSize),
         waiters: [],
         timer: undefined,
@@ -325,26 +337,55 @@ export class ProducerClient {
   }
 
   #deliverBatch(open: OpenBatch): void {
-    const { topic, partition, acks, builder, waiters } = open
+    const { topic, partition, acks, compression, builder, waiters } = open
     const recordCount = builder.recordCount
-    const owned = this.#own(builder.finish(), acks)
-    builder.reset()
-    this.#spareBuilders.push(builder)
-    this.#deliver(topic, partition, acks, recordCount, owned.view)
-      .then(
-        (response) => {
-          for (const waiter of waiters) {
-            waiter.resolve({
-              baseOffset: response.baseOffset < 0 ? -1 : response.baseOffset + waiter.firstIndex,
-              logStartOffset: response.logStartOffset,
-            })
-          }
-        },
-        (error: unknown) => {
-          for (const waiter of waiters) waiter.reject(error)
-        },
-      )
-      .finally(() => owned.release())
+    const sealed = this.#seal(builder, acks, compression)
+    const delivered = sealed.then(async (owned) => {
+      try {
+        return await this.#deliver(topic, partition, acks, recordCount, owned.view)
+      } finally {
+        owned.release()
+      }
+    })
+    delivered.then(
+      (response) => {
+        for (const waiter of waiters) {
+          waiter.resolve({
+            baseOffset: response.baseOffset < 0 ? -1 : response.baseOffset + waiter.firstIndex,
+            logStartOffset: response.logStartOffset,
+          })
+        }
+      },
+      (error: unknown) => {
+        for (const waiter of waiters) waiter.reject(error)
+      },
+    )
+  }
+
+  /**
+   * The builder's batch in memory this client owns (see #own), compressed when asked, and the
+   * builder back among the spares. Compressed batches finish in the order they were sealed, so
+   * a partition's batches still go out in order.
+   */
+  #seal(
+    builder: RecordBatchBuilder,
+    acks: Acks,
+    compression: CompressionType,
+  ): Promise<StagedBatch> {
+    const spare = () => {
+      builder.reset()
+      this.#spareBuilders.push(builder)
+    }
+    if (compression === CompressionTypes.None) {
+      const owned = this.#own(builder.finish(), acks)
+      spare()
+      return Promise.resolve(owned)
+    }
+    const compressing = this.#compressing.then(() =>
+      compressRecordBatch(builder.finish(), compression),
+    )
+    this.#compressing = compressing.then(spare, spare)
+    return compressing.then((compressed) => this.#own(compressed, acks))
   }
 
   /**
@@ -384,7 +425,8 @@ export class ProducerClient {
       const staged = this.#staging.stage(batch)
       if (staged !== undefined) return staged
     }
-    return { view: batch.slice(), ...NO_ROOM_HELD }
+    // Uint8Array's slice copies; a Buffer's would be a view of memory the caller reuses.
+    return { view: Uint8Array.prototype.slice.call(batch), ...NO_ROOM_HELD }
   }
 
   /** One attempt: the batch to its partition's leader, in that broker's next request. */

@@ -13,6 +13,7 @@ import {
   BATCH_PARTITION_LEADER_EPOCH,
   checkRecordBatch,
   forEachRecord,
+  inflateRecordBatch,
 } from './record-batch-codec.js'
 import { notifyChange, type WaitWord, waitUntil } from './wait.js'
 
@@ -346,7 +347,7 @@ export class PartitionLogReader {
       const batch = result.batches[0]
       if (batch === undefined) return null
       let match = -1
-      forEachRecord(batch, (record) => {
+      forEachRecord(inflateRecordBatch(batch), (record) => {
         if (match < 0 && record.timestamp >= timestamp && record.offset >= readable)
           match = record.offset
       })

@@ -158,6 +158,9 @@ export class RecordBatchBuilder {
     writeInt32(out, BATCH_LAST_OFFSET_DELTA, this.#count - 1)
     writeInt64(out, BATCH_BASE_TIMESTAMP, this.#baseTimestamp)
     writeInt64(out, BATCH_MAX_TIMESTAMP, this.#maxTimestamp)
+    writeInt64(out, BATCH_PRODUCER_ID, NO_IDENTITY.producerId)
+    writeInt16(out, BATCH_PRODUCER_EPOCH, NO_IDENTITY.producerEpoch)
+    writeInt32(out, BATCH_BASE_SEQUENCE, NO_IDENTITY.baseSequence)
     writeInt32(out, BATCH_RECORD_COUNT, this.#count)
     return out.subarray(0, size)
   }

@@ -9,6 +9,17 @@ import {
   writeInt32,
   writeInt64,
 } from './big-endian.js'
+import {
+  COMPRESSION_CODEC_MASK,
+  type CompressionType,
+  CompressionTypes,
+  compressionName,
+  compressRecords,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  decompressRecords,
+  decompressRecordsSync,
+  isCompressionType,
+} from './compression.js'
 import { VarintReader, varintSize, varlongSize, writeVarint, writeVarlong } from './varint.js'
 
 /*
@@ -32,6 +43,12 @@ import { VarintReader, varintSize, varlongSize, writeVarint, writeVarlong } from
  *
  * The broker patches baseOffset and partitionLeaderEpoch only; both sit before the CRC'd
  * range, so a patched batch keeps its producer's CRC.
+ *
+ * Compression (attributes & 0x07: 1 gzip, 2 snappy, 3 lz4, 4 zstd) covers the records section
+ * only: the 61-byte header stays as it is, recordCount still counts the records inside, and the
+ * CRC covers the bytes as stored (compressed). `compressRecordBatch` turns an encoded batch into
+ * its compressed form; `inflateRecordBatch` turns a compressed batch back into an uncompressed
+ * one for reading.
  */
 type Crc32c = (input: Uint8Array, initialState?: number) => number
 let loadedCrc32c: Crc32c | undefined
@@ -65,7 +82,7 @@ export const BATCH_HEADER_SIZE = 61
 /** baseOffset and batchLength: the part of a batch that `batchLength` does not count. */
 export const BATCH_LOG_OVERHEAD = 12
 export const CURRENT_MAGIC = 2
-const COMPRESSION_MASK = 0x07
+const COMPRESSION_MASK = COMPRESSION_CODEC_MASK
 
 export interface RecordHeader {
   readonly key: string
@@ -96,6 +113,26 @@ export interface RecordBatchHeader {
   readonly partitionLeaderEpoch: number
   readonly magic: number
   readonly crc: number
+  readonly attributes: number
+  readonly lastOffsetDelta: number
+  readonly baseTimestamp: number
+  readonly maxTimestamp: number
+  readonly producerId: number
+  readonly producerEpoch: number
+  readonly baseSequence: number
+  readonly recordCount: number
+}
+
+/**
+ * A batch's header fields for `assembleRecordBatch`. A `RecordBatchHeader` (from
+ * `readRecordBatchHeader`) is one; batchLength, magic and crc are computed, and the
+ * attributes' compression bits come from the `compression` argument.
+ */
+export interface RecordBatchFields {
+  /** 0 when absent: the log assigns it. */
+  readonly baseOffset?: number
+  /** -1 when absent: the log assigns it. */
+  readonly partitionLeaderEpoch?: number
   readonly attributes: number
   readonly lastOffsetDelta: number
   readonly baseTimestamp: number
@@ -175,7 +212,9 @@ export function encodeRecordBatch(input: RecordBatchInput): Uint8Array {
   const attributes = input.attributes ?? 0
   checkInt(attributes, 'attributes', 0, 0x7fff)
   if ((attributes & COMPRESSION_MASK) !== 0) {
-    throw new InvalidArgumentError('samsa encodes uncompressed batches only (compression bits 0)')
+    throw new InvalidArgumentError(
+      'encodeRecordBatch writes uncompressed batches (compression bits 0): compress its result with compressRecordBatch',
+    )
   }
   const producerId = input.producerId ?? -1
   const producerEpoch = input.producerEpoch ?? -1
@@ -212,18 +251,18 @@ export function encodeRecordBatch(input: RecordBatchInput): Uint8Array {
   }
 
   const out = new Uint8Array(size)
-  writeInt64(out, BATCH_BASE_OFFSET, 0)
-  writeInt32(out, BATCH_LENGTH, size - BATCH_LOG_OVERHEAD)
-  writeInt32(out, BATCH_PARTITION_LEADER_EPOCH, -1)
-  out[BATCH_MAGIC] = CURRENT_MAGIC
-  writeInt16(out, BATCH_ATTRIBUTES, attributes)
-  writeInt32(out, BATCH_LAST_OFFSET_DELTA, records.length - 1)
-  writeInt64(out, BATCH_BASE_TIMESTAMP, baseTimestamp)
-  writeInt64(out, BATCH_MAX_TIMESTAMP, maxTimestamp)
-  writeInt64(out, BATCH_PRODUCER_ID, producerId)
-  writeInt16(out, BATCH_PRODUCER_EPOCH, producerEpoch)
-  writeInt32(out, BATCH_BASE_SEQUENCE, baseSequence)
-  writeInt32(out, BATCH_RECORD_COUNT, records.length)
+  writeBatchHeader(out, {
+    baseOffset: 0,
+    partitionLeaderEpoch: -1,
+    attributes,
+    lastOffsetDelta: records.length - 1,
+    baseTimestamp,
+    maxTimestamp,
+    producerId,
+    producerEpoch,
+    baseSequence,
+    recordCount: records.length,
+  })
   let position = BATCH_HEADER_SIZE
   for (let index = 0; index < records.length; index++) {
     const record = records[index] as RecordInput
@@ -243,6 +282,152 @@ export function encodeRecordBatch(input: RecordBatchInput): Uint8Array {
   }
   sealRecordBatch(out)
   return out
+}
+
+/** Writes every header field but the CRC; `out.length` gives batchLength. */
+function writeBatchHeader(out: Uint8Array, fields: Required<RecordBatchFields>): void {
+  writeInt64(out, BATCH_BASE_OFFSET, fields.baseOffset)
+  writeInt32(out, BATCH_LENGTH, out.length - BATCH_LOG_OVERHEAD)
+  writeInt32(out, BATCH_PARTITION_LEADER_EPOCH, fields.partitionLeaderEpoch)
+  out[BATCH_MAGIC] = CURRENT_MAGIC
+  writeInt16(out, BATCH_ATTRIBUTES, fields.attributes)
+  writeInt32(out, BATCH_LAST_OFFSET_DELTA, fields.lastOffsetDelta)
+  writeInt64(out, BATCH_BASE_TIMESTAMP, fields.baseTimestamp)
+  writeInt64(out, BATCH_MAX_TIMESTAMP, fields.maxTimestamp)
+  writeInt64(out, BATCH_PRODUCER_ID, fields.producerId)
+  writeInt16(out, BATCH_PRODUCER_EPOCH, fields.producerEpoch)
+  writeInt32(out, BATCH_BASE_SEQUENCE, fields.baseSequence)
+  writeInt32(out, BATCH_RECORD_COUNT, fields.recordCount)
+}
+
+/**
+ * Builds a batch from its header fields and a records section that is already encoded, and
+ * compressed with `compression` unless that is None; seals the CRC over the section as given.
+ * The compression bits of `fields.attributes` are replaced by `compression`. The section is
+ * not checked (a compressed one cannot be without inflating it): `validateRecords` does that.
+ * The result owns a fresh, 8-byte-aligned buffer.
+ */
+export function assembleRecordBatch(
+  fields: RecordBatchFields,
+  recordsSection: Uint8Array,
+  compression: CompressionType,
+): Uint8Array {
+  if (!isCompressionType(compression)) {
+    throw new InvalidArgumentError(`compression must be 0 to 4, got ${compression}`)
+  }
+  const baseOffset = fields.baseOffset ?? 0
+  const partitionLeaderEpoch = fields.partitionLeaderEpoch ?? -1
+  checkInt(baseOffset, 'base offset', 0, Number.MAX_SAFE_INTEGER)
+  checkInt(partitionLeaderEpoch, 'partition leader epoch', -1, 0x7fffffff)
+  checkInt(fields.attributes, 'attributes', 0, 0x7fff)
+  checkInt(fields.recordCount, 'record count', 1, 0x7fffffff)
+  checkInt(fields.lastOffsetDelta, 'last offset delta', fields.recordCount - 1, 0x7fffffff)
+  checkInt(fields.baseTimestamp, 'base timestamp', -1, Number.MAX_SAFE_INTEGER)
+  checkInt(fields.maxTimestamp, 'max timestamp', -1, Number.MAX_SAFE_INTEGER)
+  checkInt(fields.producerId, 'producer id', -1, Number.MAX_SAFE_INTEGER)
+  checkInt(fields.producerEpoch, 'producer epoch', -1, 0x7fff)
+  checkInt(fields.baseSequence, 'base sequence', -1, 0x7fffffff)
+  if (recordsSection.length === 0) throw new InvalidArgumentError('the records section is empty')
+  if (BATCH_HEADER_SIZE + recordsSection.length - BATCH_LOG_OVERHEAD > 0x7fffffff) {
+    throw new InvalidArgumentError(
+      `a records section of ${recordsSection.length} bytes is too large`,
+    )
+  }
+  const out = new Uint8Array(BATCH_HEADER_SIZE + recordsSection.length)
+  writeBatchHeader(out, {
+    ...fields,
+    baseOffset,
+    partitionLeaderEpoch,
+    attributes: (fields.attributes & ~COMPRESSION_MASK) | compression,
+  })
+  out.set(recordsSection, BATCH_HEADER_SIZE)
+  sealRecordBatch(out)
+  return out
+}
+
+/**
+ * The batch `batch` (uncompressed, as `encodeRecordBatch` or a producer's builder writes it)
+ * with its records section compressed by the codec registered for `type` in
+ * `CompressionCodecs`: same header fields, compression bits set, batchLength and CRC
+ * rewritten. None returns `batch` itself. Rejects a batch that is already compressed
+ * (InvalidArgumentError) and a codec that is not registered (UNSUPPORTED_COMPRESSION_TYPE).
+ */
+export async function compressRecordBatch(
+  batch: Uint8Array,
+  type: CompressionType,
+): Promise<Uint8Array> {
+  checkRecordBatch(batch, false)
+  const header = readRecordBatchHeader(batch)
+  if ((header.attributes & COMPRESSION_MASK) !== 0) {
+    throw new InvalidArgumentError(
+      `the batch is already compressed (${compressionName(header.attributes & COMPRESSION_MASK)})`,
+    )
+  }
+  if (!isCompressionType(type)) {
+    throw new InvalidArgumentError(`compression type must be 0 to 4, got ${type}`)
+  }
+  if (type === CompressionTypes.None) return batch
+  const section = await compressRecords(type, batch.subarray(BATCH_HEADER_SIZE))
+  return assembleRecordBatch(header, section, type)
+}
+
+/** How far a compressed batch's records may decompress. */
+export interface InflateOptions {
+  /** Most bytes the records section may decompress to; past it, CORRUPT_MESSAGE. */
+  readonly maxBytes?: number
+}
+
+/** The uncompressed batch around `records`, with `batch`'s header (see `inflateRecordBatch`). */
+function inflatedBatch(batch: Uint8Array, records: Uint8Array): Uint8Array {
+  const out = new Uint8Array(BATCH_HEADER_SIZE + records.length)
+  out.set(batch.subarray(0, BATCH_HEADER_SIZE))
+  writeInt32(out, BATCH_LENGTH, out.length - BATCH_LOG_OVERHEAD)
+  writeInt16(out, BATCH_ATTRIBUTES, readInt16(batch, BATCH_ATTRIBUTES) & ~COMPRESSION_MASK)
+  out.set(records, BATCH_HEADER_SIZE)
+  return out
+}
+
+function compressionOf(batch: Uint8Array): number {
+  if (batch.length < BATCH_HEADER_SIZE) {
+    throw corrupt(`a record batch is at least ${BATCH_HEADER_SIZE} bytes, got ${batch.length}`)
+  }
+  return readInt16(batch, BATCH_ATTRIBUTES) & COMPRESSION_MASK
+}
+
+/**
+ * For reading: a compressed batch as the uncompressed batch it stands for (same header
+ * fields, compression bits cleared, batchLength of the new size, records section
+ * decompressed with samsa's built-in codecs), in a fresh buffer. Its CRC is still the stored
+ * batch's, which covered the compressed bytes, so it does not verify: check the stored batch,
+ * and never append or send the inflated one. An uncompressed batch comes back as is.
+ * Unknown codecs (5–7), corrupt bytes and records past `maxBytes` throw CORRUPT_MESSAGE.
+ */
+export function inflateRecordBatch(batch: Uint8Array, options: InflateOptions = {}): Uint8Array {
+  const type = compressionOf(batch)
+  if (type === CompressionTypes.None) return batch
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES
+  return inflatedBatch(
+    batch,
+    decompressRecordsSync(type, batch.subarray(BATCH_HEADER_SIZE), maxBytes),
+  )
+}
+
+/**
+ * `inflateRecordBatch` through the codec registry, so a codec the user registered in
+ * `CompressionCodecs` (on this thread) is the one that decompresses, as KafkaJS's consumer
+ * does. For client threads; brokers use `inflateRecordBatch`.
+ */
+export async function inflateRecordBatchWithCodecs(
+  batch: Uint8Array,
+  options: InflateOptions = {},
+): Promise<Uint8Array> {
+  const type = compressionOf(batch)
+  if (type === CompressionTypes.None) return batch
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES
+  return inflatedBatch(
+    batch,
+    await decompressRecords(type, batch.subarray(BATCH_HEADER_SIZE), maxBytes),
+  )
 }
 
 function corrupt(message: string): KafkaProtocolError {
@@ -281,9 +466,9 @@ export function readRecordBatchHeader(batch: Uint8Array): RecordBatchHeader {
 
 /**
  * Checks that `batch` is exactly one well-formed RecordBatch v2 header and length, with at
- * least one record, no compression, and (when `verifyCrc`) a matching CRC-32C. The records
- * themselves are checked as they are decoded; the CRC is what vouches for them before that.
- * Throws CORRUPT_MESSAGE or UNSUPPORTED_COMPRESSION_TYPE.
+ * least one record, a known codec (none, gzip, snappy, lz4 or zstd), and (when `verifyCrc`) a
+ * matching CRC-32C. The records themselves are checked as they are decoded, or all at once
+ * by `validateRecords`; the CRC is what vouches for them before that. Throws CORRUPT_MESSAGE.
  */
 export function checkRecordBatch(batch: Uint8Array, verifyCrc: boolean): void {
   if (batch.length < BATCH_HEADER_SIZE) {
@@ -297,20 +482,18 @@ export function checkRecordBatch(batch: Uint8Array, verifyCrc: boolean): void {
   }
   const magic = batch[BATCH_MAGIC]
   if (magic !== CURRENT_MAGIC) throw corrupt(`magic must be ${CURRENT_MAGIC}, got ${magic}`)
-  if ((readInt16(batch, BATCH_ATTRIBUTES) & COMPRESSION_MASK) !== 0) {
-    throw new KafkaProtocolError(
-      'UNSUPPORTED_COMPRESSION_TYPE',
-      'samsa stores uncompressed batches only',
-    )
-  }
+  const compression = readInt16(batch, BATCH_ATTRIBUTES) & COMPRESSION_MASK
+  if (!isCompressionType(compression)) throw corrupt(`unknown compression codec ${compression}`)
   const recordCount = readInt32(batch, BATCH_RECORD_COUNT)
   if (recordCount < 1) throw corrupt(`a record batch needs at least one record, got ${recordCount}`)
   const lastOffsetDelta = readInt32(batch, BATCH_LAST_OFFSET_DELTA)
   if (lastOffsetDelta < recordCount - 1) {
     throw corrupt(`lastOffsetDelta ${lastOffsetDelta} is too small for ${recordCount} records`)
   }
-  if (batch.length - BATCH_HEADER_SIZE < recordCount * 7) {
-    throw corrupt(`${recordCount} records cannot fit in ${batch.length - BATCH_HEADER_SIZE} bytes`)
+  // An uncompressed record takes at least 7 bytes; a compressed section can be far smaller.
+  const sectionBytes = batch.length - BATCH_HEADER_SIZE
+  if (compression === CompressionTypes.None ? sectionBytes < recordCount * 7 : sectionBytes < 1) {
+    throw corrupt(`${recordCount} records cannot fit in ${sectionBytes} bytes`)
   }
   if (verifyCrc) {
     const expected = readUint32(batch, BATCH_CRC)
@@ -342,13 +525,22 @@ export class RecordView {
 }
 
 /**
- * Visits every record of one batch without allocating per record. Checks the framing (each
- * record's length, the record count, the batch's end) and throws CORRUPT_MESSAGE on a lie.
+ * Visits every record of one uncompressed batch without allocating per record. Checks the
+ * framing (each record's length, the record count, the batch's end) and throws
+ * CORRUPT_MESSAGE on a lie. A compressed batch is refused (InvalidArgumentError): pass it
+ * through `inflateRecordBatch` first, and take keys and values from `view.bytes`, which is
+ * the inflated copy, not the stored batch.
  */
 export function forEachRecord(batch: Uint8Array, visit: (record: RecordView) => void): void {
   const end = batch.length
   if (end < BATCH_HEADER_SIZE)
     throw corrupt(`a record batch is at least ${BATCH_HEADER_SIZE} bytes`)
+  const compression = readInt16(batch, BATCH_ATTRIBUTES) & COMPRESSION_MASK
+  if (compression !== CompressionTypes.None) {
+    throw new InvalidArgumentError(
+      `forEachRecord walks uncompressed batches; this one is ${compressionName(compression)}: inflateRecordBatch it first`,
+    )
+  }
   const baseOffset = readInt64(batch, BATCH_BASE_OFFSET)
   const baseTimestamp = readInt64(batch, BATCH_BASE_TIMESTAMP)
   const count = readInt32(batch, BATCH_RECORD_COUNT)
@@ -407,27 +599,78 @@ export function readHeaders(view: RecordView): RecordHeader[] {
 }
 
 /**
- * Decodes a batch into objects: the convenient path, one allocation per record. Keys and
- * values are views into `batch`.
+ * Decodes a batch into objects: the convenient path, one allocation per record. A compressed
+ * batch is checked as stored (CRC included), then inflated with the built-in codecs. Keys and
+ * values are views into `batch`, or into its inflated copy; the header fields are the stored
+ * batch's (compression bits, length and CRC included).
  */
 export function decodeRecordBatch(
   batch: Uint8Array,
-  options: { verifyCrc?: boolean } = {},
+  options: { verifyCrc?: boolean } & InflateOptions = {},
 ): DecodedRecordBatch {
   checkRecordBatch(batch, options.verifyCrc ?? true)
   const records: DecodedRecord[] = []
-  forEachRecord(batch, (view) => {
+  forEachRecord(inflateRecordBatch(batch, options), (view) => {
+    const bytes = view.bytes
     records.push({
       offset: view.offset,
       timestamp: view.timestamp,
       key:
-        view.keyLength < 0 ? null : batch.subarray(view.keyStart, view.keyStart + view.keyLength),
+        view.keyLength < 0 ? null : bytes.subarray(view.keyStart, view.keyStart + view.keyLength),
       value:
         view.valueLength < 0
           ? null
-          : batch.subarray(view.valueStart, view.valueStart + view.valueLength),
+          : bytes.subarray(view.valueStart, view.valueStart + view.valueLength),
       headers: view.headerCount === 0 ? [] : readHeaders(view),
     })
   })
   return { ...readRecordBatchHeader(batch), records }
+}
+
+/**
+ * Checks every record of a batch, inflating it first when it is compressed (built-in codecs,
+ * within `maxBytes`): the header (as `checkRecordBatch` without the CRC, which is the
+ * caller's to verify), each record's length, its key, value and header framing to the byte,
+ * the record count, offset deltas that rise strictly (from 0 or more) and stay within
+ * lastOffsetDelta, and nothing after the last record. Header keys are not decoded as UTF-8.
+ * Throws CORRUPT_MESSAGE: what a broker runs on a compressed batch before appending it, since
+ * the CRC only vouches for the compressed bytes, not for what they inflate to.
+ */
+export function validateRecords(batch: Uint8Array, options: InflateOptions = {}): void {
+  checkRecordBatch(batch, false)
+  const inflated = inflateRecordBatch(batch, options)
+  const baseOffset = readInt64(inflated, BATCH_BASE_OFFSET)
+  const lastOffsetDelta = readInt32(inflated, BATCH_LAST_OFFSET_DELTA)
+  let index = 0
+  let previousDelta = -1
+  forEachRecord(inflated, (view) => {
+    const delta = view.offset - baseOffset
+    if (delta <= previousDelta || delta > lastOffsetDelta) {
+      throw corrupt(
+        `record ${index} has offset delta ${delta} (previous ${previousDelta}, last ${lastOffsetDelta})`,
+      )
+    }
+    previousDelta = delta
+    checkHeaderFraming(view, index)
+    index++
+  })
+}
+
+/** Walks a record's headers and checks that they end exactly where the record does. */
+function checkHeaderFraming(view: RecordView, index: number): void {
+  const recordEnd = view.end
+  const reader = new VarintReader(view.bytes, view.headersStart, recordEnd)
+  for (let h = 0; h < view.headerCount; h++) {
+    const keyLength = reader.varint()
+    if (keyLength < 0) throw corrupt(`record ${index} has a header with a null or bad key`)
+    reader.position += keyLength
+    if (reader.position > recordEnd) throw corrupt(`record ${index} has a header past its end`)
+    const valueLength = reader.varint()
+    if (valueLength < -1) throw corrupt(`record ${index} has a header value length ${valueLength}`)
+    if (valueLength > 0) reader.position += valueLength
+    if (reader.position > recordEnd) throw corrupt(`record ${index} has a header past its end`)
+  }
+  if (reader.position !== recordEnd) {
+    throw corrupt(`record ${index} has ${recordEnd - reader.position} bytes after its headers`)
+  }
 }

@@ -100,7 +100,10 @@ function packBytes(bytes: Uint8Array): Uint8Array {
   }
   const payload = new Uint8Array(5)
   payload[0] = ATTACHED
-  writeInt32(payload, 1, encodingAttached.push(bytes.slice().buffer) - 1)
+  // A copy in a buffer of its own: a Buffer's slice would be a view, and transferring its
+  // buffer would detach the sender's memory (for a small Buffer, Node's shared pool).
+  const own = Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer
+  writeInt32(payload, 1, encodingAttached.push(own) - 1)
   return payload
 }
 

@@ -57,6 +57,29 @@ describe('bench options', () => {
     expect(() => parseOptions(argv, TABLE)).toThrow(message)
   })
 
+  it('reads a choice and a list of integers, each checked', () => {
+    const table = {
+      path: { kind: 'choice', values: ['api', 'engine'], help: 'which path', default: 'api' },
+      partitions: { kind: 'integers', min: 1, max: 1000, help: 'partitions', default: [4] },
+    } as const satisfies OptionTable
+    expect(parseOptions([], table)).toEqual({ path: 'api', partitions: [4] })
+    expect(parseOptions(['--path', 'engine', '--partitions', '1,4,64,1000'], table)).toEqual({
+      path: 'engine',
+      partitions: [1, 4, 64, 1000],
+    })
+    expect(() => parseOptions(['--path', 'fast'], table)).toThrow(
+      '--path must be one of api, engine',
+    )
+    for (const list of ['1,,4', '1,0', '4,1001', '1,x', '4,4']) {
+      expect(() => parseOptions(['--partitions', list], table), list).toThrow('--partitions must')
+    }
+    expect(usageOf(table)).toEqual([
+      '--path api|engine  which path (default api)',
+      '--partitions N[,N…]',
+      '                   partitions (default 4)',
+    ])
+  })
+
   it('writes one --help line per option with its default, wrapping long ones', () => {
     const long = 'word '.repeat(30).trim()
     const lines = usageOf({ ...TABLE, linger: { kind: 'integer', min: 0, help: long } })

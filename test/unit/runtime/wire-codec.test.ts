@@ -40,6 +40,17 @@ describe('WireCodec', () => {
     expect(Buffer.from(decoded.buffer ?? []).toString()).toBe('hi')
   })
 
+  it("attaches a copy of a large Buffer's bytes: posting the frame leaves the sender's memory whole", () => {
+    const memory = Buffer.alloc(20_000, 7)
+    const view = memory.subarray(1_000, 11_000)
+    const codec = new WireCodec([], router)
+    const frame = codec.encode({ batch: view })
+    expect(frame.attached[0]?.byteLength).toBe(10_000)
+    structuredClone(frame.attached, { transfer: [...frame.attached] })
+    expect(memory.buffer.byteLength).toBe(20_000)
+    expect(view[0]).toBe(7)
+  })
+
   it('attaches large arrays in their own buffer, 8-byte aligned for the copy into a log', () => {
     const codec = new WireCodec([], router)
     const frame = codec.encode({ batch: new Uint8Array(10_000) })

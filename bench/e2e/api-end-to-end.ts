@@ -1,0 +1,373 @@
+import { Cluster } from '../../src/api/cluster.js'
+import type { Consumer } from '../../src/api/consumer.js'
+import type { Producer } from '../../src/api/producer.js'
+import { type ProgressSample, ProgressSampler } from '../report/progress-sampler.js'
+import { MIN_SEQUENCED_BYTES, SequenceCheck, sequencedMessages } from './sequenced-messages.js'
+
+/*
+ * End to end through the public API, as a user's code does it, all on this thread:
+ * `Cluster.start`, `admin.createTopics`, `cluster.producer()` awaiting one `send` of
+ * `messagesPerSend` Buffer values after another, and a group consumer
+ * (`cluster.consumer({ groupId })`, `subscribe({ fromBeginning: true })`,
+ * `run({ eachBatch })` or `run({ eachMessage })`). Three phases, each timed on its own:
+ *
+ *   send             the producer writes `records` records into a topic;
+ *   consume          a consumer reads them all back (from `run()` to the last record);
+ *   produceConsume   a consumer runs on a fresh topic while the producer sends `records`
+ *                    more (from the first send to the last record consumed).
+ *
+ * The consumers check every record (see SequenceCheck), and at the end each topic must hold
+ * exactly `records` records from offset 0. A figure counts only when all of that holds.
+ */
+
+export type ConsumeHandler = 'eachBatch' | 'eachMessage'
+
+export interface ApiEndToEndOptions {
+  readonly brokers: number
+  readonly partitions: number
+  readonly replication: number
+  readonly acks: -1 | 0 | 1
+  /** Value bytes of each record. */
+  readonly recordSize: number
+  /** Records of each phase. */
+  readonly records: number
+  /** Messages in each `producer.send`. */
+  readonly messagesPerSend: number
+  readonly handler: ConsumeHandler
+  /**
+   * Bytes of each replica's ring of the two topics (their `samsa.log.capacity.bytes`; default:
+   * room for a phase's records, see apiLogCapacity).
+   */
+  readonly logCapacityBytes?: number
+  /** A phase whose consumer gets nothing for this long fails (default 10 s). */
+  readonly idleMs?: number
+}
+
+/** One phase's figures. */
+export interface PhaseFigures {
+  readonly records: number
+  readonly elapsedMs: number
+  readonly recordsPerSec: number
+  /** Value bytes per second. */
+  readonly bytesPerSec: number
+}
+
+export interface ConsumePhaseFigures extends PhaseFigures {
+  /** From `run()` to the first record in the handler: the group's join, mostly. */
+  readonly firstRecordMs: number
+}
+
+export interface ApiEndToEndReport extends ApiEndToEndOptions {
+  readonly logCapacityBytes: number
+  readonly send: PhaseFigures
+  readonly consume: ConsumePhaseFigures
+  readonly produceConsume: PhaseFigures
+  /** Records produced and consumed in the produce-and-consume phase, sampled while it ran. */
+  readonly samples: readonly ProgressSample[]
+  readonly verified: boolean
+  readonly problems: readonly string[]
+}
+
+/** What a run tells its caller while it goes: each phase's name, and samples of its counts. */
+export interface ApiRunHooks {
+  readonly phase?: (label: string) => void
+  readonly sample?: (sample: ProgressSample) => void
+}
+
+const SEND_TOPIC = 'api-send'
+const BOTH_TOPIC = 'api-produce-consume'
+const DEFAULT_IDLE_MS = 10_000
+/** Kafka's batch.size default, which the producer's accumulator splits batches at. */
+const PRODUCER_BATCH_BYTES = 16_384
+/** A RecordBatch v2 header, and the most one record's framing adds to its value. */
+const BATCH_HEADER_BYTES = 61
+const RECORD_FRAMING_BYTES = 17
+const MIN_LOG_CAPACITY = 64 * 1024
+const MAX_LOG_CAPACITY = 2 ** 30
+
+const nextPowerOfTwo = (value: number) => 2 ** Math.ceil(Math.log2(value))
+
+/**
+ * A ring per replica that holds every record of a phase with room to spare, so nothing is
+ * evicted before the consume phase reads it: the producer's partitioner spreads each send
+ * over the partitions, so a partition's batches carry about messagesPerSend / partitions
+ * records (at least one, and at most what fits in Kafka's batch.size).
+ */
+export function apiLogCapacity(options: {
+  readonly partitions: number
+  readonly records: number
+  readonly recordSize: number
+  readonly messagesPerSend: number
+}): number {
+  const { partitions, records, recordSize, messagesPerSend } = options
+  const recordBytes = recordSize + RECORD_FRAMING_BYTES
+  const perBatch = Math.max(
+    1,
+    Math.min(
+      Math.floor(messagesPerSend / partitions),
+      Math.floor(PRODUCER_BATCH_BYTES / recordBytes),
+    ),
+  )
+  const perPartition = Math.ceil(records / partitions)
+  const batchBytes = BATCH_HEADER_BYTES + 7 + perBatch * recordBytes
+  const bytes = Math.ceil(perPartition / perBatch) * batchBytes
+  // A quarter more, and a batch's padding at the wrap.
+  const capacity = Math.max(MIN_LOG_CAPACITY, nextPowerOfTwo(bytes * 1.25 + batchBytes))
+  if (capacity > MAX_LOG_CAPACITY) {
+    throw new Error(
+      `${perPartition} records of ${recordSize} B per partition need more than a 1 GiB ring: fewer records, or more partitions`,
+    )
+  }
+  return capacity
+}
+
+function checkOptions(options: ApiEndToEndOptions): void {
+  const { partitions, records, recordSize, messagesPerSend, replication, brokers } = options
+  for (const [name, value] of Object.entries({ partitions, records, messagesPerSend, brokers })) {
+    if (!(Number.isSafeInteger(value) && value >= 1)) {
+      throw new Error(`${name} must be an integer ≥ 1`)
+    }
+  }
+  if (!(Number.isInteger(replication) && replication >= 1 && replication <= brokers)) {
+    throw new Error(`replication must be from 1 to the broker count (${brokers})`)
+  }
+  if (!(Number.isInteger(recordSize) && recordSize >= MIN_SEQUENCED_BYTES)) {
+    throw new Error(`records must be at least ${MIN_SEQUENCED_BYTES} bytes`)
+  }
+}
+
+function figuresOf(records: number, elapsedMs: number, recordSize: number): PhaseFigures {
+  const seconds = elapsedMs / 1000
+  return {
+    records,
+    elapsedMs: Math.round(elapsedMs),
+    recordsPerSec: seconds > 0 ? Math.round(records / seconds) : 0,
+    bytesPerSec: seconds > 0 ? Math.round((records * recordSize) / seconds) : 0,
+  }
+}
+
+/** Starts a cluster, runs the three phases through the public API, stops the cluster. */
+export async function runApiEndToEnd(
+  options: ApiEndToEndOptions,
+  hooks: ApiRunHooks = {},
+): Promise<ApiEndToEndReport> {
+  checkOptions(options)
+  const logCapacityBytes = options.logCapacityBytes ?? apiLogCapacity(options)
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS
+  const { partitions, records, recordSize, acks } = options
+  hooks.phase?.('api: starting the cluster')
+  // The rings are the topics' own (the internal offsets topic keeps the cluster's default).
+  const cluster = await Cluster.start({ brokers: options.brokers })
+  const problems: string[] = []
+  try {
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({
+      topics: [SEND_TOPIC, BOTH_TOPIC].map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor: options.replication,
+        configEntries: [{ name: 'samsa.log.capacity.bytes', value: String(logCapacityBytes) }],
+      })),
+    })
+    // KafkaJS's rule: acks 0 and 1 need a producer that is not idempotent.
+    const producer = cluster.producer(acks === -1 ? {} : { idempotent: false })
+    await producer.connect()
+
+    hooks.phase?.('api: send')
+    const sending = new Sending(producer, options)
+    const sendSampler = new ProgressSampler(
+      () => ({ produced: sending.acknowledged, consumed: 0 }),
+      hooks.sample,
+    )
+    const sent = await sending.run(SEND_TOPIC).finally(() => sendSampler.stop())
+    problems.push(...sent.problems.map((problem) => `send: ${problem}`))
+    const send = figuresOf(sending.acknowledged, sent.elapsedMs, recordSize)
+    // With acks 0 a send resolves before its records are in: wait for them, untimed.
+    if (sent.problems.length === 0) await highWatermarksReach(admin, SEND_TOPIC, records, idleMs)
+
+    hooks.phase?.('api: consume')
+    const consumeCheck = new SequenceCheck(records, partitions, recordSize)
+    const consumer = cluster.consumer({ groupId: 'bench-consume' })
+    const consumeSampler = new ProgressSampler(
+      () => ({ produced: records, consumed: consumeCheck.consumed }),
+      hooks.sample,
+    )
+    await subscribeFromBeginning(consumer, SEND_TOPIC)
+    const consumeStart = performance.now()
+    try {
+      await runInto(consumer, options.handler, consumeCheck)
+      consumeCheck.restartIdleClock()
+      await consumeCheck.allConsumed(idleMs, () =>
+        sent.problems.length > 0 ? 'the send phase failed' : undefined,
+      )
+    } finally {
+      consumeSampler.stop()
+      await disconnect(consumer, 'the consumer', problems)
+    }
+    problems.push(...consumeCheck.problems.map((problem) => `consume: ${problem}`))
+    const consume: ConsumePhaseFigures = {
+      ...figuresOf(
+        consumeCheck.consumed,
+        (consumeCheck.completedAt ?? performance.now()) - consumeStart,
+        recordSize,
+      ),
+      firstRecordMs: Math.round((consumeCheck.firstAt ?? consumeStart) - consumeStart),
+    }
+
+    hooks.phase?.('api: produce and consume')
+    const bothCheck = new SequenceCheck(records, partitions, recordSize)
+    const bothConsumer = cluster.consumer({ groupId: 'bench-produce-consume' })
+    const both = new Sending(producer, options)
+    let bothStart = performance.now()
+    let bothSamples: readonly ProgressSample[] = []
+    try {
+      // Joined and positioned before the first send: the phase times records, not the join.
+      await subscribeFromBeginning(bothConsumer, BOTH_TOPIC)
+      await runInto(bothConsumer, options.handler, bothCheck)
+      const sampler = new ProgressSampler(
+        () => ({ produced: both.acknowledged, consumed: bothCheck.consumed }),
+        hooks.sample,
+      )
+      try {
+        bothStart = performance.now()
+        bothCheck.restartIdleClock()
+        let sendFailure: string | undefined
+        const bothSent = both.run(BOTH_TOPIC).then((outcome) => {
+          sendFailure = outcome.problems[0]
+          problems.push(...outcome.problems.map((problem) => `produce and consume: ${problem}`))
+        })
+        await bothCheck.allConsumed(idleMs, () =>
+          sendFailure === undefined ? undefined : 'the producer failed',
+        )
+        await bothSent
+      } finally {
+        sampler.stop()
+        bothSamples = sampler.samples()
+      }
+    } finally {
+      await disconnect(bothConsumer, 'the second consumer', problems)
+    }
+    problems.push(...bothCheck.problems.map((problem) => `produce and consume: ${problem}`))
+    const produceConsume = figuresOf(
+      bothCheck.consumed,
+      (bothCheck.completedAt ?? performance.now()) - bothStart,
+      recordSize,
+    )
+    await disconnect(producer, 'the producer', problems)
+
+    hooks.phase?.('api: checking the logs')
+    for (const topic of [SEND_TOPIC, BOTH_TOPIC]) {
+      problems.push(...(await logProblems(admin, topic, records)))
+    }
+    await admin.disconnect()
+    return {
+      ...options,
+      logCapacityBytes,
+      send,
+      consume,
+      produceConsume,
+      samples: bothSamples,
+      verified: problems.length === 0,
+      problems,
+    }
+  } finally {
+    await cluster.stop()
+  }
+}
+
+/** One phase's sends: `records` records, `messagesPerSend` at a time, each send awaited. */
+class Sending {
+  acknowledged = 0
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly options: ApiEndToEndOptions,
+  ) {}
+
+  async run(topic: string): Promise<{ elapsedMs: number; problems: string[] }> {
+    const { records, messagesPerSend, recordSize, acks } = this.options
+    const started = performance.now()
+    try {
+      while (this.acknowledged < records) {
+        const count = Math.min(messagesPerSend, records - this.acknowledged)
+        const messages = sequencedMessages(this.acknowledged, count, recordSize)
+        await this.producer.send({ topic, acks, messages })
+        this.acknowledged += count
+      }
+      return { elapsedMs: performance.now() - started, problems: [] }
+    } catch (error) {
+      return {
+        elapsedMs: performance.now() - started,
+        problems: [`send of records from ${this.acknowledged} failed: ${String(error)}`],
+      }
+    }
+  }
+}
+
+async function subscribeFromBeginning(consumer: Consumer, topic: string): Promise<void> {
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+}
+
+/** Runs a subscribed consumer, every record into `check`; resolves once it has joined. */
+async function runInto(
+  consumer: Consumer,
+  handler: ConsumeHandler,
+  check: SequenceCheck,
+): Promise<void> {
+  if (handler === 'eachBatch') {
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        const { partition } = batch
+        for (const message of batch.messages) check.take(partition, message.offset, message.value)
+      },
+    })
+  } else {
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        check.take(partition, message.offset, message.value)
+      },
+    })
+  }
+}
+
+type Admin = ReturnType<Cluster['admin']>
+
+/** Disconnects a client; a failure is one more problem of the run, not the end of it. */
+async function disconnect(
+  client: { disconnect(): Promise<void> },
+  name: string,
+  problems: string[],
+): Promise<void> {
+  await client.disconnect().catch((error: unknown) => {
+    problems.push(`disconnecting ${name} failed: ${String(error)}`)
+  })
+}
+
+async function highWatermarksReach(
+  admin: Admin,
+  topic: string,
+  records: number,
+  idleMs: number,
+): Promise<void> {
+  const deadline = performance.now() + idleMs
+  while (performance.now() < deadline) {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    if (offsets.reduce((total, entry) => total + Number(entry.high), 0) >= records) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** What is wrong with a topic's logs at the end: records missing or extra, or evicted. */
+async function logProblems(admin: Admin, topic: string, records: number): Promise<string[]> {
+  const offsets = await admin.fetchTopicOffsets(topic)
+  const problems: string[] = []
+  const held = offsets.reduce((total, entry) => total + Number(entry.high), 0)
+  if (held !== records) problems.push(`topic ${topic} holds ${held} records, not ${records}`)
+  const evicted = offsets.filter((entry) => entry.low !== '0')
+  if (evicted.length > 0) {
+    problems.push(`topic ${topic}: ${evicted.length} partition(s) evicted records before the end`)
+  }
+  return problems
+}
