@@ -70,6 +70,8 @@ export type BrokerMessage =
   | { readonly type: 'replica-fetch'; readonly topic: string; readonly partition: number }
   /** To itself: time to drop followers that fell behind from the ISR. */
   | { readonly type: 'check-isr' }
+  /** Copies, for every follower replica whose leader has new data, what it has (see broker.ts). */
+  | { readonly type: 'replica-fetch-round' }
   /** The controller elected this follower leader. → ReplicaCreated (the log consumers read) */
   | {
       readonly type: 'become-leader'
@@ -247,6 +249,8 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
       }
     case 'check-isr':
       return { type: 'check-isr' }
+    case 'replica-fetch-round':
+      return { type: 'replica-fetch-round' }
     case 'become-leader':
     case 'follow': {
       const role = parseRole(fields.role)

@@ -65,6 +65,8 @@ interface LeaderReplica {
 
 interface FollowerReplica {
   readonly role: 'follower'
+  readonly topic: string
+  readonly partition: number
   readonly log: PartitionLog
   readonly config: TopicConfig
   readonly leader: Extract<ReplicaRole, { kind: 'follower' }>
@@ -81,6 +83,9 @@ interface BrokerState {
   readonly replicas: Map<string, Replica>
   retentionTimerSet: boolean
   isrTimerSet: boolean
+  /** Follower replicas whose leader has something new, to copy in the next fetch round. */
+  readonly fetchDue: Set<string>
+  fetchRoundScheduled: boolean
 }
 
 /** How often time-based retention (`retention.ms`) is applied. */
@@ -133,6 +138,8 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
     replicas: new Map(),
     retentionTimerSet: false,
     isrTimerSet: false,
+    fetchDue: new Set(),
+    fetchRoundScheduled: false,
   }),
   receive(state, message, context) {
     switch (message.type) {
@@ -192,6 +199,8 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         replica.log.setLeaderEpoch(message.leaderEpoch)
         const follower: FollowerReplica = {
           role: 'follower',
+          topic: message.topic,
+          partition: message.partition,
           log: replica.log,
           config: replica.config,
           leader: message.role,
@@ -200,13 +209,32 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         state.replicas.set(replicaKey(message.topic, message.partition), follower)
         tellCoordinator(state, message.topic, message.partition, undefined)
         // Report at once: the new leader's high watermark waits on this follower's log end.
-        fetchFromLeader(state, message.topic, message.partition, context)
+        fetchFromLeader(state, follower, context)
         context.reply(true)
         return state
       }
       case 'replica-fetch':
-        fetchFromLeader(state, message.topic, message.partition, context)
+        state.fetchDue.add(replicaKey(message.topic, message.partition))
+        if (!state.fetchRoundScheduled) {
+          // Every follower woken in this turn copies in one round, at its end, and their
+          // reports to each leader go in one message, as Kafka's replica fetcher asks each
+          // leader broker for all its partitions at once.
+          state.fetchRoundScheduled = true
+          context.pipeToSelf(new Promise((resolve) => setImmediate(resolve)), () => ({
+            type: 'replica-fetch-round',
+          }))
+        }
         return state
+      case 'replica-fetch-round': {
+        state.fetchRoundScheduled = false
+        const due = [...state.fetchDue]
+        state.fetchDue.clear()
+        for (const key of due) {
+          const replica = state.replicas.get(key)
+          if (replica?.role === 'follower') fetchFromLeader(state, replica, context)
+        }
+        return state
+      }
       case 'follower-progress': {
         const replica = state.replicas.get(replicaKey(message.topic, message.partition))
         if (replica?.role !== 'leader') return state
@@ -275,6 +303,8 @@ function createReplica(
     } else {
       replica = {
         role: 'follower',
+        topic: message.topic,
+        partition: message.partition,
         log,
         config,
         leader: role,
@@ -283,8 +313,7 @@ function createReplica(
     }
     state.replicas.set(key, replica)
     if (replica.role === 'leader') tellCoordinator(state, message.topic, message.partition, replica)
-    if (replica.role === 'follower')
-      waitForLeader(replica, message.topic, message.partition, context)
+    if (replica.role === 'follower') waitForLeader(replica, context)
     if (config.retentionMs !== undefined && !state.retentionTimerSet) {
       state.retentionTimerSet = true
       context.scheduleSelf(RETENTION_CHECK_MS, { type: 'enforce-retention' })
@@ -490,13 +519,10 @@ function advanceHighWatermark(replica: LeaderReplica, now: number): void {
 /** Copies what the leader has past this follower's log end, then reports and waits again. */
 function fetchFromLeader(
   state: BrokerState,
-  topic: string,
-  partition: number,
+  replica: FollowerReplica,
   context: ActorContext<BrokerMessage>,
 ): void {
-  const replica = state.replicas.get(replicaKey(topic, partition))
-  if (replica?.role !== 'follower') return
-  const { log, leaderLog, leader } = replica
+  const { log, leaderLog, leader, topic, partition } = replica
   // A fenced or closed leader log has no more to give: wait for the controller's `follow`.
   if (leaderLog.state !== LogState.Active) return
   // A network partition between the two stops the copying too, not only the messages.
@@ -519,15 +545,11 @@ function fetchFromLeader(
     // A race with the leader's eviction or a fenced leader: the next round looks again.
   }
   leader.leader.tell(followerProgress(topic, partition, state.brokerId, log.logEndOffset))
-  waitForLeader(replica, topic, partition, context)
+  waitForLeader(replica, context)
 }
 
-function waitForLeader(
-  replica: FollowerReplica,
-  topic: string,
-  partition: number,
-  context: ActorContext<BrokerMessage>,
-): void {
+function waitForLeader(replica: FollowerReplica, context: ActorContext<BrokerMessage>): void {
+  const { topic, partition } = replica
   const waiting = replica.leaderLog
     .waitForData(replica.log.logEndOffset, idleReportEvery(replica.config), { upTo: 'log-end' })
     .catch(() => false)

@@ -119,15 +119,28 @@ export async function decodeMessages(fetched: FetchedPartition): Promise<KafkaMe
         ? stored
         : await inflateRecordBatchWithCodecs(stored)
     const logAppendTime = batchContext.timestampType === 1 ? batchContext.maxTimestamp : undefined
+    // One Buffer over the batch, whose subarrays are the keys and values; and the records of
+    // one batch mostly share a timestamp, whose string is made once.
+    const bytes = Buffer.from(batch.buffer, batch.byteOffset, batch.length)
+    let timestampNumber = Number.NaN
+    let timestampText = ''
     forEachRecord(batch, (view) => {
       if (view.offset < fetchOffset) return
+      if (view.timestamp !== timestampNumber) {
+        timestampNumber = view.timestamp
+        timestampText = String(view.timestamp)
+      }
       messages.push({
         magicByte: batchContext.magicByte,
         attributes: 0,
-        timestamp: logAppendTime ?? String(view.timestamp),
+        timestamp: logAppendTime ?? timestampText,
         offset: String(view.offset),
-        key: bufferAt(batch, view.keyStart, view.keyLength),
-        value: bufferAt(batch, view.valueStart, view.valueLength),
+        key:
+          view.keyLength < 0 ? null : bytes.subarray(view.keyStart, view.keyStart + view.keyLength),
+        value:
+          view.valueLength < 0
+            ? null
+            : bytes.subarray(view.valueStart, view.valueStart + view.valueLength),
         headers: headersOf(view),
         isControlRecord: false,
         batchContext,

@@ -280,7 +280,10 @@ export class PartitionLogReader {
       let region = this.data
       let regionStart = startPosition % capacity
       if (!options.zeroCopy && starts.length > 0) {
-        region = this.data.slice(regionStart, regionStart + (position - startPosition))
+        // A fresh buffer filled by set: slice from shared memory takes a slower path, and the
+        // copy need not be zeroed first.
+        region = new Uint8Array(Buffer.allocUnsafeSlow(position - startPosition).buffer)
+        region.set(this.data.subarray(regionStart, regionStart + region.length))
         regionStart = 0
       }
       const batches: Uint8Array[] = []
