@@ -536,8 +536,16 @@ function fetchFromLeader(
       log.reset(leaderLog.logStartOffset)
     }
     if (leaderLog.logEndOffset > log.logEndOffset) {
-      const read = leaderLog.read(log.logEndOffset, 1 << 20, { upTo: 'log-end' })
-      for (const batch of read.batches) log.appendReplica(batch)
+      // Straight from the leader's ring into this one: a copy in between would be fresh
+      // memory for every fetch, and touching fresh pages costs far more than the copy.
+      const copiedFrom = log.logEndOffset
+      const read = leaderLog.read(copiedFrom, 1 << 20, { upTo: 'log-end', zeroCopy: true })
+      try {
+        for (const batch of read.batches) log.appendReplica(batch)
+      } finally {
+        // The leader evicted or truncated what was copied meanwhile: undo it, look again.
+        if (!leaderLog.isIntact(read)) log.truncateTo(copiedFrom)
+      }
     }
     log.setHighWatermark(Math.min(leaderLog.highWatermark, log.logEndOffset))
   } catch (error) {

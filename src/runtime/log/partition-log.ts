@@ -277,19 +277,20 @@ export class PartitionLogReader {
         }
       }
 
-      let region = this.data
-      let regionStart = startPosition % capacity
-      if (!options.zeroCopy && starts.length > 0) {
-        // A fresh buffer filled by set: slice from shared memory takes a slower path, and the
-        // copy need not be zeroed first.
-        region = new Uint8Array(Buffer.allocUnsafeSlow(position - startPosition).buffer)
-        region.set(this.data.subarray(regionStart, regionStart + region.length))
-        regionStart = 0
-      }
+      const regionStart = startPosition % capacity
       const batches: Uint8Array[] = []
       for (let i = 0; i < starts.length; i++) {
         const start = regionStart + (starts[i] as number)
-        batches.push(region.subarray(start, start + (lengths[i] as number)))
+        const view = this.data.subarray(start, start + (lengths[i] as number))
+        if (options.zeroCopy) batches.push(view)
+        else {
+          // A buffer per batch, filled by set (slice from shared memory is slower, and the
+          // copy need not be zeroed): batch-sized buffers come from memory the allocator
+          // reuses, where one big region would be fresh pages, which cost more than the copy.
+          const copy = new Uint8Array(Buffer.allocUnsafeSlow(view.length).buffer)
+          copy.set(view)
+          batches.push(copy)
+        }
       }
       const holdsOffset = batches.length > 0 && batchHolds(batches[0] as Uint8Array, fromOffset)
 
