@@ -138,22 +138,33 @@ interface RoutedMessages {
   readonly topic: string
   readonly messages: readonly Message[]
   readonly partitions: Int32Array
+  readonly numPartitions: number
   readonly timestamps: Float64Array
 }
 
-/** The message indexes of each partition, in send order: a counting sort of `partitions`. */
-function byPartition(partitions: Int32Array): Map<number, Int32Array> {
-  const counts = new Map<number, number>()
-  for (const partition of partitions) counts.set(partition, (counts.get(partition) ?? 0) + 1)
-  const groups = new Map<number, { indexes: Int32Array; filled: number }>()
-  for (const [partition, count] of counts) {
-    groups.set(partition, { indexes: new Int32Array(count), filled: 0 })
+/**
+ * The message indexes of each partition, in send order: a counting sort of `partitions`.
+ * Partition p's messages are `order[start[p] .. start[p + 1])`.
+ */
+interface PartitionGroups {
+  readonly order: Int32Array
+  readonly start: Int32Array
+}
+
+function byPartition(partitions: Int32Array, numPartitions: number): PartitionGroups {
+  const start = new Int32Array(numPartitions + 1)
+  for (const partition of partitions) start[partition + 1] = (start[partition + 1] as number) + 1
+  for (let partition = 0; partition < numPartitions; partition++) {
+    start[partition + 1] = (start[partition + 1] as number) + (start[partition] as number)
   }
+  const filled = start.slice(0, numPartitions)
+  const order = new Int32Array(partitions.length)
   partitions.forEach((partition, index) => {
-    const group = groups.get(partition) as { indexes: Int32Array; filled: number }
-    group.indexes[group.filled++] = index
+    const at = filled[partition] as number
+    order[at] = index
+    filled[partition] = at + 1
   })
-  return new Map([...groups].map(([partition, { indexes }]) => [partition, indexes]))
+  return { order, start }
 }
 
 /**
@@ -273,13 +284,27 @@ export class Producer {
           this.connection.clock,
           () => this.#client.refreshMetadata(),
         ))
-      routed.push({ topic, messages, timestamps, partitions: this.#route(metadata, messages) })
+      routed.push({
+        topic,
+        messages,
+        timestamps,
+        partitions: this.#route(metadata, messages),
+        numPartitions: metadata.partitions.length,
+      })
     }
-    const written = routed.flatMap(({ topic, messages, partitions, timestamps }) =>
-      [...byPartition(partitions)].map(([partition, indexes]) =>
-        this.#write(topic, { partition, acks, compression }, indexes, messages, timestamps),
-      ),
-    )
+    const written: Promise<RecordMetadata>[] = []
+    for (const { topic, messages, partitions, timestamps, numPartitions } of routed) {
+      const { order, start } = byPartition(partitions, numPartitions)
+      for (let partition = 0; partition < numPartitions; partition++) {
+        const from = start[partition] as number
+        const to = start[partition + 1] as number
+        if (from === to) continue
+        const indexes = order.subarray(from, to)
+        written.push(
+          this.#write(topic, { partition, acks, compression }, indexes, messages, timestamps),
+        )
+      }
+    }
     const metadata = await Promise.all(written)
     return acks === 0 ? [] : metadata
   }

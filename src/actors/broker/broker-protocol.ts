@@ -66,12 +66,14 @@ export type BrokerMessage =
       readonly partition: number
       readonly follower: number
     }
-  /** To itself: a follower's leader has data past its log end (or the wait ran out). */
-  | { readonly type: 'replica-fetch'; readonly topic: string; readonly partition: number }
+  /**
+   * To itself: the leader broker of that name appended something for its followers here (or
+   * the wait on it ran out): copy what each of them has, as Kafka's replica fetcher does with
+   * one fetch per leader broker.
+   */
+  | { readonly type: 'replica-fetch'; readonly leader: string }
   /** To itself: time to drop followers that fell behind from the ISR. */
   | { readonly type: 'check-isr' }
-  /** Copies, for every follower replica whose leader has new data, what it has (see broker.ts). */
-  | { readonly type: 'replica-fetch-round' }
   /** The controller elected this follower leader. → ReplicaCreated (the log consumers read) */
   | {
       readonly type: 'become-leader'
@@ -242,15 +244,9 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
         follower: integerField(fields, 'follower', 0),
       }
     case 'replica-fetch':
-      return {
-        type: 'replica-fetch',
-        topic: stringField(fields, 'topic'),
-        partition: integerField(fields, 'partition', 0),
-      }
+      return { type: 'replica-fetch', leader: stringField(fields, 'leader') }
     case 'check-isr':
       return { type: 'check-isr' }
-    case 'replica-fetch-round':
-      return { type: 'replica-fetch-round' }
     case 'become-leader':
     case 'follow': {
       const role = parseRole(fields.role)

@@ -5,13 +5,19 @@ import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error
 import { readInt16, readInt32 } from '../../runtime/log/big-endian.js'
 import { COMPRESSION_CODEC_MASK } from '../../runtime/log/compression.js'
 import { LogState } from '../../runtime/log/log-header.js'
-import { PartitionLog, PartitionLogReader } from '../../runtime/log/partition-log.js'
+import {
+  APPEND_SIGNAL_BYTES,
+  appendSignalWord,
+  PartitionLog,
+  PartitionLogReader,
+} from '../../runtime/log/partition-log.js'
 import {
   BATCH_ATTRIBUTES,
   BATCH_LAST_OFFSET_DELTA,
   checkRecordBatch,
   validateRecords,
 } from '../../runtime/log/record-batch-codec.js'
+import { notifyChange, type WaitWord, waitUntil } from '../../runtime/log/wait.js'
 import { coordinator } from '../coordinator/coordinator.js'
 import type { CoordinatorControl } from '../coordinator/coordinator-protocol.js'
 import { OFFSETS_TOPIC } from '../coordinator/offsets-topic.js'
@@ -71,6 +77,8 @@ interface FollowerReplica {
   readonly config: TopicConfig
   readonly leader: Extract<ReplicaRole, { kind: 'follower' }>
   readonly leaderLog: PartitionLogReader
+  /** When it last told its leader how far it is (a follower that stays silent leaves the ISR). */
+  reportedAt: number
 }
 
 type Replica = LeaderReplica | FollowerReplica
@@ -83,9 +91,11 @@ interface BrokerState {
   readonly replicas: Map<string, Replica>
   retentionTimerSet: boolean
   isrTimerSet: boolean
-  /** Follower replicas whose leader has something new, to copy in the next fetch round. */
-  readonly fetchDue: Set<string>
-  fetchRoundScheduled: boolean
+  /** Shared by every log this broker writes, bumped after each produce: followers wait on it. */
+  readonly appendSignal: SharedArrayBuffer
+  readonly appendSignalWord: WaitWord
+  /** The append signals of leader brokers that a wait of this broker's is on now. */
+  readonly leaderWaits: Set<SharedArrayBuffer>
 }
 
 /** How often time-based retention (`retention.ms`) is applied. */
@@ -129,18 +139,22 @@ function replicaFor(state: BrokerState, topic: string, partition: number): Repli
 export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
   parseMessage: parseBrokerMessage,
   parseArgs: (value) => ({ brokerId: integerField(fieldsOf(value, 'broker args'), 'brokerId', 0) }),
-  init: ({ brokerId }, context) => ({
-    brokerId,
-    coordinator: context.spawn(coordinator, {
-      name: `coordinator-${brokerId}`,
-      args: { brokerId, broker: context.self },
-    }),
-    replicas: new Map(),
-    retentionTimerSet: false,
-    isrTimerSet: false,
-    fetchDue: new Set(),
-    fetchRoundScheduled: false,
-  }),
+  init: ({ brokerId }, context) => {
+    const appendSignal = new SharedArrayBuffer(APPEND_SIGNAL_BYTES)
+    return {
+      brokerId,
+      coordinator: context.spawn(coordinator, {
+        name: `coordinator-${brokerId}`,
+        args: { brokerId, broker: context.self },
+      }),
+      replicas: new Map(),
+      retentionTimerSet: false,
+      isrTimerSet: false,
+      appendSignal,
+      appendSignalWord: appendSignalWord(appendSignal),
+      leaderWaits: new Set(),
+    }
+  },
   receive(state, message, context) {
     switch (message.type) {
       case 'create-replica':
@@ -205,36 +219,18 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
           config: replica.config,
           leader: message.role,
           leaderLog,
+          reportedAt: Number.NEGATIVE_INFINITY,
         }
         state.replicas.set(replicaKey(message.topic, message.partition), follower)
         tellCoordinator(state, message.topic, message.partition, undefined)
         // Report at once: the new leader's high watermark waits on this follower's log end.
-        fetchFromLeader(state, follower, context)
+        fetchFromLeader(state, follower.leader.leader.name, context)
         context.reply(true)
         return state
       }
       case 'replica-fetch':
-        state.fetchDue.add(replicaKey(message.topic, message.partition))
-        if (!state.fetchRoundScheduled) {
-          // Every follower woken in this turn copies in one round, at its end, and their
-          // reports to each leader go in one message, as Kafka's replica fetcher asks each
-          // leader broker for all its partitions at once.
-          state.fetchRoundScheduled = true
-          context.pipeToSelf(new Promise((resolve) => setImmediate(resolve)), () => ({
-            type: 'replica-fetch-round',
-          }))
-        }
+        fetchFromLeader(state, message.leader, context)
         return state
-      case 'replica-fetch-round': {
-        state.fetchRoundScheduled = false
-        const due = [...state.fetchDue]
-        state.fetchDue.clear()
-        for (const key of due) {
-          const replica = state.replicas.get(key)
-          if (replica?.role === 'follower') fetchFromLeader(state, replica, context)
-        }
-        return state
-      }
       case 'follower-progress': {
         const replica = state.replicas.get(replicaKey(message.topic, message.partition))
         if (replica?.role !== 'leader') return state
@@ -294,6 +290,7 @@ function createReplica(
         retentionMs: config.retentionMs,
         leaderEpoch: message.leaderEpoch,
         now: () => context.clock.now(),
+        appendSignal: state.appendSignal,
       },
       message.existing,
     )
@@ -309,11 +306,12 @@ function createReplica(
         config,
         leader: role,
         leaderLog: PartitionLogReader.open(role.leaderLog),
+        reportedAt: Number.NEGATIVE_INFINITY,
       }
     }
     state.replicas.set(key, replica)
     if (replica.role === 'leader') tellCoordinator(state, message.topic, message.partition, replica)
-    if (replica.role === 'follower') waitForLeader(replica, context)
+    if (replica.role === 'follower') fetchFromLeader(state, replica.leader.leader.name, context)
     if (config.retentionMs !== undefined && !state.retentionTimerSet) {
       state.retentionTimerSet = true
       context.scheduleSelf(RETENTION_CHECK_MS, { type: 'enforce-retention' })
@@ -364,6 +362,8 @@ function produce(
       answers.push(partitionRefused(asKafkaError(error)))
     }
   }
+  // One wake for each follower broker, whatever the number of partitions appended.
+  notifyChange(state.appendSignalWord)
   if (waits.length === 0) {
     context.reply({ partitions: answers } satisfies ProduceReply)
     return
@@ -516,20 +516,48 @@ function advanceHighWatermark(replica: LeaderReplica, now: number): void {
   }
 }
 
-/** Copies what the leader has past this follower's log end, then reports and waits again. */
+/** Follower replicas here whose leader is the broker of that actor name. */
+function* followersOf(state: BrokerState, leaderName: string): Generator<FollowerReplica> {
+  for (const replica of state.replicas.values()) {
+    if (replica.role === 'follower' && replica.leader.leader.name === leaderName) yield replica
+  }
+}
+
+/** Whether a follower's leader log is live and has something past the follower's log end. */
+const hasMore = (replica: FollowerReplica) =>
+  replica.leaderLog.state === LogState.Active &&
+  replica.leaderLog.logEndOffset > replica.log.logEndOffset
+
+/**
+ * One fetch from a leader broker: every follower replica of its partitions copies what the
+ * leader's log has past its own end and reports how far it is (when it copied something, or
+ * has been silent for its idle report period); then one wait on that broker's append signal
+ * until it has more. Reports of one round go to the leader in one message.
+ */
 function fetchFromLeader(
   state: BrokerState,
-  replica: FollowerReplica,
+  leaderName: string,
   context: ActorContext<BrokerMessage>,
 ): void {
+  const followers = [...followersOf(state, leaderName)]
+  const leaderRef = followers[0]?.leader.leader
+  if (leaderRef === undefined) return
+  // A network partition between the two stops the copying too, not only the messages.
+  if (context.isCutFrom(leaderRef as ActorRef<never>)) {
+    context.scheduleSelf(FOLLOWER_WAIT_MS, { type: 'replica-fetch', leader: leaderName })
+    return
+  }
+  const now = context.clock.now()
+  for (const replica of followers) copyFromLeader(state, replica, now)
+  waitForLeader(state, leaderName, followers, context)
+}
+
+/** Copies what the leader has past this follower's log end, and reports when it should. */
+function copyFromLeader(state: BrokerState, replica: FollowerReplica, now: number): void {
   const { log, leaderLog, leader, topic, partition } = replica
   // A fenced or closed leader log has no more to give: wait for the controller's `follow`.
   if (leaderLog.state !== LogState.Active) return
-  // A network partition between the two stops the copying too, not only the messages.
-  if (context.isCutFrom(leader.leader as ActorRef<never>)) {
-    context.scheduleSelf(FOLLOWER_WAIT_MS, { type: 'replica-fetch', topic, partition })
-    return
-  }
+  const before = log.logEndOffset
   try {
     if (leaderLog.logStartOffset > log.logEndOffset) {
       // The leader no longer has what comes next here: start again where it starts.
@@ -552,16 +580,43 @@ function fetchFromLeader(
     if (!(error instanceof SamsaError)) throw error
     // A race with the leader's eviction or a fenced leader: the next round looks again.
   }
-  leader.leader.tell(followerProgress(topic, partition, state.brokerId, log.logEndOffset))
-  waitForLeader(replica, context)
+  if (log.logEndOffset !== before || now - replica.reportedAt >= idleReportEvery(replica.config)) {
+    replica.reportedAt = now
+    leader.leader.tell(followerProgress(topic, partition, state.brokerId, log.logEndOffset))
+  }
 }
 
-function waitForLeader(replica: FollowerReplica, context: ActorContext<BrokerMessage>): void {
-  const { topic, partition } = replica
-  const waiting = replica.leaderLog
-    .waitForData(replica.log.logEndOffset, idleReportEvery(replica.config), { upTo: 'log-end' })
-    .catch(() => false)
-  context.pipeToSelf(waiting, () => ({ type: 'replica-fetch', topic, partition }))
+/**
+ * Waits on the leader broker's append signal until one of its logs followed here has more,
+ * or the shortest idle report period of those followers passes. A leader that restarted has
+ * a new signal: followers that still read its old logs wait on the old one until told.
+ */
+function waitForLeader(
+  state: BrokerState,
+  leaderName: string,
+  followers: readonly FollowerReplica[],
+  context: ActorContext<BrokerMessage>,
+): void {
+  const bySignal = new Map<SharedArrayBuffer, FollowerReplica[]>()
+  for (const replica of followers) {
+    if (replica.leaderLog.state !== LogState.Active) continue
+    const signal = replica.leaderLog.appendSignal.words.buffer as SharedArrayBuffer
+    bySignal.set(signal, [...(bySignal.get(signal) ?? []), replica])
+  }
+  for (const [signal, waiting] of bySignal) {
+    if (state.leaderWaits.has(signal)) continue
+    state.leaderWaits.add(signal)
+    const idleMs = Math.min(...waiting.map((replica) => idleReportEvery(replica.config)))
+    const moreFromLeader = () => {
+      for (const replica of followersOf(state, leaderName)) if (hasMore(replica)) return true
+      return false
+    }
+    const word = (waiting[0] as FollowerReplica).leaderLog.appendSignal
+    const woken = waitUntil(word, moreFromLeader, idleMs)
+      .catch(() => false)
+      .finally(() => state.leaderWaits.delete(signal))
+    context.pipeToSelf(woken, () => ({ type: 'replica-fetch', leader: leaderName }))
+  }
 }
 
 function isrCheckEvery(state: BrokerState, config?: TopicConfig): number {

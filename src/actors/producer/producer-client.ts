@@ -339,53 +339,42 @@ export class ProducerClient {
   #deliverBatch(open: OpenBatch): void {
     const { topic, partition, acks, compression, builder, waiters } = open
     const recordCount = builder.recordCount
-    const sealed = this.#seal(builder, acks, compression)
-    const delivered = sealed.then(async (owned) => {
-      try {
-        return await this.#deliver(topic, partition, acks, recordCount, owned.view)
-      } finally {
-        owned.release()
+    const settle = (response: ProduceResponse) => {
+      for (const waiter of waiters) {
+        waiter.resolve({
+          baseOffset: response.baseOffset < 0 ? -1 : response.baseOffset + waiter.firstIndex,
+          logStartOffset: response.logStartOffset,
+        })
       }
-    })
-    delivered.then(
-      (response) => {
-        for (const waiter of waiters) {
-          waiter.resolve({
-            baseOffset: response.baseOffset < 0 ? -1 : response.baseOffset + waiter.firstIndex,
-            logStartOffset: response.logStartOffset,
-          })
-        }
-      },
-      (error: unknown) => {
-        for (const waiter of waiters) waiter.reject(error)
-      },
-    )
-  }
-
-  /**
-   * The builder's batch in memory this client owns (see #own), compressed when asked, and the
-   * builder back among the spares. Compressed batches finish in the order they were sealed, so
-   * a partition's batches still go out in order.
-   */
-  #seal(
-    builder: RecordBatchBuilder,
-    acks: Acks,
-    compression: CompressionType,
-  ): Promise<StagedBatch> {
-    const spare = () => {
-      builder.reset()
-      this.#spareBuilders.push(builder)
+    }
+    const fail = (error: unknown) => {
+      for (const waiter of waiters) waiter.reject(error)
+    }
+    const deliver = (owned: StagedBatch) => {
+      this.#deliver(topic, partition, acks, recordCount, owned.view)
+        .finally(() => owned.release())
+        .then(settle, fail)
     }
     if (compression === CompressionTypes.None) {
-      const owned = this.#own(builder.finish(), acks)
-      spare()
-      return Promise.resolve(owned)
+      deliver(this.#own(builder.finish(), acks))
+      this.#spare(builder)
+      return
     }
+    // Compressed batches finish in the order they were sealed, so a partition's batches
+    // still go out in order.
     const compressing = this.#compressing.then(() =>
       compressRecordBatch(builder.finish(), compression),
     )
-    this.#compressing = compressing.then(spare, spare)
-    return compressing.then((compressed) => this.#own(compressed, acks))
+    this.#compressing = compressing.then(
+      () => this.#spare(builder),
+      () => this.#spare(builder),
+    )
+    compressing.then((compressed) => deliver(this.#own(compressed, acks)), fail)
+  }
+
+  #spare(builder: RecordBatchBuilder): void {
+    builder.reset()
+    this.#spareBuilders.push(builder)
   }
 
   /**

@@ -61,6 +61,8 @@ export interface PartitionLogOptions {
   readonly verifyCrc?: boolean
   /** The clock retention reads. Default Date.now. */
   readonly now?: () => number
+  /** The writer's append signal, shared by its logs (see PartitionLogHandle). Default: its own. */
+  readonly appendSignal?: SharedArrayBuffer
 }
 
 /** Everything a reader on another thread needs: post it, then `PartitionLogReader.open` it. */
@@ -70,6 +72,20 @@ export interface PartitionLogHandle {
   readonly index: SharedArrayBuffer
   readonly capacity: number
   readonly indexCapacity: number
+  /**
+   * Two Int32 words (a count and its waiters) shared by all the logs one broker writes, which
+   * that broker bumps once it has appended what a request brought: a follower broker waits on
+   * its leader broker's one word rather than on every partition's.
+   */
+  readonly appendSignal: SharedArrayBuffer
+}
+
+/** Bytes of an append signal: the notify word, then the waiters word. */
+export const APPEND_SIGNAL_BYTES = 8
+
+/** An append signal's words, as `waitUntil` and `notifyChange` take them. */
+export function appendSignalWord(signal: SharedArrayBuffer): WaitWord {
+  return { words: new Int32Array(signal, 0, 2), notifyIndex: 0, waitersIndex: 1 }
 }
 
 export interface ReadOptions {
@@ -137,6 +153,8 @@ export class PartitionLogReader {
   protected readonly index: OffsetIndex
   protected readonly data: Uint8Array
   private readonly waitWord: WaitWord
+  /** Bumped by the writer's broker after its appends (see PartitionLogHandle.appendSignal). */
+  readonly appendSignal: WaitWord
 
   protected constructor(handle: PartitionLogHandle) {
     checkCapacities(handle.capacity, handle.indexCapacity)
@@ -154,6 +172,15 @@ export class PartitionLogReader {
       notifyIndex: LogHeader.wordIndex(Word.Notify),
       waitersIndex: LogHeader.wordIndex(Word.Waiters),
     }
+    if (
+      !(handle.appendSignal instanceof SharedArrayBuffer) ||
+      handle.appendSignal.byteLength < APPEND_SIGNAL_BYTES
+    ) {
+      throw new InvalidArgumentError(
+        `a log's append signal must be a SharedArrayBuffer of ${APPEND_SIGNAL_BYTES} bytes`,
+      )
+    }
+    this.appendSignal = appendSignalWord(handle.appendSignal)
   }
 
   /** Reopens a log from a handle that may have come from another thread (so it is checked). */
@@ -161,19 +188,23 @@ export class PartitionLogReader {
     if (typeof handle !== 'object' || handle === null) {
       throw new InvalidArgumentError('a partition log handle must be an object')
     }
-    const { header, data, index, capacity, indexCapacity } = handle as Record<string, unknown>
+    const { header, data, index, capacity, indexCapacity, appendSignal } = handle as Record<
+      string,
+      unknown
+    >
     if (
       !(header instanceof SharedArrayBuffer) ||
       !(data instanceof SharedArrayBuffer) ||
       !(index instanceof SharedArrayBuffer) ||
+      !(appendSignal instanceof SharedArrayBuffer) ||
       typeof capacity !== 'number' ||
       typeof indexCapacity !== 'number'
     ) {
       throw new InvalidArgumentError(
-        'a partition log handle has header, data and index SharedArrayBuffers and numeric capacities',
+        'a partition log handle has header, data, index and appendSignal SharedArrayBuffers and numeric capacities',
       )
     }
-    return new PartitionLogReader({ header, data, index, capacity, indexCapacity })
+    return new PartitionLogReader({ header, data, index, capacity, indexCapacity, appendSignal })
   }
 
   /** A plain object of the shared buffers: postMessage it to hand the log to another thread. */
@@ -184,6 +215,7 @@ export class PartitionLogReader {
       index: this.index.buffer,
       capacity: this.capacity,
       indexCapacity: this.index.capacity,
+      appendSignal: this.appendSignal.words.buffer as SharedArrayBuffer,
     }
   }
 
@@ -427,14 +459,19 @@ export class PartitionLog extends PartitionLogReader {
     const indexCapacity =
       existing?.indexCapacity ?? options.indexCapacity ?? Math.max(8, Math.floor(capacity / 64))
     checkCapacities(capacity, indexCapacity)
+    const appendSignal =
+      options.appendSignal ?? existing?.appendSignal ?? new SharedArrayBuffer(APPEND_SIGNAL_BYTES)
     super(
-      existing ?? {
-        header: LogHeader.allocate().buffer,
-        data: new SharedArrayBuffer(capacity),
-        index: OffsetIndex.allocate(indexCapacity).buffer,
-        capacity,
-        indexCapacity,
-      },
+      existing === undefined
+        ? {
+            header: LogHeader.allocate().buffer,
+            data: new SharedArrayBuffer(capacity),
+            index: OffsetIndex.allocate(indexCapacity).buffer,
+            capacity,
+            indexCapacity,
+            appendSignal,
+          }
+        : { ...existing, appendSignal },
     )
     const retentionBytes = options.retentionBytes ?? capacity
     if (!Number.isInteger(retentionBytes) || retentionBytes <= 0 || retentionBytes > capacity) {

@@ -4,7 +4,11 @@ import {
   KafkaProtocolError,
 } from '../../../src/runtime/errors/samsa-error.js'
 import { writeInt32 } from '../../../src/runtime/log/big-endian.js'
-import { PartitionLog, PartitionLogReader } from '../../../src/runtime/log/partition-log.js'
+import {
+  APPEND_SIGNAL_BYTES,
+  PartitionLog,
+  PartitionLogReader,
+} from '../../../src/runtime/log/partition-log.js'
 import {
   BATCH_LENGTH,
   BATCH_MAGIC,
@@ -169,6 +173,21 @@ describe('PartitionLog', () => {
       InvalidArgumentError,
     )
     expect(() => PartitionLogReader.open(null)).toThrow(InvalidArgumentError)
+    const { appendSignal: _, ...withoutSignal } = log.handle()
+    expect(() => PartitionLogReader.open(withoutSignal)).toThrow(/appendSignal/)
+  })
+
+  it("carries its writer's append signal, shared by the writer's logs, kept by a taker-over", () => {
+    const signal = new SharedArrayBuffer(APPEND_SIGNAL_BYTES)
+    const first = new PartitionLog({ capacity: 1024, appendSignal: signal })
+    const second = new PartitionLog({ capacity: 1024, appendSignal: signal })
+    expect(PartitionLogReader.open(first.handle()).appendSignal.words.buffer).toBe(signal)
+    expect(second.handle().appendSignal).toBe(signal)
+    // A restarted broker takes the log over with a signal of its own.
+    const restarted = new SharedArrayBuffer(APPEND_SIGNAL_BYTES)
+    const taken = new PartitionLog({ capacity: 1024, appendSignal: restarted }, first.handle())
+    expect(taken.handle().appendSignal).toBe(restarted)
+    expect(new PartitionLog({ capacity: 1024 }).handle().appendSignal).not.toBe(signal)
   })
 
   it('finds offsets by timestamp and evicts by time with the injected clock', () => {
