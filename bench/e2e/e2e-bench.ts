@@ -99,7 +99,7 @@ const OPTIONS = {
   },
   idempotent: {
     kind: 'boolean',
-    help: 'engine path: true or false (the API producer is idempotent with acks all only, as KafkaJS requires)',
+    help: 'engine path: true or false (the API producer is the default one: idempotent with acks all only, as in Kafka)',
     otherwise: 'true with acks all, else false',
   },
   producers: {

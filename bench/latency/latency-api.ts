@@ -93,15 +93,16 @@ export async function runApiLatency(options: ApiLatencyOptions): Promise<ApiLate
         {
           topic: TOPIC,
           numPartitions: 1,
-          configEntries: [{ name: 'samsa.log.capacity.bytes', value: String(logCapacityBytes) }],
+          configEntries: [
+            { name: 'samsa.log.capacity.bytes', value: String(logCapacityBytes) },
+            { name: 'preallocate', value: 'true' },
+          ],
         },
       ],
     })
     const maxInFlightRequests = options.maxInFlight
-    // KafkaJS's rule: acks 0 and 1 need a producer that is not idempotent.
-    const producer = cluster.producer(
-      acks === -1 ? { maxInFlightRequests } : { idempotent: false, maxInFlightRequests },
-    )
+    // A default producer, as users make it: with acks 0 or 1 it goes without idempotence.
+    const producer = cluster.producer({ maxInFlightRequests })
     await producer.connect()
 
     const histogram = latencyHistogram()

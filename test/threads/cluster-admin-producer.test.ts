@@ -100,6 +100,42 @@ describe('admin', () => {
       admin.createPartitions({ topicPartitions: [{ topic: 'fine', count: 1 }] }),
     ).rejects.toBeInstanceOf(KafkaJSAggregateError)
   })
+
+  it("takes Kafka's preallocate, and refuses a config value it cannot read", async () => {
+    const { cluster, admin } = await startCluster({ brokers: 2 })
+    await admin.createTopics({
+      topics: [
+        {
+          topic: 'ready',
+          numPartitions: 2,
+          replicationFactor: 2,
+          configEntries: [
+            { name: 'preallocate', value: 'true' },
+            { name: 'samsa.log.capacity.bytes', value: String(1 << 16) },
+          ],
+        },
+      ],
+    })
+    const producer = cluster.producer()
+    await producer.connect()
+    const values = Array.from({ length: 2_000 }, (_, index) => `value-${index}`)
+    await producer.send({
+      topic: 'ready',
+      messages: values.map((value) => ({ value, partition: 0 })),
+    })
+    const kept = (await readPartition(cluster, 'ready', 0)).map((record) => text(record.value))
+    // A ring of 64 KiB keeps the newest records only; what it keeps is intact and in order.
+    expect(kept.length).toBeGreaterThan(0)
+    expect(kept).toEqual(values.slice(values.length - kept.length))
+    for (const value of ['yes', '1']) {
+      const refusal = await admin
+        .createTopics({
+          topics: [{ topic: 'odd', configEntries: [{ name: 'preallocate', value }] }],
+        })
+        .catch((error: unknown) => error)
+      expect(refusal).toMatchObject({ type: 'INVALID_CONFIG' })
+    }
+  })
 })
 
 describe('producer', () => {

@@ -7,6 +7,7 @@ import {
   arrayField,
   fieldsOf,
   integerField,
+  optionalBooleanField,
   optionalIntegerField,
   refField,
   stringArrayField,
@@ -23,6 +24,7 @@ export interface TopicSpec {
   readonly maxMessageBytes?: number
   readonly logCapacityBytes?: number
   readonly minInsyncReplicas?: number
+  readonly preallocate?: boolean
 }
 
 /** What the supervisor is asked, from any thread. Replies are in the comment beside each. */
@@ -127,6 +129,7 @@ function topicSpec(value: unknown): TopicSpec {
     maxMessageBytes: optionalIntegerField(fields, 'maxMessageBytes', 1),
     logCapacityBytes: optionalIntegerField(fields, 'logCapacityBytes', 1),
     minInsyncReplicas: optionalIntegerField(fields, 'minInsyncReplicas', 1),
+    preallocate: optionalBooleanField(fields, 'preallocate'),
   }
 }
 
