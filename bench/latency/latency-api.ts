@@ -6,12 +6,7 @@ import {
   latencyHistogram,
   recordLatencyMs,
 } from './latency-histogram.js'
-import {
-  MIN_TIMED_RECORD_BYTES,
-  monotonicMs,
-  scheduledTimeOfValue,
-  timedValue,
-} from './timed-records.js'
+import { monotonicMs, scheduledTimeOfValue, scheduleOf, timedValue } from './timed-records.js'
 
 /*
  * Fixed-rate latency through the public API, all on this thread as a service would run it:
@@ -56,7 +51,6 @@ const TOPIC = 'latency'
 const COARSE_SLEEP_MS = 2
 /** How long past the schedule's end the run waits with no record arriving before it gives up. */
 const GRACE_MS = 10_000
-const MAX_RECORDS = 2 ** 32 - 1
 /** The most a record costs in the log if it travels alone: a batch header, framing, padding. */
 const RECORD_OVERHEAD_BYTES = 61 + 17 + 7
 const MIN_LOG_CAPACITY = 1024 * 1024
@@ -73,16 +67,8 @@ function logCapacity(records: number, recordSize: number): number {
 }
 
 export async function runApiLatency(options: ApiLatencyOptions): Promise<ApiLatencyReport> {
-  const { rate, seconds, recordSize, acks } = options
-  const warmUpRecords = Math.round(rate * options.warmUpSeconds)
-  const timed = Math.round(rate * seconds)
-  const records = warmUpRecords + timed
-  if (timed < 1 || records > MAX_RECORDS) {
-    throw new Error(`rate × seconds must give 1 to ${MAX_RECORDS} records, got ${records}`)
-  }
-  if (recordSize < MIN_TIMED_RECORD_BYTES) {
-    throw new Error(`records must be at least ${MIN_TIMED_RECORD_BYTES} bytes`)
-  }
+  const { rate, recordSize, acks } = options
+  const { warmUpRecords, records } = scheduleOf(options)
   const logCapacityBytes = logCapacity(records, recordSize)
   const cluster = await Cluster.start({ brokers: options.brokers })
   try {

@@ -5,7 +5,7 @@ import { guestPorts } from '../../src/runtime/thread/guest-links.js'
 import { LoadPool } from '../load/load-pool.js'
 import { type LatencyRun, parseConsumerOutcome, parseProducerOutcome } from './latency-ends.js'
 import type { LatencyFigures } from './latency-histogram.js'
-import { MIN_TIMED_RECORD_BYTES } from './timed-records.js'
+import { scheduleOf } from './timed-records.js'
 
 /*
  * Fixed-rate end-to-end latency: a producer (a task on a thread of the load pool) sends records
@@ -47,19 +47,10 @@ export interface LatencyReport extends LatencyOptions {
 const LOG_CAPACITY_BYTES = 16 * 1024 * 1024
 const TOPIC = 'latency'
 // Sequences travel as uint32 in each record.
-const MAX_RECORDS = 2 ** 32 - 1
 
 export async function runLatency(options: LatencyOptions): Promise<LatencyReport> {
-  const { brokers, rate, seconds, recordSize, acks, spinIterations, maxInFlight } = options
-  const warmUpRecords = Math.round(rate * options.warmUpSeconds)
-  const timed = Math.round(rate * seconds)
-  const records = warmUpRecords + timed
-  if (timed < 1 || records > MAX_RECORDS) {
-    throw new Error(`rate × seconds must give 1 to ${MAX_RECORDS} records, got ${records}`)
-  }
-  if (recordSize < MIN_TIMED_RECORD_BYTES) {
-    throw new Error(`records must be at least ${MIN_TIMED_RECORD_BYTES} bytes`)
-  }
+  const { brokers, rate, recordSize, acks, spinIterations, maxInFlight } = options
+  const { warmUpRecords, records } = scheduleOf(options)
   const cluster = await Cluster.start({ brokers, logCapacityBytes: LOG_CAPACITY_BYTES })
   try {
     const admin = cluster.admin()

@@ -105,3 +105,31 @@ export function scheduledTimeOfValue(
   }
   return value.readDoubleLE(TIME_AT)
 }
+
+/** Records a schedule sends: at most what a uint32 sequence numbers. */
+const MAX_SCHEDULED_RECORDS = 2 ** 32 - 1
+
+/**
+ * The records of a fixed schedule: `warmUpRecords` sent first and not timed, then `timed`
+ * ones. Throws when the schedule holds none to time, or too many, or records too small to
+ * carry their time.
+ */
+export function scheduleOf(options: {
+  readonly rate: number
+  readonly seconds: number
+  readonly warmUpSeconds: number
+  readonly recordSize: number
+}): { readonly warmUpRecords: number; readonly timed: number; readonly records: number } {
+  const warmUpRecords = Math.round(options.rate * options.warmUpSeconds)
+  const timed = Math.round(options.rate * options.seconds)
+  const records = warmUpRecords + timed
+  if (timed < 1 || records > MAX_SCHEDULED_RECORDS) {
+    throw new Error(
+      `rate × seconds must give 1 to ${MAX_SCHEDULED_RECORDS} records, got ${records}`,
+    )
+  }
+  if (options.recordSize < MIN_TIMED_RECORD_BYTES) {
+    throw new Error(`records must be at least ${MIN_TIMED_RECORD_BYTES} bytes`)
+  }
+  return { warmUpRecords, timed, records }
+}

@@ -11,6 +11,7 @@ import {
   BATCH_PARTITION_LEADER_EPOCH,
   BATCH_PRODUCER_EPOCH,
   BATCH_PRODUCER_ID,
+  fieldBytes,
   forEachRecord,
   inflateRecordBatchWithCodecs,
   type RecordView,
@@ -135,12 +136,8 @@ export async function decodeMessages(fetched: FetchedPartition): Promise<KafkaMe
         attributes: 0,
         timestamp: logAppendTime ?? timestampText,
         offset: String(view.offset),
-        key:
-          view.keyLength < 0 ? null : bytes.subarray(view.keyStart, view.keyStart + view.keyLength),
-        value:
-          view.valueLength < 0
-            ? null
-            : bytes.subarray(view.valueStart, view.valueStart + view.valueLength),
+        key: fieldBytes(bytes, view.keyStart, view.keyLength),
+        value: fieldBytes(bytes, view.valueStart, view.valueLength),
         headers: headersOf(view),
         isControlRecord: false,
         batchContext,

@@ -107,27 +107,6 @@ export interface RecordBatchInput {
   readonly baseSequence?: number
 }
 
-export interface RecordBatchHeader {
-  readonly baseOffset: number
-  readonly batchLength: number
-  readonly partitionLeaderEpoch: number
-  readonly magic: number
-  readonly crc: number
-  readonly attributes: number
-  readonly lastOffsetDelta: number
-  readonly baseTimestamp: number
-  readonly maxTimestamp: number
-  readonly producerId: number
-  readonly producerEpoch: number
-  readonly baseSequence: number
-  readonly recordCount: number
-}
-
-/**
- * A batch's header fields for `assembleRecordBatch`. A `RecordBatchHeader` (from
- * `readRecordBatchHeader`) is one; batchLength, magic and crc are computed, and the
- * attributes' compression bits come from the `compression` argument.
- */
 export interface RecordBatchFields {
   /** 0 when absent: the log assigns it. */
   readonly baseOffset?: number
@@ -141,6 +120,15 @@ export interface RecordBatchFields {
   readonly producerEpoch: number
   readonly baseSequence: number
   readonly recordCount: number
+}
+
+/** A batch's fixed header, as `readRecordBatchHeader` reads it. */
+export interface RecordBatchHeader extends RecordBatchFields {
+  readonly baseOffset: number
+  readonly batchLength: number
+  readonly partitionLeaderEpoch: number
+  readonly magic: number
+  readonly crc: number
 }
 
 export interface DecodedRecord {
@@ -504,6 +492,15 @@ export function checkRecordBatch(batch: Uint8Array, verifyCrc: boolean): void {
   }
 }
 
+/** A key's or value's bytes within `bytes` (of the same kind), or null for Kafka's length -1. */
+export function fieldBytes<Bytes extends Uint8Array>(
+  bytes: Bytes,
+  start: number,
+  length: number,
+): Bytes | null {
+  return length < 0 ? null : (bytes.subarray(start, start + length) as Bytes)
+}
+
 /**
  * One record, as `forEachRecord` shows it: positions into `bytes` instead of copies, and the
  * same object each time (copy out what you keep).
@@ -615,12 +612,8 @@ export function decodeRecordBatch(
     records.push({
       offset: view.offset,
       timestamp: view.timestamp,
-      key:
-        view.keyLength < 0 ? null : bytes.subarray(view.keyStart, view.keyStart + view.keyLength),
-      value:
-        view.valueLength < 0
-          ? null
-          : bytes.subarray(view.valueStart, view.valueStart + view.valueLength),
+      key: fieldBytes(bytes, view.keyStart, view.keyLength),
+      value: fieldBytes(bytes, view.valueStart, view.valueLength),
       headers: view.headerCount === 0 ? [] : readHeaders(view),
     })
   })

@@ -1,6 +1,7 @@
 import type { BuiltinCodec } from './builtin-codec.js'
 import { corruptCompressed, decompressing, decompressingAsync, tooLarge } from './codec-errors.js'
 import { CompressionTypes } from './compression-types.js'
+import { FrameReader } from './frames.js'
 import { readUint32LE } from './little-endian.js'
 import { lz4Package } from './native-packages.js'
 
@@ -26,8 +27,6 @@ import { lz4Package } from './native-packages.js'
 
 const LZ4 = CompressionTypes.LZ4
 const FRAME_MAGIC = 0x184d2204
-const SKIPPABLE_MASK = 0xfffffff0
-const SKIPPABLE_MAGIC = 0x184d2a50
 const MAX_EXPANSION = 256
 
 interface Lz4Layout {
@@ -38,28 +37,19 @@ function corrupt(message: string) {
   return corruptCompressed(LZ4, message)
 }
 
-function need(bytes: Uint8Array, position: number, what: string): void {
-  if (position > bytes.length) throw corrupt(`${what} is cut short`)
-}
-
 /** The frames of `bytes` (skippable frames left out), after checking the output bound. */
 function layout(bytes: Uint8Array, maxBytes: number): Lz4Layout {
   const frames: Uint8Array[] = []
   let bound = 0
   let position = 0
-  if (bytes.length === 0) throw corrupt('no frame')
+  const reader = new FrameReader(bytes, corrupt)
   while (position < bytes.length) {
-    need(bytes, position + 4, 'a frame magic')
-    const magic = readUint32LE(bytes, position)
-    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      need(bytes, position + 8, 'a skippable frame')
-      position += 8 + readUint32LE(bytes, position + 4)
-      need(bytes, position, 'a skippable frame')
-      continue
-    }
+    const [magic, frameAt] = reader.magicAt(position)
+    position = frameAt
+    if (position === bytes.length) break
     if (magic !== FRAME_MAGIC) throw corrupt(`bad frame magic 0x${magic.toString(16)}`)
     const frameStart = position
-    need(bytes, position + 7, 'a frame header')
+    reader.need(position + 7, 'a frame header')
     const flg = bytes[position + 4] as number
     const bd = bytes[position + 5] as number
     if (flg >> 6 !== 1) throw corrupt(`unsupported frame version ${flg >> 6}`)
@@ -69,9 +59,9 @@ function layout(bytes: Uint8Array, maxBytes: number): Lz4Layout {
     const blockMax = 2 ** (8 + 2 * blockSizeCode)
     const blockChecksums = (flg & 0x10) !== 0
     position += 6 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0) + 1
-    need(bytes, position, 'a frame header')
+    reader.need(position, 'a frame header')
     for (;;) {
-      need(bytes, position + 4, 'a block size')
+      reader.need(position + 4, 'a block size')
       const word = readUint32LE(bytes, position)
       position += 4
       if (word === 0) break
@@ -80,10 +70,10 @@ function layout(bytes: Uint8Array, maxBytes: number): Lz4Layout {
       bound += word >>> 31 === 1 ? size : Math.min(blockMax, size * MAX_EXPANSION)
       if (bound > maxBytes) throw tooLarge(LZ4, maxBytes)
       position += size + (blockChecksums ? 4 : 0)
-      need(bytes, position, 'a block')
+      reader.need(position, 'a block')
     }
     if ((flg & 0x04) !== 0) position += 4
-    need(bytes, position, 'a content checksum')
+    reader.need(position, 'a content checksum')
     frames.push(bytes.subarray(frameStart, position))
   }
   return { frames }

@@ -40,27 +40,17 @@ export interface ZstdPackage {
 export type ZlibPackage = typeof import('node:zlib')
 
 const require = createRequire(import.meta.url)
-let snappy: SnappyPackage | undefined
-let lz4: Lz4Package | undefined
-let zstd: ZstdPackage | undefined
-let zlib: ZlibPackage | undefined
 
-export function snappyPackage(): SnappyPackage {
-  snappy ??= require('snappy') as SnappyPackage
-  return snappy
+/** A package's loader: required on first use, so a thread that never needs it never pays. */
+function onFirstUse<Package>(name: string): () => Package {
+  let loaded: Package | undefined
+  return () => {
+    loaded ??= require(name) as Package
+    return loaded
+  }
 }
 
-export function lz4Package(): Lz4Package {
-  lz4 ??= require('lz4-napi') as Lz4Package
-  return lz4
-}
-
-export function zstdPackage(): ZstdPackage {
-  zstd ??= require('@toondepauw/node-zstd') as ZstdPackage
-  return zstd
-}
-
-export function zlibPackage(): ZlibPackage {
-  zlib ??= require('node:zlib') as ZlibPackage
-  return zlib
-}
+export const snappyPackage = onFirstUse<SnappyPackage>('snappy')
+export const lz4Package = onFirstUse<Lz4Package>('lz4-napi')
+export const zstdPackage = onFirstUse<ZstdPackage>('@toondepauw/node-zstd')
+export const zlibPackage = onFirstUse<ZlibPackage>('node:zlib')

@@ -1,7 +1,7 @@
 import type { BuiltinCodec } from './builtin-codec.js'
 import { corruptCompressed, decompressing, decompressingAsync, tooLarge } from './codec-errors.js'
 import { CompressionTypes } from './compression-types.js'
-import { readUint32LE } from './little-endian.js'
+import { FrameReader } from './frames.js'
 import { zstdPackage } from './native-packages.js'
 
 /*
@@ -23,8 +23,6 @@ import { zstdPackage } from './native-packages.js'
 const ZSTD = CompressionTypes.ZSTD
 const LEVEL = 3
 const FRAME_MAGIC = 0xfd2fb528
-const SKIPPABLE_MASK = 0xfffffff0
-const SKIPPABLE_MAGIC = 0x184d2a50
 const BLOCK_MAX = 128 * 1024
 const DICTIONARY_ID_SIZES = [0, 1, 2, 4] as const
 const CONTENT_SIZE_SIZES = [0, 2, 4, 8] as const
@@ -33,26 +31,17 @@ function corrupt(message: string) {
   return corruptCompressed(ZSTD, message)
 }
 
-function need(bytes: Uint8Array, position: number, what: string): void {
-  if (position > bytes.length) throw corrupt(`${what} is cut short`)
-}
-
 /** Walks every frame's blocks and throws unless the output stays within `maxBytes`. */
 function checkBound(bytes: Uint8Array, maxBytes: number): void {
   let bound = 0
   let position = 0
-  if (bytes.length === 0) throw corrupt('no frame')
+  const reader = new FrameReader(bytes, corrupt)
   while (position < bytes.length) {
-    need(bytes, position + 4, 'a frame magic')
-    const magic = readUint32LE(bytes, position)
-    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      need(bytes, position + 8, 'a skippable frame')
-      position += 8 + readUint32LE(bytes, position + 4)
-      need(bytes, position, 'a skippable frame')
-      continue
-    }
+    const [magic, frameAt] = reader.magicAt(position)
+    position = frameAt
+    if (position === bytes.length) break
     if (magic !== FRAME_MAGIC) throw corrupt(`bad frame magic 0x${magic.toString(16)}`)
-    need(bytes, position + 5, 'a frame header')
+    reader.need(position + 5, 'a frame header')
     const descriptor = bytes[position + 4] as number
     if ((descriptor & 0x08) !== 0) throw corrupt('a reserved frame header bit is set')
     const singleSegment = (descriptor & 0x20) !== 0
@@ -62,9 +51,9 @@ function checkBound(bytes: Uint8Array, maxBytes: number): void {
       (singleSegment ? 0 : 1) +
       (DICTIONARY_ID_SIZES[descriptor & 0x03] as number) +
       (contentSizeSize === 0 && singleSegment ? 1 : contentSizeSize)
-    need(bytes, position, 'a frame header')
+    reader.need(position, 'a frame header')
     for (;;) {
-      need(bytes, position + 3, 'a block header')
+      reader.need(position + 3, 'a block header')
       const header =
         (bytes[position] as number) |
         ((bytes[position + 1] as number) << 8) |
@@ -77,11 +66,11 @@ function checkBound(bytes: Uint8Array, maxBytes: number): void {
       bound += type === 2 ? BLOCK_MAX : size
       if (bound > maxBytes) throw tooLarge(ZSTD, maxBytes)
       position += type === 1 ? 1 : size
-      need(bytes, position, 'a block')
+      reader.need(position, 'a block')
       if ((header & 1) === 1) break
     }
     if ((descriptor & 0x04) !== 0) position += 4
-    need(bytes, position, 'a content checksum')
+    reader.need(position, 'a content checksum')
   }
 }
 
