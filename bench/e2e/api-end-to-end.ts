@@ -41,6 +41,11 @@ export interface ApiEndToEndOptions {
   readonly logCapacityBytes?: number
   /** A phase whose consumer gets nothing for this long fails (default 10 s). */
   readonly idleMs?: number
+  /**
+   * Records produced and consumed through a topic of their own before the timed phases, not
+   * timed (default 0): the first records meet code every thread still has to compile.
+   */
+  readonly warmUpRecords?: number
 }
 
 /** One phase's figures. */
@@ -76,6 +81,7 @@ export interface ApiRunHooks {
 
 const SEND_TOPIC = 'api-send'
 const BOTH_TOPIC = 'api-produce-consume'
+const WARM_UP_TOPIC = 'api-warm-up'
 const DEFAULT_IDLE_MS = 10_000
 /** Kafka's batch.size default, which the producer's accumulator splits batches at. */
 const PRODUCER_BATCH_BYTES = 16_384
@@ -162,22 +168,39 @@ export async function runApiEndToEnd(
   try {
     const admin = cluster.admin()
     await admin.connect()
+    const warmUp = { ...options, records: options.warmUpRecords ?? 0 }
+    const rings = [
+      [SEND_TOPIC, logCapacityBytes],
+      [BOTH_TOPIC, logCapacityBytes],
+      ...(warmUp.records > 0 ? [[WARM_UP_TOPIC, apiLogCapacity(warmUp)] as const] : []),
+    ] as const
     await admin.createTopics({
-      topics: [SEND_TOPIC, BOTH_TOPIC].map((topic) => ({
+      topics: rings.map(([topic, ring]) => ({
         topic,
         numPartitions: partitions,
         replicationFactor: options.replication,
-        // Rings committed at creation (Kafka's preallocate), so that the phases measure the
-        // record path and not the first touch of each page (about 10 µs a page here).
-        configEntries: [
-          { name: 'samsa.log.capacity.bytes', value: String(logCapacityBytes) },
-          { name: 'preallocate', value: 'true' },
-        ],
+        configEntries: [{ name: 'samsa.log.capacity.bytes', value: String(ring) }],
       })),
     })
     // A default producer, as users make it: with acks 0 or 1 it goes without idempotence.
     const producer = cluster.producer()
     await producer.connect()
+
+    if (warmUp.records > 0) {
+      hooks.phase?.('api: warming up (not timed)')
+      const warmUpCheck = new SequenceCheck(warmUp.records, partitions, recordSize)
+      const warmUpConsumer = cluster.consumer({ groupId: 'bench-warm-up' })
+      try {
+        await subscribeFromBeginning(warmUpConsumer, WARM_UP_TOPIC)
+        await runInto(warmUpConsumer, options.handler, warmUpCheck)
+        const warmedUp = await new Sending(producer, warmUp).run(WARM_UP_TOPIC)
+        problems.push(...warmedUp.problems.map((problem) => `warm-up: ${problem}`))
+        await warmUpCheck.allConsumed(idleMs, () => warmedUp.problems[0])
+      } finally {
+        await disconnect(warmUpConsumer, 'the warm-up consumer', problems)
+      }
+      problems.push(...warmUpCheck.problems.map((problem) => `warm-up: ${problem}`))
+    }
 
     hooks.phase?.('api: send')
     const sending = new Sending(producer, options)

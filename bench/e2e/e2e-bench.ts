@@ -51,6 +51,12 @@ const OPTIONS = {
     help: 'records of each API phase and of the engine path; with --seconds, the engine path’s cap',
     otherwise: `${DEFAULT_API_RECORDS.toLocaleString('en-US')} per API phase, ${DEFAULT_ENGINE_RECORDS.toLocaleString('en-US')} on the engine path`,
   },
+  'warm-up': {
+    kind: 'integer',
+    min: 0,
+    help: 'API: records produced and consumed through a topic of their own first, not timed',
+    default: 300_000,
+  },
   'messages-per-send': {
     kind: 'integer',
     min: 1,
@@ -141,6 +147,7 @@ export const e2eBench: BenchScenario = {
         records: options.records ?? DEFAULT_API_RECORDS,
         messagesPerSend: options['messages-per-send'],
         handler: options.handler,
+        warmUpRecords: options['warm-up'],
       },
       engine: {
         ...common,

@@ -79,10 +79,7 @@ export async function runApiLatency(options: ApiLatencyOptions): Promise<ApiLate
         {
           topic: TOPIC,
           numPartitions: 1,
-          configEntries: [
-            { name: 'samsa.log.capacity.bytes', value: String(logCapacityBytes) },
-            { name: 'preallocate', value: 'true' },
-          ],
+          configEntries: [{ name: 'samsa.log.capacity.bytes', value: String(logCapacityBytes) }],
         },
       ],
     })

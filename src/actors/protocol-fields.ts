@@ -52,13 +52,6 @@ export function optionalIntegerField(fields: Fields, name: string, min = 0): num
     : integerField(fields, name, min)
 }
 
-export function optionalBooleanField(fields: Fields, name: string): boolean | undefined {
-  const value = fields[name]
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== 'boolean') throw new MalformedMessageError(`${name} must be true or false`)
-  return value
-}
-
 export function bytesField(fields: Fields, name: string): Uint8Array {
   const value = fields[name]
   if (!(value instanceof Uint8Array)) throw new MalformedMessageError(`${name} must be bytes`)

@@ -1,10 +1,4 @@
-import {
-  type Fields,
-  fieldsOf,
-  integerField,
-  optionalBooleanField,
-  optionalIntegerField,
-} from './protocol-fields.js'
+import { type Fields, fieldsOf, integerField, optionalIntegerField } from './protocol-fields.js'
 
 /** How one topic's partition logs are sized and kept (Kafka's topic configs, in samsa's terms). */
 export interface TopicConfig {
@@ -20,12 +14,6 @@ export interface TopicConfig {
   readonly minInsyncReplicas: number
   /** Kafka's `replica.lag.time.max.ms`: a follower not caught up for this long leaves the ISR. */
   readonly replicaLagTimeMaxMs: number
-  /**
-   * Kafka's `preallocate`: each replica's ring is committed when it is created, so that the
-   * first writes through it do not each take a page fault (about 10 µs a 4 KiB page on the
-   * development machine, against a copy of 0.2 µs).
-   */
-  readonly preallocate?: boolean
 }
 
 export function parseTopicConfig(value: unknown): TopicConfig {
@@ -37,6 +25,5 @@ export function parseTopicConfig(value: unknown): TopicConfig {
     maxMessageBytes: integerField(fields, 'maxMessageBytes', 1),
     minInsyncReplicas: integerField(fields, 'minInsyncReplicas', 1),
     replicaLagTimeMaxMs: integerField(fields, 'replicaLagTimeMaxMs', 1),
-    preallocate: optionalBooleanField(fields, 'preallocate'),
   }
 }

@@ -50,45 +50,13 @@ const EVENTS = {
 const DEFAULT_PARTITIONS = 1
 const DEFAULT_REPLICATION_FACTOR = 1
 
-/** The numeric topic configs samsa honours, by Kafka name. */
-const NUMBER_CONFIGS: Readonly<Record<string, keyof TopicSpec>> = {
+/** The topic configs samsa honours, by Kafka name. */
+const CONFIG_FIELDS: Readonly<Record<string, keyof TopicSpec>> = {
   'retention.ms': 'retentionMs',
   'retention.bytes': 'retentionBytes',
   'max.message.bytes': 'maxMessageBytes',
   'samsa.log.capacity.bytes': 'logCapacityBytes',
   'min.insync.replicas': 'minInsyncReplicas',
-}
-
-/** The true-or-false topic configs samsa honours, by Kafka name. */
-const BOOLEAN_CONFIGS: Readonly<Record<string, keyof TopicSpec>> = {
-  preallocate: 'preallocate',
-}
-
-/** One config entry's field and value, or Kafka's INVALID_CONFIG naming what is wrong. */
-function configEntry(entry: { name: string; value: string }): [keyof TopicSpec, unknown] {
-  const name = entry?.name
-  const booleanField = BOOLEAN_CONFIGS[name]
-  if (booleanField !== undefined) {
-    if (entry.value !== 'true' && entry.value !== 'false') {
-      throw createProtocolError(
-        'INVALID_CONFIG',
-        `${name} must be true or false, got ${entry.value}`,
-      )
-    }
-    return [booleanField, entry.value === 'true']
-  }
-  const field = NUMBER_CONFIGS[name]
-  if (field === undefined) {
-    throw createProtocolError('INVALID_CONFIG', `topic config '${String(name)}' is not supported`)
-  }
-  const value = Number(entry.value)
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw createProtocolError(
-      'INVALID_CONFIG',
-      `${name} must be a whole number, got ${entry.value}`,
-    )
-  }
-  return [field, value]
 }
 
 function topicSpec(input: TopicConfigInput): TopicSpec {
@@ -113,7 +81,20 @@ function topicSpec(input: TopicConfigInput): TopicSpec {
       : input.replicationFactor
   const spec: Record<string, unknown> = { topic, numPartitions, replicationFactor }
   for (const entry of input.configEntries ?? []) {
-    const [field, value] = configEntry(entry)
+    const field = CONFIG_FIELDS[entry?.name]
+    const value = Number(entry?.value)
+    if (field === undefined) {
+      throw createProtocolError(
+        'INVALID_CONFIG',
+        `topic config '${String(entry?.name)}' is not supported`,
+      )
+    }
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw createProtocolError(
+        'INVALID_CONFIG',
+        `${entry.name} must be a whole number, got ${entry.value}`,
+      )
+    }
     spec[field] = value
   }
   return spec as unknown as TopicSpec

@@ -100,42 +100,6 @@ describe('admin', () => {
       admin.createPartitions({ topicPartitions: [{ topic: 'fine', count: 1 }] }),
     ).rejects.toBeInstanceOf(KafkaJSAggregateError)
   })
-
-  it("takes Kafka's preallocate, and refuses a config value it cannot read", async () => {
-    const { cluster, admin } = await startCluster({ brokers: 2 })
-    await admin.createTopics({
-      topics: [
-        {
-          topic: 'ready',
-          numPartitions: 2,
-          replicationFactor: 2,
-          configEntries: [
-            { name: 'preallocate', value: 'true' },
-            { name: 'samsa.log.capacity.bytes', value: String(1 << 16) },
-          ],
-        },
-      ],
-    })
-    const producer = cluster.producer()
-    await producer.connect()
-    const values = Array.from({ length: 2_000 }, (_, index) => `value-${index}`)
-    await producer.send({
-      topic: 'ready',
-      messages: values.map((value) => ({ value, partition: 0 })),
-    })
-    const kept = (await readPartition(cluster, 'ready', 0)).map((record) => text(record.value))
-    // A ring of 64 KiB keeps the newest records only; what it keeps is intact and in order.
-    expect(kept.length).toBeGreaterThan(0)
-    expect(kept).toEqual(values.slice(values.length - kept.length))
-    for (const value of ['yes', '1']) {
-      const refusal = await admin
-        .createTopics({
-          topics: [{ topic: 'odd', configEntries: [{ name: 'preallocate', value }] }],
-        })
-        .catch((error: unknown) => error)
-      expect(refusal).toMatchObject({ type: 'INVALID_CONFIG' })
-    }
-  })
 })
 
 describe('producer', () => {
@@ -180,6 +144,31 @@ describe('producer', () => {
     await expect(within(5_000, 'a send on a clock that never moves', sent)).resolves.toEqual([
       expect.objectContaining({ topicName: 'now', partition: 0, baseOffset: '0' }),
     ])
+    await producer.disconnect()
+  })
+
+  it('sends a full batch before a later one whose linger ends first', async () => {
+    const clock = new ManualClock()
+    const { cluster, admin } = await startCluster({ brokers: 1, clock })
+    await admin.createTopics({ topics: [{ topic: 'order', numPartitions: 1 }] })
+    const producer = cluster.producer({ lingerMs: 5, batchSize: 300 })
+    await producer.connect()
+    const first = producer.send({ topic: 'order', messages: [{ value: 'metadata' }] })
+    clock.advance(5)
+    await within(5_000, 'the first send', first)
+    const values = Array.from({ length: 6 }, (_, index) => `${index}`.padEnd(80, '.'))
+    // In one turn: the first batch fills (it goes at the end of the turn), the second
+    // lingers, and its linger runs out before that end.
+    const { sending } = await new Promise<{ sending: Promise<unknown> }>((resolve) => {
+      setImmediate(() => {
+        const messages = values.map((value) => ({ value }))
+        resolve({ sending: producer.send({ topic: 'order', messages }) })
+        clock.advance(5)
+      })
+    })
+    await within(5_000, 'the send', sending)
+    const written = (await readPartition(cluster, 'order', 0)).map((record) => text(record.value))
+    expect(written).toEqual(['metadata', ...values])
     await producer.disconnect()
   })
 

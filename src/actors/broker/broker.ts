@@ -318,30 +318,7 @@ function createReplica(
     }
   }
   const created: ReplicaCreated = { log: replica.log.handle() }
-  if (
-    replica.config.preallocate === true &&
-    replica.log.logEndOffset === replica.log.logStartOffset
-  ) {
-    // Answered once the ring is committed, so that no produce reaches it before.
-    const replier = context.deferReply()
-    preallocate(replica.log).then(
-      () => replier.resolve(created),
-      (error: unknown) => replier.reject(error),
-    )
-    return
-  }
   context.reply(created)
-}
-
-/** Pages committed between two turns of the event loop: a few ms, so heartbeats go on. */
-const PREALLOCATE_PAGES_PER_TURN = 256
-
-/** Commits a new log's ring in slices (see PartitionLog.preallocate). */
-async function preallocate(log: PartitionLog): Promise<void> {
-  for (let page = log.preallocate(0, PREALLOCATE_PAGES_PER_TURN); page !== undefined; ) {
-    await new Promise((resolve) => setImmediate(resolve))
-    page = log.preallocate(page, PREALLOCATE_PAGES_PER_TURN)
-  }
 }
 
 /** The coordinator serves a group's offsets partition exactly while this broker leads it. */

@@ -200,14 +200,19 @@ export class ProducerClient {
     write: RecordWriter,
   ): Promise<Appended> {
     let open = this.#openBatch(topic, partition, acks, compression)
-    const parts = [this.#waitFor(open)]
+    const parts: Promise<Appended>[] = []
+    let waitingOn: OpenBatch | undefined
     for (let index = 0; index < count; index++) {
       if (!write(open.builder, index)) {
         this.#markFull(open)
         open = this.#openBatch(topic, partition, acks, compression)
-        parts.push(this.#waitFor(open))
         // An empty batch takes any record.
         write(open.builder, index)
+      }
+      // Waited on from the first record of these that went into it.
+      if (waitingOn !== open) {
+        parts.push(this.#waitFor(open, open.builder.recordCount - 1))
+        waitingOn = open
       }
     }
     if (open.builder.byteLength >= this.#batchSize) this.#markFull(open)
@@ -252,7 +257,7 @@ export class ProducerClient {
 
   /** Sends every open batch now (used by disconnect, so nothing accepted is dropped). */
   flushAll(): void {
-    for (const batch of this.#full.splice(0)) this.#deliverBatch(batch)
+    this.#sendFull()
     for (const batch of [...this.#open.values()]) this.#send(batch)
     this.#flushRequests()
   }
@@ -280,6 +285,8 @@ export class ProducerClient {
       if (this.#lingerMs > 0) {
         const lingering = open
         open.timer = this.clock.schedule(this.#lingerMs, () => {
+          // Full batches waiting for the end of the turn are older: they go first.
+          this.#sendFull()
           this.#send(lingering)
           this.#flushRequests()
         })
@@ -288,8 +295,7 @@ export class ProducerClient {
     return open
   }
 
-  #waitFor(open: OpenBatch): Promise<Appended> {
-    const firstIndex = open.builder.recordCount
+  #waitFor(open: OpenBatch, firstIndex: number): Promise<Appended> {
     return new Promise<Appended>((resolve, reject) => {
       open.waiters.push({ firstIndex, resolve, reject })
     })
@@ -316,12 +322,16 @@ export class ProducerClient {
     this.#sendScheduled = true
     setImmediate(() => {
       this.#sendScheduled = false
-      for (const batch of this.#full.splice(0)) this.#deliverBatch(batch)
+      this.#sendFull()
       for (const batch of [...this.#open.values()]) {
         if (batch.timer === undefined) this.#send(batch)
       }
       this.#flushRequests()
     })
+  }
+
+  #sendFull(): void {
+    for (const batch of this.#full.splice(0)) this.#deliverBatch(batch)
   }
 
   #flushRequests(): void {

@@ -7,7 +7,6 @@ import {
   arrayField,
   fieldsOf,
   integerField,
-  optionalBooleanField,
   optionalIntegerField,
   refField,
   stringArrayField,
@@ -24,7 +23,6 @@ export interface TopicSpec {
   readonly maxMessageBytes?: number
   readonly logCapacityBytes?: number
   readonly minInsyncReplicas?: number
-  readonly preallocate?: boolean
 }
 
 /** What the supervisor is asked, from any thread. Replies are in the comment beside each. */
@@ -129,7 +127,6 @@ function topicSpec(value: unknown): TopicSpec {
     maxMessageBytes: optionalIntegerField(fields, 'maxMessageBytes', 1),
     logCapacityBytes: optionalIntegerField(fields, 'logCapacityBytes', 1),
     minInsyncReplicas: optionalIntegerField(fields, 'minInsyncReplicas', 1),
-    preallocate: optionalBooleanField(fields, 'preallocate'),
   }
 }
 

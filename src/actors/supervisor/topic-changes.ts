@@ -99,7 +99,6 @@ export function createTopics(
       maxMessageBytes: spec.maxMessageBytes ?? state.topicDefaults.maxMessageBytes,
       minInsyncReplicas: spec.minInsyncReplicas ?? state.topicDefaults.minInsyncReplicas,
       replicaLagTimeMaxMs: state.topicDefaults.replicaLagTimeMaxMs,
-      preallocate: spec.preallocate,
     }
     const placement = live.map((_, index) => live[(topicsCreated + index) % live.length])
     topicsCreated += 1

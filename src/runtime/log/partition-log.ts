@@ -80,9 +80,6 @@ export interface PartitionLogHandle {
   readonly appendSignal: SharedArrayBuffer
 }
 
-/** The memory page size the ring is committed by (see PartitionLog.preallocate). */
-const PAGE_BYTES = 4096
-
 /** Bytes of an append signal: the notify word, then the waiters word. */
 export const APPEND_SIGNAL_BYTES = 8
 
@@ -588,22 +585,6 @@ export class PartitionLog extends PartitionLogReader {
     }
     this.notifyReaders()
     return baseOffset as Offset
-  }
-
-  /**
-   * Commits `pages` pages of an empty log's ring from page `firstPage` (Kafka's
-   * `preallocate`): a page is committed when first written, and writing a byte of each does
-   * it here rather than in the first lap of appends. Returns the next page to commit, or
-   * undefined once done — or at once when the log holds anything (it has been written
-   * through, and those bytes are not to be touched).
-   */
-  preallocate(firstPage: number, pages: number): number | undefined {
-    this.checkActive()
-    if (this.endByte !== this.startByte) return undefined
-    const data = this.data
-    const end = Math.min(this.capacity, (firstPage + pages) * PAGE_BYTES)
-    for (let at = firstPage * PAGE_BYTES; at < end; at += PAGE_BYTES) data[at] = 0
-    return end < this.capacity ? firstPage + pages : undefined
   }
 
   /** Sets the high watermark (what consumers may read up to): from log start to log end. */

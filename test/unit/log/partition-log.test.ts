@@ -177,23 +177,6 @@ describe('PartitionLog', () => {
     expect(() => PartitionLogReader.open(withoutSignal)).toThrow(/appendSignal/)
   })
 
-  it('commits an empty ring page by page when preallocated, and leaves a written one as it is', () => {
-    const log = new PartitionLog({ capacity: 1 << 16, startOffset: 3 })
-    const slices: (number | undefined)[] = []
-    for (let page: number | undefined = 0; page !== undefined; ) {
-      page = log.preallocate(page, 5)
-      slices.push(page)
-    }
-    expect(slices).toEqual([5, 10, 15, undefined])
-    expect(log.append(batchOf(2))).toBe(3)
-    log.setHighWatermark(log.logEndOffset)
-    const before = log.read(3, 1 << 20).batches.map((batch) => Buffer.from(batch).toString('hex'))
-    expect(log.preallocate(0, 16)).toBeUndefined()
-    const after = log.read(3, 1 << 20).batches.map((batch) => Buffer.from(batch).toString('hex'))
-    expect(after).toEqual(before)
-    expect(decodeRecordBatch(log.read(3, 1 << 20).batches[0] as Uint8Array).records).toHaveLength(2)
-  })
-
   it("carries its writer's append signal, shared by the writer's logs, kept by a taker-over", () => {
     const signal = new SharedArrayBuffer(APPEND_SIGNAL_BYTES)
     const first = new PartitionLog({ capacity: 1024, appendSignal: signal })
