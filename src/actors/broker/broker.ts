@@ -224,7 +224,7 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         state.replicas.set(replicaKey(message.topic, message.partition), follower)
         tellCoordinator(state, message.topic, message.partition, undefined)
         // Report at once: the new leader's high watermark waits on this follower's log end.
-        fetchFromLeader(state, follower.leader.leader.name, context)
+        startFollowing(state, follower, context)
         context.reply(true)
         return state
       }
@@ -311,7 +311,7 @@ function createReplica(
     }
     state.replicas.set(key, replica)
     if (replica.role === 'leader') tellCoordinator(state, message.topic, message.partition, replica)
-    if (replica.role === 'follower') fetchFromLeader(state, replica.leader.leader.name, context)
+    if (replica.role === 'follower') startFollowing(state, replica, context)
     if (config.retentionMs !== undefined && !state.retentionTimerSet) {
       state.retentionTimerSet = true
       context.scheduleSelf(RETENTION_CHECK_MS, { type: 'enforce-retention' })
@@ -550,6 +550,24 @@ function fetchFromLeader(
   const now = context.clock.now()
   for (const replica of followers) copyFromLeader(state, replica, now)
   waitForLeader(state, leaderName, followers, context)
+}
+
+/**
+ * A replica that has just become a follower copies and reports on its own, then joins the
+ * wait on its leader broker: one replica's work, however many others follow that broker.
+ */
+function startFollowing(
+  state: BrokerState,
+  replica: FollowerReplica,
+  context: ActorContext<BrokerMessage>,
+): void {
+  const leaderName = replica.leader.leader.name
+  if (context.isCutFrom(replica.leader.leader as ActorRef<never>)) {
+    context.scheduleSelf(FOLLOWER_WAIT_MS, { type: 'replica-fetch', leader: leaderName })
+    return
+  }
+  copyFromLeader(state, replica, context.clock.now())
+  waitForLeader(state, leaderName, [replica], context)
 }
 
 /** Copies what the leader has past this follower's log end, and reports when it should. */
