@@ -619,7 +619,9 @@ function waitForLeader(
   for (const replica of followers) {
     if (replica.leaderLog.state !== LogState.Active) continue
     const signal = replica.leaderLog.appendSignal.words.buffer as SharedArrayBuffer
-    bySignal.set(signal, [...(bySignal.get(signal) ?? []), replica])
+    const sharing = bySignal.get(signal)
+    if (sharing === undefined) bySignal.set(signal, [replica])
+    else sharing.push(replica)
   }
   for (const [signal, waiting] of bySignal) {
     if (state.leaderWaits.has(signal)) continue
