@@ -224,12 +224,12 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         state.replicas.set(replicaKey(message.topic, message.partition), follower)
         tellCoordinator(state, message.topic, message.partition, undefined)
         // Report at once: the new leader's high watermark waits on this follower's log end.
-        startFollowing(state, follower, context)
+        fetchFromLeader(state, follower.leader.leader.name, [follower], context)
         context.reply(true)
         return state
       }
       case 'replica-fetch':
-        fetchFromLeader(state, message.leader, context)
+        fetchFromLeader(state, message.leader, followersOf(state, message.leader), context)
         return state
       case 'follower-progress': {
         const replica = state.replicas.get(replicaKey(message.topic, message.partition))
@@ -311,7 +311,9 @@ function createReplica(
     }
     state.replicas.set(key, replica)
     if (replica.role === 'leader') tellCoordinator(state, message.topic, message.partition, replica)
-    if (replica.role === 'follower') startFollowing(state, replica, context)
+    if (replica.role === 'follower') {
+      fetchFromLeader(state, replica.leader.leader.name, [replica], context)
+    }
     if (config.retentionMs !== undefined && !state.retentionTimerSet) {
       state.retentionTimerSet = true
       context.scheduleSelf(RETENTION_CHECK_MS, { type: 'enforce-retention' })
@@ -517,29 +519,29 @@ function advanceHighWatermark(replica: LeaderReplica, now: number): void {
 }
 
 /** Follower replicas here whose leader is the broker of that actor name. */
-function* followersOf(state: BrokerState, leaderName: string): Generator<FollowerReplica> {
+function followersOf(state: BrokerState, leaderName: string): FollowerReplica[] {
+  const followers: FollowerReplica[] = []
   for (const replica of state.replicas.values()) {
-    if (replica.role === 'follower' && replica.leader.leader.name === leaderName) yield replica
+    if (replica.role === 'follower' && replica.leader.leader.name === leaderName) {
+      followers.push(replica)
+    }
   }
+  return followers
 }
 
-/** Whether a follower's leader log is live and has something past the follower's log end. */
-const hasMore = (replica: FollowerReplica) =>
-  replica.leaderLog.state === LogState.Active &&
-  replica.leaderLog.logEndOffset > replica.log.logEndOffset
-
 /**
- * One fetch from a leader broker: every follower replica of its partitions copies what the
- * leader's log has past its own end and reports how far it is (when it copied something, or
- * has been silent for its idle report period); then one wait on that broker's append signal
- * until it has more. Reports of one round go to the leader in one message.
+ * One fetch from a leader broker, as Kafka's replica fetcher makes it: each of `followers`
+ * (all this broker's replicas of that leader's partitions, or one that has just become a
+ * follower) copies what the leader's log has past its own end and reports how far it is
+ * (when it copied something, or has been silent for its idle report period); then one wait
+ * on that broker's append signal until it moves. Reports of one round go in one message.
  */
 function fetchFromLeader(
   state: BrokerState,
   leaderName: string,
+  followers: readonly FollowerReplica[],
   context: ActorContext<BrokerMessage>,
 ): void {
-  const followers = [...followersOf(state, leaderName)]
   const leaderRef = followers[0]?.leader.leader
   if (leaderRef === undefined) return
   // A network partition between the two stops the copying too, not only the messages.
@@ -547,35 +549,55 @@ function fetchFromLeader(
     context.scheduleSelf(FOLLOWER_WAIT_MS, { type: 'replica-fetch', leader: leaderName })
     return
   }
+  // Read before copying, so that an append made while this round copies wakes the wait.
+  const signals = signalsOf(followers)
   const now = context.clock.now()
   for (const replica of followers) copyFromLeader(state, replica, now)
-  waitForLeader(state, leaderName, followers, context)
+  for (const [signal, { word, seen, idleMs }] of signals) {
+    if (state.leaderWaits.has(signal)) continue
+    state.leaderWaits.add(signal)
+    const moved = () => Atomics.load(word.words, word.notifyIndex) !== seen
+    const woken = waitUntil(word, moved, idleMs)
+      .catch(() => false)
+      .finally(() => state.leaderWaits.delete(signal))
+    context.pipeToSelf(woken, () => ({ type: 'replica-fetch', leader: leaderName }))
+  }
 }
 
 /**
- * A replica that has just become a follower copies and reports on its own, then joins the
- * wait on its leader broker: one replica's work, however many others follow that broker.
+ * The append signals the followers' live leader logs carry (one, unless the leader restarted
+ * and some followers still read its old logs), each with its value now and the shortest idle
+ * report period of its followers.
  */
-function startFollowing(
-  state: BrokerState,
-  replica: FollowerReplica,
-  context: ActorContext<BrokerMessage>,
-): void {
-  const leaderName = replica.leader.leader.name
-  if (context.isCutFrom(replica.leader.leader as ActorRef<never>)) {
-    context.scheduleSelf(FOLLOWER_WAIT_MS, { type: 'replica-fetch', leader: leaderName })
-    return
+function signalsOf(
+  followers: readonly FollowerReplica[],
+): Map<SharedArrayBuffer, { readonly word: WaitWord; readonly seen: number; idleMs: number }> {
+  const signals = new Map<
+    SharedArrayBuffer,
+    { readonly word: WaitWord; readonly seen: number; idleMs: number }
+  >()
+  for (const replica of followers) {
+    if (replica.leaderLog.state !== LogState.Active) continue
+    const word = replica.leaderLog.appendSignal
+    const signal = word.words.buffer as SharedArrayBuffer
+    const idleMs = idleReportEvery(replica.config)
+    const known = signals.get(signal)
+    if (known === undefined) {
+      signals.set(signal, { word, seen: Atomics.load(word.words, word.notifyIndex), idleMs })
+    } else known.idleMs = Math.min(known.idleMs, idleMs)
   }
-  copyFromLeader(state, replica, context.clock.now())
-  waitForLeader(state, leaderName, [replica], context)
+  return signals
 }
 
 /** Copies what the leader has past this follower's log end, and reports when it should. */
 function copyFromLeader(state: BrokerState, replica: FollowerReplica, now: number): void {
   const { log, leaderLog, leader, topic, partition } = replica
+  const before = log.logEndOffset
+  const reportDue = now - replica.reportedAt >= idleReportEvery(replica.config)
+  // A round visits every partition of the leader, and most have nothing new: one load says so.
+  if (leaderLog.logEndOffset === before && !reportDue) return
   // A fenced or closed leader log has no more to give: wait for the controller's `follow`.
   if (leaderLog.state !== LogState.Active) return
-  const before = log.logEndOffset
   try {
     if (leaderLog.logStartOffset > log.logEndOffset) {
       // The leader no longer has what comes next here: start again where it starts.
@@ -593,49 +615,15 @@ function copyFromLeader(state: BrokerState, replica: FollowerReplica, now: numbe
         if (!leaderLog.isIntact(read)) log.truncateTo(copiedFrom)
       }
     }
-    log.setHighWatermark(Math.min(leaderLog.highWatermark, log.logEndOffset))
+    const highWatermark = Math.min(leaderLog.highWatermark, log.logEndOffset)
+    if (highWatermark !== log.highWatermark) log.setHighWatermark(highWatermark)
   } catch (error) {
     if (!(error instanceof SamsaError)) throw error
     // A race with the leader's eviction or a fenced leader: the next round looks again.
   }
-  if (log.logEndOffset !== before || now - replica.reportedAt >= idleReportEvery(replica.config)) {
+  if (log.logEndOffset !== before || reportDue) {
     replica.reportedAt = now
     leader.leader.tell(followerProgress(topic, partition, state.brokerId, log.logEndOffset))
-  }
-}
-
-/**
- * Waits on the leader broker's append signal until one of its logs followed here has more,
- * or the shortest idle report period of those followers passes. A leader that restarted has
- * a new signal: followers that still read its old logs wait on the old one until told.
- */
-function waitForLeader(
-  state: BrokerState,
-  leaderName: string,
-  followers: readonly FollowerReplica[],
-  context: ActorContext<BrokerMessage>,
-): void {
-  const bySignal = new Map<SharedArrayBuffer, FollowerReplica[]>()
-  for (const replica of followers) {
-    if (replica.leaderLog.state !== LogState.Active) continue
-    const signal = replica.leaderLog.appendSignal.words.buffer as SharedArrayBuffer
-    const sharing = bySignal.get(signal)
-    if (sharing === undefined) bySignal.set(signal, [replica])
-    else sharing.push(replica)
-  }
-  for (const [signal, waiting] of bySignal) {
-    if (state.leaderWaits.has(signal)) continue
-    state.leaderWaits.add(signal)
-    const idleMs = Math.min(...waiting.map((replica) => idleReportEvery(replica.config)))
-    const moreFromLeader = () => {
-      for (const replica of followersOf(state, leaderName)) if (hasMore(replica)) return true
-      return false
-    }
-    const word = (waiting[0] as FollowerReplica).leaderLog.appendSignal
-    const woken = waitUntil(word, moreFromLeader, idleMs)
-      .catch(() => false)
-      .finally(() => state.leaderWaits.delete(signal))
-    context.pipeToSelf(woken, () => ({ type: 'replica-fetch', leader: leaderName }))
   }
 }
 
