@@ -40,7 +40,8 @@ const NOT_ACKNOWLEDGED: ProduceResponse = { baseOffset: -1, logAppendTime: -1, l
 export class BrokerProduceQueue {
   #queued: QueuedBatch[] = []
   #inFlight = 0
-  #scheduled = false
+  /** The end-of-turn flush, until the producer flushes sooner or it runs. */
+  #scheduled: NodeJS.Immediate | undefined
 
   constructor(private readonly options: BrokerProduceQueueOptions) {}
 
@@ -48,18 +49,16 @@ export class BrokerProduceQueue {
   send(topic: string, partition: number, batch: Uint8Array): Promise<ProduceResponse> {
     return new Promise((resolve, reject) => {
       this.#queued.push({ batch: partitionBatch(topic, partition, batch), resolve, reject })
-      if (!this.#scheduled) {
-        this.#scheduled = true
-        setImmediate(() => {
-          this.#scheduled = false
-          this.flush()
-        })
-      }
+      this.#scheduled ??= setImmediate(() => this.flush())
     })
   }
 
   /** Sends what is queued now, in one request, unless `maxInFlight` requests are unanswered. */
   flush(): void {
+    if (this.#scheduled !== undefined) {
+      clearImmediate(this.#scheduled)
+      this.#scheduled = undefined
+    }
     if (this.#queued.length === 0 || this.#inFlight >= this.options.maxInFlight) return
     const sending = this.#queued
     this.#queued = []

@@ -13,8 +13,7 @@ const MURMUR2_SHIFT = 24
  * with numbers printed by the Java client. `Math.imul` keeps each product in 32 bits as Java's
  * int arithmetic does; plain `*` would lose the low bits to float rounding.
  */
-export function murmur2(bytes: Uint8Array): number {
-  const length = bytes.length
+export function murmur2(bytes: Uint8Array, length = bytes.length): number {
   let hash = MURMUR2_SEED ^ length
   const wholeWordsEnd = length & ~3
 
@@ -50,13 +49,17 @@ export function murmur2(bytes: Uint8Array): number {
  */
 export const toPositive = (value: number): number => value & 0x7fffffff
 
-function keyBytes(key: string | Uint8Array): Uint8Array {
-  return typeof key === 'string' ? Buffer.from(key, 'utf8') : key
-}
+/** Where string keys are encoded for hashing: reused, so a keyed record allocates nothing. */
+let keyScratch = Buffer.allocUnsafeSlow(256)
 
 /** The Java client's and KafkaJS's keyed choice: the same key lands on the same partition. */
-export const partitionForKey = (key: string | Uint8Array, numPartitions: number): number =>
-  toPositive(murmur2(keyBytes(key))) % numPartitions
+export function partitionForKey(key: string | Uint8Array, numPartitions: number): number {
+  if (typeof key !== 'string') return toPositive(murmur2(key)) % numPartitions
+  const length = Buffer.byteLength(key, 'utf8')
+  if (length > keyScratch.length) keyScratch = Buffer.allocUnsafeSlow(length * 2)
+  keyScratch.write(key, 0, length, 'utf8')
+  return toPositive(murmur2(keyScratch, length)) % numPartitions
+}
 
 export interface PartitionRequest {
   readonly topic: string

@@ -84,11 +84,6 @@ interface Generation {
   retired: boolean
 }
 
-/** A partition's leader, as a produce reaches it. */
-interface Leader {
-  readonly ref: ActorRef<BrokerMessage>
-}
-
 const NO_ROOM_HELD = { release() {} }
 
 /** Record headers as the builder takes them: a name given more than once, all its values. */
@@ -188,8 +183,8 @@ export class ProducerClient {
   /**
    * Adds `count` records to their partition's open batch, each written by `write`, and
    * resolves once every batch holding them is acknowledged, with the offset of the first (-1
-   * with acks 0, as Kafka gives no offset then). A batch that reaches `batchSize` is sent at
-   * once and the records after it go into the next one.
+   * with acks 0, as Kafka gives no offset then). A batch that reaches `batchSize` takes no
+   * more records and goes at the end of the turn; the records after it go into the next one.
    */
   appendWith(
     topic: string,
@@ -303,12 +298,18 @@ export class ProducerClient {
 
   /** A full batch takes no more records and goes with the next send, whatever its linger. */
   #markFull(open: OpenBatch): void {
-    if (this.#open.get(open.key) !== open) return
+    if (!this.#close(open)) return
+    this.#full.push(open)
+    this.#sendAtEndOfTurn()
+  }
+
+  /** Takes an open batch out of the accumulator; false when it was out already. */
+  #close(open: OpenBatch): boolean {
+    if (this.#open.get(open.key) !== open) return false
     this.#open.delete(open.key)
     if (open.timer !== undefined) this.clock.cancel(open.timer)
     open.timer = undefined
-    this.#full.push(open)
-    this.#sendAtEndOfTurn()
+    return true
   }
 
   /**
@@ -340,10 +341,7 @@ export class ProducerClient {
 
   /** Closes an open batch (its linger is over, or it is not to linger) and sends it. */
   #send(open: OpenBatch): void {
-    if (this.#open.get(open.key) !== open) return
-    this.#open.delete(open.key)
-    if (open.timer !== undefined) this.clock.cancel(open.timer)
-    this.#deliverBatch(open)
+    if (this.#close(open)) this.#deliverBatch(open)
   }
 
   #deliverBatch(open: OpenBatch): void {
@@ -447,12 +445,12 @@ export class ProducerClient {
     }
   }
 
-  #queueFor(leader: Leader, acks: Acks): BrokerProduceQueue {
-    const key = `${leader.ref.node}\u0000${leader.ref.name}\u0000${acks}`
+  #queueFor(leader: ActorRef<BrokerMessage>, acks: Acks): BrokerProduceQueue {
+    const key = `${leader.node}\u0000${leader.name}\u0000${acks}`
     let queue = this.#queues.get(key)
     if (queue === undefined) {
       queue = new BrokerProduceQueue({
-        broker: leader.ref,
+        broker: leader,
         acks,
         maxInFlight: this.#maxInFlight,
         requestTimeoutMs: this.#requestTimeoutMs,
@@ -533,7 +531,7 @@ export class ProducerClient {
   }
 
   /** The partition's live leader in `snapshot`, or Kafka's error for why there is none. */
-  #leaderIn(snapshot: MetadataSnapshot, topic: string, partition: number): Leader {
+  #leaderIn(snapshot: MetadataSnapshot, topic: string, partition: number): ActorRef<BrokerMessage> {
     const partitions =
       snapshot === this.#metadata
         ? this.#topicsByName.get(topic)?.partitions
@@ -562,7 +560,7 @@ export class ProducerClient {
         `partition ${topic}-${partition} has no live leader`,
       )
     }
-    return { ref: broker.ref }
+    return broker.ref
   }
 
   /** The metadata held, unless the supervisor has published a newer version since. */

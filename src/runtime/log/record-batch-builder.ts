@@ -130,11 +130,20 @@ export class RecordBatchBuilder {
     if (headerCount > 0 && headers !== undefined) {
       for (const name of Object.keys(headers)) {
         const entry = headers[name] ?? null
-        for (const one of Array.isArray(entry)
-          ? (entry as readonly RecordBytes[])
-          : [entry as RecordBytes]) {
-          position = writeBytes(out, position, name, Buffer.byteLength(name, 'utf8'))
-          position = writeBytes(out, position, one, byteLength(one))
+        const nameLength = Buffer.byteLength(name, 'utf8')
+        if (Array.isArray(entry)) {
+          for (const one of entry as readonly RecordBytes[]) {
+            position = writeBytes(out, position, name, nameLength)
+            position = writeBytes(out, position, one, byteLength(one))
+          }
+        } else {
+          position = writeBytes(out, position, name, nameLength)
+          position = writeBytes(
+            out,
+            position,
+            entry as RecordBytes,
+            byteLength(entry as RecordBytes),
+          )
         }
       }
     }
