@@ -136,7 +136,7 @@ export async function produceOnSchedule(
   clock: Clock,
 ): Promise<ProducerOutcome> {
   // Metadata first, so that the first records are not also waiting for it.
-  await client.topic(run.topic)
+  await client.metadata.topic(run.topic)
   const control = new Int32Array(run.control)
   while (Atomics.load(control, READY) === 0) {
     await Atomics.waitAsync(control, READY, 0, 100).value

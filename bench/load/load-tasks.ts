@@ -1,4 +1,5 @@
 import { threadId } from 'node:worker_threads'
+import { MetadataCache } from '../../src/actors/client/metadata-cache.js'
 import { ProducerClient } from '../../src/actors/producer/producer-client.js'
 import { fieldsOf } from '../../src/actors/protocol-fields.js'
 import {
@@ -74,6 +75,7 @@ async function produce(
   const supervisor = system.refFor<SupervisorRequest>(share.supervisor.node, share.supervisor.name)
   const { accumulator } = share
   const client = new ProducerClient(
+    new MetadataCache(supervisor, system.clock),
     supervisor,
     system.clock,
     accumulator === undefined
@@ -255,7 +257,8 @@ export async function latencyProducer(value: unknown): Promise<ProducerOutcome> 
       run.supervisor.node,
       run.supervisor.name,
     )
-    const client = new ProducerClient(supervisor, guest.system.clock, {
+    const metadata = new MetadataCache(supervisor, guest.system.clock)
+    const client = new ProducerClient(metadata, supervisor, guest.system.clock, {
       maxInFlightRequests: run.maxInFlight,
     })
     return await produceOnSchedule(run, client, guest.system.clock)

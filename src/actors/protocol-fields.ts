@@ -52,6 +52,12 @@ export function optionalIntegerField(fields: Fields, name: string, min = 0): num
     : integerField(fields, name, min)
 }
 
+export function booleanField(fields: Fields, name: string): boolean {
+  const value = fields[name]
+  if (typeof value !== 'boolean') throw new MalformedMessageError(`${name} must be a boolean`)
+  return value
+}
+
 export function bytesField(fields: Fields, name: string): Uint8Array {
   const value = fields[name]
   if (!(value instanceof Uint8Array)) throw new MalformedMessageError(`${name} must be bytes`)
@@ -67,6 +73,15 @@ export function arrayField(fields: Fields, name: string): readonly unknown[] {
 export function stringArrayField(fields: Fields, name: string): string[] {
   return arrayField(fields, name).map((entry) => {
     if (typeof entry !== 'string') throw new MalformedMessageError(`${name} must be strings`)
+    return entry
+  })
+}
+
+export function integerArrayField(fields: Fields, name: string, min = 0): number[] {
+  return arrayField(fields, name).map((entry) => {
+    if (typeof entry !== 'number' || !Number.isInteger(entry) || entry < min) {
+      throw new MalformedMessageError(`${name} must be integers ≥ ${min}`)
+    }
     return entry
   })
 }

@@ -1,3 +1,4 @@
+import { unknownTopic } from '../actors/client/metadata-cache.js'
 import type {
   MetadataSnapshot,
   SupervisorRequest,
@@ -314,30 +315,23 @@ export class Admin {
 
   async #topic(topic: string): Promise<TopicMetadata> {
     const name = validateTopicName(topic)
-    const metadata = await this.#metadata([name])
-    const found = metadata.topics[0]
-    if (found === undefined) {
-      throw createProtocolError(
-        'UNKNOWN_TOPIC_OR_PARTITION',
-        `this server does not host topic '${name}'`,
-      )
-    }
-    return found
+    return (await this.#metadata([name])).topics[0] as TopicMetadata
   }
 
+  /** The connection's metadata, with only the named topics when names are given (all must exist). */
   async #metadata(topics?: readonly string[]): Promise<MetadataSnapshot> {
     const names = topics?.map((topic) => validateTopicName(topic))
-    const metadata = await this.#ask<MetadataSnapshot>(
-      names === undefined ? { type: 'metadata' } : { type: 'metadata', topics: names },
-    )
-    const missing = metadata.missing[0]
-    if (missing !== undefined) {
-      throw createProtocolError(
-        'UNKNOWN_TOPIC_OR_PARTITION',
-        `this server does not host topic '${missing}'`,
-      )
+    this.#checkConnected()
+    try {
+      const snapshot = await this.connection.metadata.latest()
+      if (names === undefined) return snapshot
+      const found = await this.connection.metadata.topics(names)
+      const missing = found.missing[0]
+      if (missing !== undefined) throw unknownTopic(missing)
+      return { ...snapshot, topics: found.topics, missing: [] }
+    } catch (error) {
+      throw toKafkaJSError(error)
     }
-    return metadata
   }
 
   #checkConnected(): void {

@@ -1,5 +1,6 @@
 import type { BrokerArgs } from '../actors/broker/broker.js'
 import type { BrokerMessage } from '../actors/broker/broker-protocol.js'
+import { MetadataCache } from '../actors/client/metadata-cache.js'
 import {
   type ElectionEvent,
   type SupervisorMessage,
@@ -65,6 +66,8 @@ interface Client {
  */
 export class Cluster {
   readonly #clients = new Set<Client>()
+  /** What every client of this cluster knows of its metadata, held once for all of them. */
+  readonly #metadata: MetadataCache
   #producersMade = 0
   #stopping: Promise<void> | undefined
   /** Fault injection: kill, restart, pause, isolate and slow brokers; link faults. */
@@ -76,6 +79,7 @@ export class Cluster {
     readonly supervisor: ActorRef<SupervisorRequest>,
     readonly brokerRefs: readonly ActorRef<BrokerMessage>[],
   ) {
+    this.#metadata = new MetadataCache(supervisor, system.clock)
     this.faults = new ClusterFaults(
       system,
       brokerRefs,
@@ -203,6 +207,7 @@ export class Cluster {
     }
     return {
       supervisor: this.supervisor,
+      metadata: this.#metadata,
       clock: this.system.clock,
       isStopped: () => this.#stopping !== undefined,
     }
@@ -214,9 +219,10 @@ export class Cluster {
   }
 }
 
-/** What a client needs of the cluster: the controller's address and the clock. */
+/** What a client needs of the cluster: the controller's address, its metadata, the clock. */
 export interface ClusterConnection {
   readonly supervisor: ActorRef<SupervisorRequest>
+  readonly metadata: MetadataCache
   readonly clock: Clock
   readonly isStopped: () => boolean
 }

@@ -1,6 +1,7 @@
+import type { RetryPolicy } from '../actors/client/retry-policy.js'
 import { type PartitionAssigner, PartitionAssigners } from './assigners/index.js'
 import { KafkaJSNonRetriableError } from './errors.js'
-import type { RetryOptions } from './retry.js'
+import { type RetryOptions, resolveRetry } from './retry.js'
 
 /** KafkaJS's retry options; the consumer retries failed fetches and handlers with them. */
 export interface ConsumerRetryOptions extends RetryOptions {
@@ -35,14 +36,6 @@ export interface TopicPartitions {
   readonly partitions?: readonly number[]
 }
 
-export interface ResolvedRetry {
-  readonly maxRetryTime: number
-  readonly initialRetryTime: number
-  readonly multiplier: number
-  readonly retries: number
-  readonly restartOnFailure: ((error: Error) => Promise<boolean>) | undefined
-}
-
 export interface ResolvedConfig {
   readonly groupId: string
   readonly groupInstanceId: string | undefined
@@ -54,16 +47,11 @@ export interface ResolvedConfig {
   readonly maxBytes: number
   readonly maxBytesPerPartition: number
   readonly metadataMaxAgeMs: number
-  readonly retry: ResolvedRetry
+  readonly retry: RetryPolicy
+  /** After a crash, whether to start again; undefined: as KafkaJS decides. */
+  readonly restartOnFailure: ((error: Error) => Promise<boolean>) | undefined
 }
 
-// KafkaJS's defaults.
-export const DEFAULT_RETRY = {
-  maxRetryTime: 30_000,
-  initialRetryTime: 300,
-  multiplier: 2,
-  retries: 5,
-}
 const OFFSET_PATTERN = /^-?\d+$/
 
 export function describe(value: unknown): string {
@@ -80,33 +68,14 @@ function optionalNumber(value: unknown, name: string, fallback: number, min: num
   return value
 }
 
-function resolveRetry(retry: unknown): ResolvedRetry {
-  if (retry === undefined || retry === null)
-    return { ...DEFAULT_RETRY, restartOnFailure: undefined }
-  if (typeof retry !== 'object') {
-    throw new KafkaJSNonRetriableError(`Consumer retry must be an object, got ${describe(retry)}`)
-  }
-  const options = retry as ConsumerRetryOptions
-  if (options.restartOnFailure !== undefined && typeof options.restartOnFailure !== 'function') {
+/** The consumer's `retry.restartOnFailure`, checked. */
+function restartCallback(retry: unknown): ((error: Error) => Promise<boolean>) | undefined {
+  if (typeof retry !== 'object' || retry === null) return undefined
+  const { restartOnFailure } = retry as ConsumerRetryOptions
+  if (restartOnFailure !== undefined && typeof restartOnFailure !== 'function') {
     throw new KafkaJSNonRetriableError('Consumer retry.restartOnFailure must be a function')
   }
-  return {
-    maxRetryTime: optionalNumber(
-      options.maxRetryTime,
-      'retry.maxRetryTime',
-      DEFAULT_RETRY.maxRetryTime,
-      0,
-    ),
-    initialRetryTime: optionalNumber(
-      options.initialRetryTime,
-      'retry.initialRetryTime',
-      DEFAULT_RETRY.initialRetryTime,
-      0,
-    ),
-    multiplier: optionalNumber(options.multiplier, 'retry.multiplier', DEFAULT_RETRY.multiplier, 1),
-    retries: optionalNumber(options.retries, 'retry.retries', DEFAULT_RETRY.retries, 0),
-    restartOnFailure: options.restartOnFailure,
-  }
+  return restartOnFailure
 }
 
 export function resolveConfig(config: unknown): ResolvedConfig {
@@ -149,7 +118,8 @@ export function resolveConfig(config: unknown): ResolvedConfig {
       1,
     ),
     metadataMaxAgeMs: optionalNumber(options.metadataMaxAge, 'metadataMaxAge', 300_000, 0),
-    retry: resolveRetry(options.retry),
+    retry: resolveRetry(options.retry, 'Consumer'),
+    restartOnFailure: restartCallback(options.retry),
   }
 }
 

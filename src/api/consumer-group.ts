@@ -1,6 +1,5 @@
 import {
   type AssignedPartition,
-  askTopicLogs,
   type FetchSession,
   partitionKey,
 } from '../actors/consumer/fetch-session.js'
@@ -279,12 +278,11 @@ export class ConsumerGroup {
   /** Topics the subscription matches now, with their partition counts. */
   async #subscribedTopics(): Promise<{ topics: string[]; shape: string }> {
     const { names, patterns } = this.#options.subscriptions
-    const metadata = await askTopicLogs(
-      this.#options.supervisor,
-      patterns.length > 0 ? undefined : [...names.keys()],
-    )
+    const metadata = await this.#options.metadata.latest()
     this.#metadataVersion = metadata.version
-    this.#changes = metadata.changes
+    if (this.#changes?.buffer !== metadata.changes) {
+      this.#changes = new Int32Array(metadata.changes, 0, 1)
+    }
     const topics = metadata.topics
       .filter(
         ({ topic }) =>

@@ -1,5 +1,6 @@
+import { isRetriable } from '../actors/client/retry-policy.js'
 import { CoordinatorClient } from '../actors/consumer/coordinator-client.js'
-import { askTopicLogs, FetchSession, partitionKey } from '../actors/consumer/fetch-session.js'
+import { FetchSession, partitionKey } from '../actors/consumer/fetch-session.js'
 import { decodeMessages, type KafkaMessage } from '../actors/consumer/kafka-messages.js'
 import type {
   FetchedPartition,
@@ -201,13 +202,6 @@ interface Run {
   wake: (() => void) | undefined
 }
 
-/** As KafkaJS's retrier decides: anything not marked unretriable, bar programming errors. */
-function isRetriable(error: unknown): boolean {
-  if (!(error instanceof Error)) return true
-  const retriable = (error as { readonly retriable?: unknown }).retriable
-  return retriable !== false && !UNRECOVERABLE_ERRORS.has(error.name)
-}
-
 /** As KafkaJS decides after a crash: retries ran out, or the root cause is retriable. */
 function worthRestarting(error: Error): boolean {
   if (error instanceof KafkaJSNumberOfRetriesExceeded) return true
@@ -220,7 +214,6 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))
 }
 
-const UNRECOVERABLE_ERRORS = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'])
 const NOT_RUNNING = 'Consumer group was not initialized, consumer#run must be called first'
 let nextConsumer = 0
 
@@ -333,7 +326,7 @@ export class Consumer {
     const names = wanted.filter((entry): entry is string => typeof entry === 'string')
     const patterns = wanted.filter((entry): entry is RegExp => entry instanceof RegExp)
     try {
-      const found = await askTopicLogs(this.#connection.supervisor, names)
+      const found = await this.#connection.metadata.topics(names)
       if (found.missing.length > 0) {
         throw createProtocolError(
           'UNKNOWN_TOPIC_OR_PARTITION',
@@ -588,7 +581,7 @@ export class Consumer {
   async #start(settings: RunSettings): Promise<void> {
     const clock = this.#connection.clock
     const session = new FetchSession({
-      supervisor: this.#connection.supervisor,
+      metadata: this.#connection.metadata,
       clock,
       isPaused: (topic, partition) => this.#pauses.isPaused(topic, partition),
       maxWaitTimeMs: this.#config.maxWaitTimeMs,
@@ -609,7 +602,7 @@ export class Consumer {
     }
     this.#run = run
     const group = new ConsumerGroup({
-      supervisor: this.#connection.supervisor,
+      metadata: this.#connection.metadata,
       coordinator: this.#coordinator,
       clock,
       groupId: this.#config.groupId,
@@ -676,8 +669,6 @@ export class Consumer {
     const clock = this.#connection.clock
     const zeroCopy = run.settings.handler.kind === 'raw'
     let retryCount = 0
-    // Without KafkaJS's jitter, so that a run replays.
-    let retryTime = retry.initialRetryTime
     while (run.active) {
       // Reading shared memory never waits on I/O: without this, a round that makes no progress
       // (a batch handler that resolves nothing, say) would loop on microtasks alone and starve
@@ -702,22 +693,21 @@ export class Consumer {
           await run.group?.commitIfDue(true)
           return fetched.length > 0
         })
-        if (progressed) {
-          retryCount = 0
-          retryTime = retry.initialRetryTime
-        }
+        if (progressed) retryCount = 0
       } catch (error) {
         if (!run.active) break
         // What was handled before the failure is committed; the rest comes again (KafkaJS).
         await run.group?.commitIfDue(true)?.catch(() => {})
         if (retryCount < retry.retries && isRetriable(error)) {
-          await this.#sleep(run, retryTime)
+          await this.#sleep(run, retry.delayAfter(retryCount))
           retryCount++
-          retryTime = Math.min(retryTime * retry.multiplier, retry.maxRetryTime)
           continue
         }
         run.active = false
-        return new KafkaJSNumberOfRetriesExceeded(asError(error), { retryCount, retryTime })
+        return new KafkaJSNumberOfRetriesExceeded(asError(error), {
+          retryCount,
+          retryTime: retry.delayAfter(retryCount),
+        })
       }
     }
     return undefined
@@ -727,11 +717,11 @@ export class Consumer {
   async #afterCrash(settings: RunSettings, error: Error): Promise<void> {
     settings.onHalt?.(error)
     await this.stop()
-    const { retry } = this.#config
+    const { retry, restartOnFailure } = this.#config
     let restart = settings.restartable && worthRestarting(error)
-    if (restart && retry.restartOnFailure !== undefined) {
+    if (restart && restartOnFailure !== undefined) {
       // As KafkaJS: a failing callback counts as "restart".
-      restart = await retry.restartOnFailure(error).then(
+      restart = await restartOnFailure(error).then(
         (answer) => answer !== false,
         () => true,
       )

@@ -1,5 +1,5 @@
+import type { MetadataCache } from '../actors/client/metadata-cache.js'
 import type { CoordinatorClient } from '../actors/consumer/coordinator-client.js'
-import { askTopicLogs } from '../actors/consumer/fetch-session.js'
 import {
   type OffsetToCommit,
   parseJoinResult,
@@ -7,8 +7,6 @@ import {
   parseTrue,
 } from '../actors/coordinator/coordinator-protocol.js'
 import type { JoinResult } from '../actors/coordinator/group.js'
-import type { SupervisorRequest } from '../actors/supervisor/supervisor-protocol.js'
-import type { ActorRef } from '../runtime/actor/actor-ref.js'
 import { KafkaProtocolError } from '../runtime/errors/samsa-error.js'
 import { AssignerProtocol } from './assigners/assigner-protocol.js'
 import type { Assigner } from './assigners/partition-assigner.js'
@@ -18,7 +16,7 @@ export type Assignment = ReadonlyMap<string, readonly number[]>
 
 export interface MembershipOptions {
   readonly coordinator: CoordinatorClient
-  readonly supervisor: ActorRef<SupervisorRequest>
+  readonly metadata: MetadataCache
   readonly groupId: string
   readonly clientId: string
   readonly groupInstanceId: string | undefined
@@ -250,7 +248,7 @@ export class GroupMembership {
       for (const topic of AssignerProtocol.MemberMetadata.decode(memberMetadata).topics)
         topics.add(topic)
     }
-    const metadata = await askTopicLogs(this.#options.supervisor, [...topics])
+    const metadata = await this.#options.metadata.topics([...topics])
     const counts = this.#options.partitionCounts
     counts.clear()
     for (const { topic, partitions } of metadata.topics) counts.set(topic, partitions.length)

@@ -1,4 +1,5 @@
 import type { Acks } from '../actors/broker/broker-protocol.js'
+import type { RetryPolicy } from '../actors/client/retry-policy.js'
 import { DefaultPartitioner } from '../actors/producer/partitioner.js'
 import { ProducerClient } from '../actors/producer/producer-client.js'
 import type { TopicMetadata } from '../actors/supervisor/supervisor-protocol.js'
@@ -17,7 +18,7 @@ import {
   toKafkaJSError,
 } from './errors.js'
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
-import { type RetryOptions, withRetries } from './retry.js'
+import { type RetryOptions, resolveRetry, withRetries } from './retry.js'
 import { checkHeaders, checkRecordBytes, validateTopicName } from './validation.js'
 
 /** KafkaJS's `ProducerConfig`, with samsa's accumulator settings beside it. */
@@ -181,6 +182,7 @@ export class Producer {
     | undefined
   #connected = false
   readonly #idempotent: boolean
+  readonly #retry: RetryPolicy
   /** Idempotence asked for in so many words: then, as in Kafka, a conflict is an error. */
   readonly #idempotenceRequired: boolean
 
@@ -192,7 +194,7 @@ export class Producer {
      * or duplicate this producer's messages alone.
      */
     readonly linkName: string,
-    private readonly config: ProducerConfig = {},
+    config: ProducerConfig = {},
   ) {
     if (config.transactionalId !== undefined) {
       throw new KafkaJSNonRetriableError('transactions are not supported by samsa yet')
@@ -201,16 +203,22 @@ export class Producer {
     // such a producer simply goes without it; more than 5 requests in flight turn it off.
     this.#idempotenceRequired = config.idempotent === true
     this.#idempotent = config.idempotent ?? (config.maxInFlightRequests ?? 5) <= 5
-    const client: ProducerClient = new ProducerClient(connection.supervisor, connection.clock, {
-      lingerMs: config.lingerMs,
-      batchSize: config.batchSize,
-      maxInFlightRequests: config.maxInFlightRequests,
-      requestTimeoutMs: config.requestTimeout,
-      idempotent: this.#idempotent,
-      linkName: this.linkName,
-      retrying: (attempt) =>
-        withRetries(attempt, config.retry, connection.clock, () => client.refreshMetadata()),
-    })
+    this.#retry = resolveRetry(config.retry, 'Producer')
+    const refresh = () => connection.metadata.refresh()
+    const client = new ProducerClient(
+      connection.metadata,
+      connection.supervisor,
+      connection.clock,
+      {
+        lingerMs: config.lingerMs,
+        batchSize: config.batchSize,
+        maxInFlightRequests: config.maxInFlightRequests,
+        requestTimeoutMs: config.requestTimeout,
+        idempotent: this.#idempotent,
+        linkName: this.linkName,
+        retrying: (attempt) => withRetries(attempt, this.#retry, connection.clock, refresh),
+      },
+    )
     this.#client = client
     this.#instrumentation = new InstrumentationEmitter(EVENTS, () => connection.clock.now())
     this.#partitioner = new DefaultPartitioner()
@@ -220,8 +228,8 @@ export class Producer {
   async connect(): Promise<void> {
     if (this.connection.isStopped()) throw new KafkaJSError('the cluster is stopped')
     await withRetries(
-      () => this.#client.refreshMetadata(),
-      this.config.retry,
+      () => this.connection.metadata.latest(),
+      this.#retry,
       this.connection.clock,
       async () => {},
     )
@@ -277,12 +285,12 @@ export class Producer {
     const routed: RoutedMessages[] = []
     for (const { topic, messages, timestamps } of checked) {
       const metadata =
-        this.#client.topicNow(topic) ??
+        this.connection.metadata.topicNow(topic) ??
         (await withRetries(
-          () => this.#client.topic(topic),
-          this.config.retry,
+          () => this.connection.metadata.topic(topic),
+          this.#retry,
           this.connection.clock,
-          () => this.#client.refreshMetadata(),
+          () => this.connection.metadata.refresh(),
         ))
       routed.push({
         topic,
@@ -323,9 +331,9 @@ export class Producer {
     const acks = toAcks(request.acks)
     const response = await withRetries(
       () => this.#client.produceEncoded(request.topic, request.partition, acks, request.batch),
-      this.config.retry,
+      this.#retry,
       this.connection.clock,
-      () => this.#client.refreshMetadata(),
+      () => this.connection.metadata.refresh(),
     )
     if (acks === 0) return undefined
     return {

@@ -1,59 +1,65 @@
-import type { Clock } from '../runtime/clock/clock.js'
-import { SamsaError } from '../runtime/errors/samsa-error.js'
 import {
-  type KafkaJSAggregateError,
-  type KafkaJSError,
+  type GivenUp,
+  KAFKAJS_RETRY,
+  type ResolvedRetryOptions,
+  RetryPolicy,
+} from '../actors/client/retry-policy.js'
+import type { Clock } from '../runtime/clock/clock.js'
+import {
   KafkaJSNonRetriableError,
   KafkaJSNumberOfRetriesExceeded,
   toKafkaJSError,
 } from './errors.js'
+import { describeValue } from './validation.js'
 
-/** KafkaJS's `retry` options, with its defaults. */
-export interface RetryOptions {
-  readonly retries?: number
-  readonly initialRetryTime?: number
-  readonly maxRetryTime?: number
-  readonly multiplier?: number
-}
+export type { RetryOptions } from '../actors/client/retry-policy.js'
 
-const DEFAULTS = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000, multiplier: 2 }
-
-function isRetriable(error: unknown): boolean {
-  return error instanceof SamsaError ? error.retriable : false
+/** KafkaJS's `retry` option of a client, checked, as the one retry policy. */
+export function resolveRetry(value: unknown, client: string): RetryPolicy {
+  if (value === undefined || value === null) return new RetryPolicy(KAFKAJS_RETRY)
+  if (typeof value !== 'object') {
+    throw new KafkaJSNonRetriableError(
+      `${client} retry must be an object, got ${describeValue(value)}`,
+    )
+  }
+  const options = value as Record<string, unknown>
+  const number = (name: keyof ResolvedRetryOptions, min: number): number => {
+    const given = options[name]
+    if (given === undefined || given === null) return KAFKAJS_RETRY[name]
+    if (typeof given !== 'number' || Number.isNaN(given) || given < min) {
+      throw new KafkaJSNonRetriableError(
+        `${client} retry.${name} must be a number ≥ ${min}, got ${describeValue(given)}`,
+      )
+    }
+    return given
+  }
+  return new RetryPolicy({
+    retries: number('retries', 0),
+    initialRetryTime: number('initialRetryTime', 0),
+    maxRetryTime: number('maxRetryTime', 0),
+    multiplier: number('multiplier', 1),
+  })
 }
 
 /**
- * Runs `attempt` until it succeeds, KafkaJS style: a retriable error is retried after
- * `beforeRetry` (a metadata refresh) and a growing wait (no jitter, so runs replay); running out
- * of retries gives KafkaJSNumberOfRetriesExceeded; a non-retriable error at the first attempt is
- * given as it is (e.g. a KafkaJSProtocolError), and after retries as KafkaJSNonRetriableError.
+ * KafkaJS's errors for a call that stopped retrying: running out of retries gives
+ * KafkaJSNumberOfRetriesExceeded; a non-retriable error at the first attempt is given as it is
+ * (e.g. a KafkaJSProtocolError), and after retries as KafkaJSNonRetriableError.
  */
-export async function withRetries<T>(
+export function kafkaJSGiveUp({ error, retryCount, elapsedMs, exhausted }: GivenUp): Error {
+  const mapped = toKafkaJSError(error)
+  if (exhausted) {
+    return new KafkaJSNumberOfRetriesExceeded(mapped, { retryCount, retryTime: elapsedMs })
+  }
+  return retryCount === 0 ? mapped : new KafkaJSNonRetriableError(mapped, { cause: mapped })
+}
+
+/** Runs `attempt` under `policy`, refreshing metadata before each retry, with KafkaJS's errors. */
+export function withRetries<T>(
   attempt: () => Promise<T>,
-  options: RetryOptions | undefined,
+  policy: RetryPolicy,
   clock: Clock,
   beforeRetry: () => Promise<unknown>,
 ): Promise<T> {
-  const { retries, initialRetryTime, maxRetryTime, multiplier } = { ...DEFAULTS, ...options }
-  const started = clock.now()
-  for (let retryCount = 0; ; retryCount++) {
-    try {
-      return await attempt()
-    } catch (error) {
-      const mapped: KafkaJSError | KafkaJSAggregateError = toKafkaJSError(error)
-      if (!isRetriable(error)) {
-        if (retryCount === 0) throw mapped
-        throw new KafkaJSNonRetriableError(mapped, { cause: mapped })
-      }
-      if (retryCount >= retries) {
-        throw new KafkaJSNumberOfRetriesExceeded(mapped, {
-          retryCount,
-          retryTime: clock.now() - started,
-        })
-      }
-      await beforeRetry().catch(() => {})
-      const wait = Math.min(maxRetryTime, initialRetryTime * multiplier ** retryCount)
-      await new Promise<void>((resolve) => clock.schedule(wait, resolve))
-    }
-  }
+  return policy.run(attempt, clock, { beforeRetry, giveUp: kafkaJSGiveUp })
 }

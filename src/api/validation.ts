@@ -19,6 +19,15 @@ function describeType(value: unknown): string {
   return typeof value
 }
 
+/** A value as an error message shows it; never throws (a Symbol has no implicit string). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string')
+    return `'${value.length > 100 ? `${value.slice(0, 100)}…` : value}'`
+  if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString()
+  if (typeof value === 'object' && value !== null) return describeType(value)
+  return String(value)
+}
+
 /** Runs one of the controller's rules early, with the KafkaJS error a caller would get. */
 function early<T>(rule: () => T): T {
   try {

@@ -3,6 +3,7 @@ import type { Clock } from '../../runtime/clock/clock.js'
 import { ActorTerminatedError, AskTimeoutError } from '../../runtime/errors/actor-errors.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import type { BrokerMessage } from '../broker/broker-protocol.js'
+import { RetryPolicy } from '../client/retry-policy.js'
 import type { GroupRequest } from '../coordinator/coordinator-protocol.js'
 import { refField } from '../protocol-fields.js'
 import {
@@ -10,10 +11,16 @@ import {
   type SupervisorRequest,
 } from '../supervisor/supervisor-protocol.js'
 
-/** How long a client keeps looking for a group's coordinator (an election takes tens of ms). */
-const DISCOVERY_BUDGET_MS = 30_000
-const FIRST_BACKOFF_MS = 5
-const MAX_BACKOFF_MS = 500
+/**
+ * How a client keeps looking for a group's coordinator: quickly at first (an election takes tens
+ * of ms), then every half second, for about 30 s in all.
+ */
+const REDISCOVERY = new RetryPolicy({
+  retries: 66,
+  initialRetryTime: 5,
+  maxRetryTime: 500,
+  multiplier: 2,
+})
 const DEFAULT_TIMEOUT_MS = 10_000
 
 /** Errors that mean "ask again, of whichever coordinator the controller names now". */
@@ -62,26 +69,26 @@ export class CoordinatorClient {
     parseReply: (value: unknown) => T,
     timeoutMs = DEFAULT_TIMEOUT_MS,
   ): Promise<T> {
-    const started = this.#clock.now()
-    let backoff = FIRST_BACKOFF_MS
-    for (;;) {
-      let coordinator = this.#found.get(this.#groupId)
-      if (coordinator === undefined) {
-        coordinator = this.#find()
-        this.#found.set(this.#groupId, coordinator)
-      }
-      try {
+    let coordinator: Promise<ActorRef<GroupRequest>> | undefined
+    return REDISCOVERY.run(
+      async () => {
+        coordinator = this.#found.get(this.#groupId)
+        if (coordinator === undefined) {
+          coordinator = this.#find()
+          this.#found.set(this.#groupId, coordinator)
+        }
         const ref = await coordinator
-        return await ref.ask<T>(message, { parseReply, timeoutMs })
-      } catch (error) {
-        if (!meansRediscover(error)) throw error
-        if (this.#clock.now() - started > DISCOVERY_BUDGET_MS) throw error
-        // Requests failing together forget the coordinator once, and share the next lookup.
-        if (this.#found.get(this.#groupId) === coordinator) this.#found.delete(this.#groupId)
-        await new Promise<void>((resolve) => this.#clock.schedule(backoff, resolve))
-        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2)
-      }
-    }
+        return ref.ask<T>(message, { parseReply, timeoutMs })
+      },
+      this.#clock,
+      {
+        shouldRetry: meansRediscover,
+        beforeRetry: async () => {
+          // Requests failing together forget the coordinator once, and share the next lookup.
+          if (this.#found.get(this.#groupId) === coordinator) this.#found.delete(this.#groupId)
+        },
+      },
+    )
   }
 
   async #find(): Promise<ActorRef<GroupRequest>> {

@@ -1,15 +1,7 @@
-import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { Clock, Timer } from '../../runtime/clock/clock.js'
-import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
-import {
-  arrayField,
-  fieldsOf,
-  integerField,
-  stringArrayField,
-  stringField,
-} from '../protocol-fields.js'
-import type { SupervisorRequest } from '../supervisor/supervisor-protocol.js'
+import type { MetadataCache } from '../client/metadata-cache.js'
+import type { MetadataSnapshot } from '../supervisor/supervisor-protocol.js'
 import {
   type FetchedPartition,
   InterruptibleLogReader,
@@ -19,7 +11,7 @@ import {
 } from './partition-fetcher.js'
 
 export interface FetchSessionOptions {
-  readonly supervisor: ActorRef<SupervisorRequest>
+  readonly metadata: MetadataCache
   readonly clock: Clock
   readonly isPaused: (topic: string, partition: number) => boolean
   /** Longest wait for data in one fetch (KafkaJS's `maxWaitTimeInMs`). */
@@ -41,57 +33,6 @@ export interface AssignedPartition {
   readonly policy: ResetPolicy
 }
 
-/** The parts of a metadata reply a consumer uses, checked (the reply may cross a thread). */
-export interface TopicLogs {
-  readonly topics: readonly {
-    readonly topic: string
-    readonly partitions: readonly { readonly partition: number; readonly log: unknown }[]
-  }[]
-  readonly missing: readonly string[]
-  /** The metadata version, and the shared word where the supervisor publishes the current one. */
-  readonly version: number
-  readonly changes: Int32Array
-}
-
-function parseTopicLogs(value: unknown): TopicLogs {
-  const fields = fieldsOf(value, 'metadata')
-  return {
-    topics: arrayField(fields, 'topics').map((entry) => {
-      const topicFields = fieldsOf(entry, 'topic metadata')
-      return {
-        topic: stringField(topicFields, 'topic'),
-        partitions: arrayField(topicFields, 'partitions').map((partition) => {
-          const partitionFields = fieldsOf(partition, 'partition metadata')
-          return {
-            partition: integerField(partitionFields, 'partition', 0),
-            log: partitionFields.log,
-          }
-        }),
-      }
-    }),
-    missing: stringArrayField(fields, 'missing'),
-    version: integerField(fields, 'version'),
-    changes: changesWord(fields.changes),
-  }
-}
-
-function changesWord(value: unknown): Int32Array {
-  if (!(value instanceof SharedArrayBuffer) || value.byteLength < 4) {
-    throw new MalformedMessageError('metadata changes must be a shared Int32')
-  }
-  return new Int32Array(value, 0, 1)
-}
-
-/** Asks the controller which of `topics` exist (all topics when absent) and their leaders' logs. */
-export function askTopicLogs(
-  supervisor: ActorRef<SupervisorRequest>,
-  topics?: readonly string[],
-): Promise<TopicLogs> {
-  const request: SupervisorRequest =
-    topics === undefined ? { type: 'metadata' } : { type: 'metadata', topics }
-  return supervisor.ask<TopicLogs>(request, { parseReply: parseTopicLogs })
-}
-
 export const partitionKey = (topic: string, partition: number): string =>
   `${topic}\u0000${partition}`
 
@@ -106,19 +47,20 @@ function isStaleLog(error: unknown): boolean {
 /**
  * The partitions assigned to a consumer, each with its position, and the fetch rounds over them: read what is committed from the leaders' shared logs, and when nothing
  * is, wait on those logs (no polling) until data comes, the max wait passes, or `interrupt()`.
- * Metadata is asked again when the supervisor publishes a new version (partitions added,
- * topics deleted, a broker lost), when a log is fenced or closed, and when it is older than
- * `metadataMaxAgeMs`.
+ * The connection's metadata is followed as the supervisor publishes new versions (partitions
+ * added, topics deleted, a broker lost), and asked for again when a log is fenced or closed and
+ * when it is older than `metadataMaxAgeMs`.
  */
 export class FetchSession {
   readonly #options: FetchSessionOptions
   /** What the group gave this consumer; fetchers exist for those whose log is known. */
   readonly #assigned = new Map<string, AssignedPartition>()
   readonly #fetchers = new Map<string, PartitionFetcher>()
-  #refreshedAt = Number.NEGATIVE_INFINITY
+  /** The metadata the fetchers were last matched against. */
+  #applied: MetadataSnapshot | undefined
+  /** When this session last asked for metadata itself, to space out asks about broken logs. */
+  #askedAt = Number.NEGATIVE_INFINITY
   #refreshDue = false
-  #version = 0
-  #changes: Int32Array | undefined
   #interrupts = 0
   #closed = false
   #wakeIdle: (() => void) | undefined
@@ -134,7 +76,7 @@ export class FetchSession {
     for (const assigned of partitions) {
       this.#assigned.set(partitionKey(assigned.topic, assigned.partition), assigned)
     }
-    if (partitions.length > 0) await this.#refresh()
+    if (partitions.length > 0) this.#follow(await this.#options.metadata.latest())
   }
 
   /** Takes partitions away; returns where each was, to start from there if it comes back. */
@@ -188,13 +130,17 @@ export class FetchSession {
     if (this.#closed) return []
     // An interrupt during the round (while metadata is asked, say) must end its wait too.
     const interruptsAtStart = this.#interrupts
-    const now = this.#options.clock.now()
-    const published =
-      this.#changes !== undefined && Atomics.load(this.#changes, 0) !== this.#version
-    if (published) await this.#refresh()
-    else if (this.#refreshDue || now - this.#refreshedAt >= this.#options.metadataMaxAgeMs) {
-      // A broken log is asked about again, but not in a tight loop.
-      if (now - this.#refreshedAt >= this.#options.refreshBackoffMs) await this.#refresh()
+    const { metadata, clock, metadataMaxAgeMs, refreshBackoffMs } = this.#options
+    const now = clock.now()
+    const current = metadata.current()
+    const stale = this.#refreshDue || now - metadata.refreshedAt >= metadataMaxAgeMs
+    // A broken log is asked about again, but not in a tight loop.
+    if (stale && now - this.#askedAt >= refreshBackoffMs) {
+      this.#askedAt = now
+      this.#refreshDue = false
+      this.#follow(await metadata.refresh())
+    } else if (current !== this.#applied) {
+      this.#follow(current ?? (await metadata.latest()))
     }
     const fetched = this.#readAll(zeroCopy)
     if (fetched.length > 0 || this.#closed) return fetched
@@ -274,35 +220,33 @@ export class FetchSession {
     }
   }
 
-  async #refresh(): Promise<void> {
-    const { supervisor, clock } = this.#options
-    this.#refreshedAt = clock.now()
-    this.#refreshDue = false
-    const topics = [...new Set([...this.#assigned.values()].map(({ topic }) => topic))]
-    const metadata = await askTopicLogs(supervisor, topics)
+  /** Matches the fetchers to `snapshot`: a new leader's log, a topic gone. */
+  #follow(snapshot: MetadataSnapshot): void {
     if (this.#closed) return
-    this.#version = metadata.version
-    this.#changes = metadata.changes
-    for (const topic of metadata.missing) {
-      for (const [key, fetcher] of this.#fetchers) {
-        if (fetcher.topic === topic) this.#fetchers.delete(key)
-      }
+    this.#applied = snapshot
+    const topics = new Map(snapshot.topics.map((entry) => [entry.topic, entry.partitions]))
+    for (const [key, fetcher] of this.#fetchers) {
+      if (!topics.has(fetcher.topic)) this.#fetchers.delete(key)
     }
-    for (const { topic, partitions } of metadata.topics) {
-      for (const { partition, log } of partitions) {
-        const key = partitionKey(topic, partition)
-        const assigned = this.#assigned.get(key)
-        if (assigned === undefined) continue
-        const existing = this.#fetchers.get(key)
-        if (existing?.reader.sameLog(log)) continue
-        const reader = InterruptibleLogReader.open(log)
-        if (existing !== undefined) existing.replaceLog(reader)
-        else {
-          this.#fetchers.set(
-            key,
-            new PartitionFetcher(topic, partition, reader, assigned.policy, assigned.start),
-          )
-        }
+    for (const [key, assigned] of this.#assigned) {
+      const partitions = topics.get(assigned.topic)
+      if (partitions === undefined) continue
+      const { topic, partition } = assigned
+      const indexed = partitions[partition]
+      const log =
+        indexed?.partition === partition
+          ? indexed.log
+          : partitions.find((entry) => entry.partition === partition)?.log
+      if (log === undefined) continue
+      const existing = this.#fetchers.get(key)
+      if (existing?.reader.sameLog(log)) continue
+      const reader = InterruptibleLogReader.open(log)
+      if (existing !== undefined) existing.replaceLog(reader)
+      else {
+        this.#fetchers.set(
+          key,
+          new PartitionFetcher(topic, partition, reader, assigned.policy, assigned.start),
+        )
       }
     }
     for (const fetcher of this.#fetchers.values()) {

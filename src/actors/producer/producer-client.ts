@@ -1,7 +1,6 @@
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { Clock, Timer } from '../../runtime/clock/clock.js'
 import { AskTimeoutError } from '../../runtime/errors/actor-errors.js'
-import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { type CompressionType, CompressionTypes } from '../../runtime/log/compression.js'
 import {
   type BatchIdentity,
@@ -12,12 +11,11 @@ import {
 } from '../../runtime/log/record-batch-builder.js'
 import { compressRecordBatch, type RecordInput } from '../../runtime/log/record-batch-codec.js'
 import type { Acks, BrokerMessage, ProduceResponse } from '../broker/broker-protocol.js'
+import type { MetadataCache } from '../client/metadata-cache.js'
 import {
-  type MetadataSnapshot,
   type ProducerIdentity,
   parseProducerIdentity,
   type SupervisorRequest,
-  type TopicMetadata,
 } from '../supervisor/supervisor-protocol.js'
 import { BrokerProduceQueue } from './broker-produce-queue.js'
 import { MAX_UNACKNOWLEDGED_BATCHES, PartitionSequence } from './partition-sequence.js'
@@ -122,12 +120,10 @@ export class ProducerClient {
   #compressing: Promise<unknown> = Promise.resolve()
   #generation: Promise<Generation> | undefined
   #staging: StagingArea | undefined
-  #metadata: MetadataSnapshot | undefined
-  #topicsByName = new Map<string, TopicMetadata>()
-  #changes: Int32Array | undefined
-  #refreshing: Promise<MetadataSnapshot> | undefined
 
   constructor(
+    /** The connection's metadata, shared with its other clients. */
+    readonly metadata: MetadataCache,
     private readonly supervisor: ActorRef<SupervisorRequest>,
     private readonly clock: Clock,
     options: ProducerClientOptions = {},
@@ -140,44 +136,6 @@ export class ProducerClient {
     this.#idempotent = options.idempotent ?? false
     this.#retrying = options.retrying ?? ((attempt) => attempt())
     this.#linkName = options.linkName
-  }
-
-  /** Fetches fresh metadata; concurrent callers share one request. */
-  refreshMetadata(): Promise<MetadataSnapshot> {
-    this.#refreshing ??= this.supervisor
-      .ask<MetadataSnapshot>(
-        { type: 'metadata' },
-        { timeoutMs: this.#requestTimeoutMs, from: this.#linkName },
-      )
-      .then((snapshot) => {
-        this.#metadata = snapshot
-        this.#topicsByName = new Map(snapshot.topics.map((topic) => [topic.topic, topic]))
-        return snapshot
-      })
-      .finally(() => {
-        this.#refreshing = undefined
-      })
-    return this.#refreshing
-  }
-
-  /** The topic's metadata when what this client holds is current; undefined otherwise. */
-  topicNow(name: string): TopicMetadata | undefined {
-    return this.#fresh() === undefined ? undefined : this.#topicsByName.get(name)
-  }
-
-  /** The topic's metadata, fetched once if not known; UNKNOWN_TOPIC_OR_PARTITION if absent. */
-  async topic(name: string): Promise<TopicMetadata> {
-    const cached = this.topicNow(name)
-    if (cached !== undefined) return cached
-    await this.refreshMetadata()
-    const fresh = this.#topicsByName.get(name)
-    if (fresh === undefined) {
-      throw new KafkaProtocolError(
-        'UNKNOWN_TOPIC_OR_PARTITION',
-        `this server does not host topic '${name}'`,
-      )
-    }
-    return fresh
   }
 
   /**
@@ -433,8 +391,8 @@ export class ProducerClient {
     acks: Acks,
     batch: Uint8Array,
   ): Promise<ProduceResponse> {
-    const snapshot = this.#fresh() ?? (await this.refreshMetadata())
-    const leader = this.#leaderIn(snapshot, topic, partition)
+    const snapshot = await this.metadata.latest()
+    const leader = this.metadata.leaderIn(snapshot, topic, partition)
     try {
       return await this.#queueFor(leader, acks).send(topic, partition, batch)
     } catch (error) {
@@ -528,46 +486,5 @@ export class ProducerClient {
           : this.#initProducerId(),
       ),
     )
-  }
-
-  /** The partition's live leader in `snapshot`, or Kafka's error for why there is none. */
-  #leaderIn(snapshot: MetadataSnapshot, topic: string, partition: number): ActorRef<BrokerMessage> {
-    const partitions =
-      snapshot === this.#metadata
-        ? this.#topicsByName.get(topic)?.partitions
-        : snapshot.topics.find((entry) => entry.topic === topic)?.partitions
-    if (partitions === undefined) {
-      throw new KafkaProtocolError(
-        'UNKNOWN_TOPIC_OR_PARTITION',
-        `this server does not host topic '${topic}'`,
-      )
-    }
-    const indexed = partitions[partition]
-    const found =
-      indexed?.partition === partition
-        ? indexed
-        : partitions.find((entry) => entry.partition === partition)
-    if (found === undefined) {
-      throw new KafkaProtocolError(
-        'UNKNOWN_TOPIC_OR_PARTITION',
-        `topic '${topic}' has no partition ${partition}`,
-      )
-    }
-    const broker = snapshot.brokers.find((entry) => entry.nodeId === found.leader)
-    if (broker === undefined || !broker.alive) {
-      throw new KafkaProtocolError(
-        'LEADER_NOT_AVAILABLE',
-        `partition ${topic}-${partition} has no live leader`,
-      )
-    }
-    return broker.ref
-  }
-
-  /** The metadata held, unless the supervisor has published a newer version since. */
-  #fresh(): MetadataSnapshot | undefined {
-    const held = this.#metadata
-    if (held === undefined) return undefined
-    if (this.#changes?.buffer !== held.changes) this.#changes = new Int32Array(held.changes)
-    return Atomics.load(this.#changes, 0) === held.version ? held : undefined
   }
 }

@@ -1,11 +1,13 @@
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import type { WireError } from '../../runtime/errors/wire-error.js'
-import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
+import { type PartitionLogHandle, parseLogHandle } from '../../runtime/log/partition-log.js'
 import type { BrokerMessage, IsrChanged } from '../broker/broker-protocol.js'
 import {
   arrayField,
+  booleanField,
   fieldsOf,
+  integerArrayField,
   integerField,
   optionalIntegerField,
   refField,
@@ -114,6 +116,46 @@ export interface MetadataSnapshot {
   readonly topics: readonly TopicMetadata[]
   /** Topics asked for that do not exist. */
   readonly missing: readonly string[]
+}
+
+/** A metadata reply, checked: it crosses a thread when the client is on a worker. */
+export function parseMetadataSnapshot(value: unknown): MetadataSnapshot {
+  const fields = fieldsOf(value, 'metadata')
+  const changes = fields.changes
+  if (!(changes instanceof SharedArrayBuffer) || changes.byteLength < 4) {
+    throw new MalformedMessageError('metadata changes must be a shared Int32')
+  }
+  return {
+    version: integerField(fields, 'version'),
+    changes,
+    controllerId: integerField(fields, 'controllerId', -1),
+    brokers: arrayField(fields, 'brokers').map((entry) => {
+      const broker = fieldsOf(entry, 'broker metadata')
+      return {
+        nodeId: integerField(broker, 'nodeId', 0),
+        ref: refField<BrokerMessage>(broker, 'ref'),
+        alive: booleanField(broker, 'alive'),
+      }
+    }),
+    topics: arrayField(fields, 'topics').map((entry) => {
+      const topic = fieldsOf(entry, 'topic metadata')
+      return {
+        topic: stringField(topic, 'topic'),
+        partitions: arrayField(topic, 'partitions').map((item) => {
+          const partition = fieldsOf(item, 'partition metadata')
+          return {
+            partition: integerField(partition, 'partition', 0),
+            leader: integerField(partition, 'leader', -1),
+            replicas: integerArrayField(partition, 'replicas'),
+            isr: integerArrayField(partition, 'isr'),
+            leaderEpoch: integerField(partition, 'leaderEpoch', 0),
+            log: parseLogHandle(partition.log),
+          }
+        }),
+      }
+    }),
+    missing: stringArrayField(fields, 'missing'),
+  }
 }
 
 function topicSpec(value: unknown): TopicSpec {

@@ -80,6 +80,30 @@ export interface PartitionLogHandle {
   readonly appendSignal: SharedArrayBuffer
 }
 
+/** A log handle that may have come from another thread, checked for its shared buffers. */
+export function parseLogHandle(handle: unknown): PartitionLogHandle {
+  if (typeof handle !== 'object' || handle === null) {
+    throw new InvalidArgumentError('a partition log handle must be an object')
+  }
+  const { header, data, index, capacity, indexCapacity, appendSignal } = handle as Record<
+    string,
+    unknown
+  >
+  if (
+    !(header instanceof SharedArrayBuffer) ||
+    !(data instanceof SharedArrayBuffer) ||
+    !(index instanceof SharedArrayBuffer) ||
+    !(appendSignal instanceof SharedArrayBuffer) ||
+    typeof capacity !== 'number' ||
+    typeof indexCapacity !== 'number'
+  ) {
+    throw new InvalidArgumentError(
+      'a partition log handle has header, data, index and appendSignal SharedArrayBuffers and numeric capacities',
+    )
+  }
+  return { header, data, index, capacity, indexCapacity, appendSignal }
+}
+
 /** Bytes of an append signal: the notify word, then the waiters word. */
 export const APPEND_SIGNAL_BYTES = 8
 
@@ -185,26 +209,7 @@ export class PartitionLogReader {
 
   /** Reopens a log from a handle that may have come from another thread (so it is checked). */
   static open(handle: unknown): PartitionLogReader {
-    if (typeof handle !== 'object' || handle === null) {
-      throw new InvalidArgumentError('a partition log handle must be an object')
-    }
-    const { header, data, index, capacity, indexCapacity, appendSignal } = handle as Record<
-      string,
-      unknown
-    >
-    if (
-      !(header instanceof SharedArrayBuffer) ||
-      !(data instanceof SharedArrayBuffer) ||
-      !(index instanceof SharedArrayBuffer) ||
-      !(appendSignal instanceof SharedArrayBuffer) ||
-      typeof capacity !== 'number' ||
-      typeof indexCapacity !== 'number'
-    ) {
-      throw new InvalidArgumentError(
-        'a partition log handle has header, data, index and appendSignal SharedArrayBuffers and numeric capacities',
-      )
-    }
-    return new PartitionLogReader({ header, data, index, capacity, indexCapacity, appendSignal })
+    return new PartitionLogReader(parseLogHandle(handle))
   }
 
   /** A plain object of the shared buffers: postMessage it to hand the log to another thread. */

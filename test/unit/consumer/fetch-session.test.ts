@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { MetadataCache } from '../../../src/actors/client/metadata-cache.js'
 import { FetchSession } from '../../../src/actors/consumer/fetch-session.js'
 import type { SupervisorRequest } from '../../../src/actors/supervisor/supervisor-protocol.js'
 import type { Replier } from '../../../src/runtime/actor/actor-definition.js'
@@ -20,10 +21,19 @@ function slowController(system: ActorSystem) {
   const waiting: Replier[] = []
   let holdAnswers = false
   const answer = () => ({
-    topics: [{ topic: 't', partitions: [{ partition: 0, log: log.handle() }] }],
-    missing: [],
     version: Atomics.load(changes, 0),
     changes: changes.buffer,
+    controllerId: -1,
+    brokers: [],
+    topics: [
+      {
+        topic: 't',
+        partitions: [
+          { partition: 0, leader: -1, replicas: [], isr: [], leaderEpoch: 0, log: log.handle() },
+        ],
+      },
+    ],
+    missing: [],
   })
   const ref = system.spawn(
     defineActor<SupervisorRequest, null>({
@@ -58,7 +68,7 @@ describe('FetchSession', () => {
     systems.push(system)
     const controller = slowController(system)
     const session = new FetchSession({
-      supervisor: controller.ref,
+      metadata: new MetadataCache(controller.ref, system.clock),
       clock: system.clock,
       isPaused: () => false,
       // Far past the test's own deadline: only the interrupt can end this round in time.

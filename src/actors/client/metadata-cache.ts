@@ -1,0 +1,160 @@
+import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import type { Clock } from '../../runtime/clock/clock.js'
+import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
+import type { BrokerMessage } from '../broker/broker-protocol.js'
+import {
+  type MetadataSnapshot,
+  type PartitionMetadata,
+  parseMetadataSnapshot,
+  type SupervisorRequest,
+  type TopicMetadata,
+} from '../supervisor/supervisor-protocol.js'
+
+export interface MetadataCacheOptions {
+  /** Deadline of one metadata request. Default 30 s (Kafka's `request.timeout.ms`). */
+  readonly requestTimeoutMs?: number
+}
+
+/** Topics asked for: those that exist, and the names that do not. */
+export interface TopicsFound {
+  readonly topics: readonly TopicMetadata[]
+  readonly missing: readonly string[]
+}
+
+export function unknownTopic(topic: string): KafkaProtocolError {
+  return new KafkaProtocolError(
+    'UNKNOWN_TOPIC_OR_PARTITION',
+    `this server does not host topic '${topic}'`,
+  )
+}
+
+/**
+ * The cluster's metadata as a connection's clients see it (KafkaJS's `cluster`): one copy shared
+ * by every producer, consumer and admin client of a connection, asked of the controller once
+ * however many ask together, and trusted while the version the controller publishes in shared
+ * memory has not moved.
+ */
+export class MetadataCache {
+  readonly #supervisor: ActorRef<SupervisorRequest>
+  readonly #clock: Clock
+  readonly #requestTimeoutMs: number
+  #held: MetadataSnapshot | undefined
+  #topicsByName = new Map<string, TopicMetadata>()
+  #changes: Int32Array | undefined
+  #refreshing: Promise<MetadataSnapshot> | undefined
+  #refreshedAt = Number.NEGATIVE_INFINITY
+
+  constructor(
+    supervisor: ActorRef<SupervisorRequest>,
+    clock: Clock,
+    options: MetadataCacheOptions = {},
+  ) {
+    this.#supervisor = supervisor
+    this.#clock = clock
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000
+  }
+
+  /** When the metadata held was asked for, on the clock. */
+  get refreshedAt(): number {
+    return this.#refreshedAt
+  }
+
+  /** The metadata held, unless the controller has published a newer version since. */
+  current(): MetadataSnapshot | undefined {
+    const held = this.#held
+    if (held === undefined) return undefined
+    return Atomics.load(this.#changes as Int32Array, 0) === held.version ? held : undefined
+  }
+
+  /** Asks the controller for all of it; concurrent callers share one request. */
+  refresh(): Promise<MetadataSnapshot> {
+    this.#refreshing ??= this.#supervisor
+      .ask(
+        { type: 'metadata' },
+        { timeoutMs: this.#requestTimeoutMs, parseReply: parseMetadataSnapshot },
+      )
+      .then((snapshot) => this.#hold(snapshot))
+      .finally(() => {
+        this.#refreshing = undefined
+      })
+    return this.#refreshing
+  }
+
+  /** The current metadata: what is held if still current, else asked for. */
+  latest(): Promise<MetadataSnapshot> {
+    const current = this.current()
+    return current === undefined ? this.refresh() : Promise.resolve(current)
+  }
+
+  /** The topic's metadata when what is held is current; undefined otherwise. */
+  topicNow(name: string): TopicMetadata | undefined {
+    return this.current() === undefined ? undefined : this.#topicsByName.get(name)
+  }
+
+  /** The topic's current metadata; UNKNOWN_TOPIC_OR_PARTITION if it does not exist. */
+  async topic(name: string): Promise<TopicMetadata> {
+    const cached = this.topicNow(name)
+    if (cached !== undefined) return cached
+    await this.refresh()
+    const fresh = this.#topicsByName.get(name)
+    if (fresh === undefined) throw unknownTopic(name)
+    return fresh
+  }
+
+  /** The named topics (all topics when absent), and which of the names do not exist. */
+  async topics(names?: readonly string[]): Promise<TopicsFound> {
+    const snapshot = await this.latest()
+    if (names === undefined) return { topics: snapshot.topics, missing: [] }
+    const topics: TopicMetadata[] = []
+    const missing: string[] = []
+    for (const name of new Set(names)) {
+      const found = this.#topicsByName.get(name)
+      if (found === undefined) missing.push(name)
+      else topics.push(found)
+    }
+    return { topics, missing }
+  }
+
+  /** The partition's live leader in `snapshot`, or Kafka's error for why there is none. */
+  leaderIn(snapshot: MetadataSnapshot, topic: string, partition: number): ActorRef<BrokerMessage> {
+    const found = this.#partitionIn(snapshot, topic, partition)
+    const broker = snapshot.brokers.find((entry) => entry.nodeId === found.leader)
+    if (broker === undefined || !broker.alive) {
+      throw new KafkaProtocolError(
+        'LEADER_NOT_AVAILABLE',
+        `partition ${topic}-${partition} has no live leader`,
+      )
+    }
+    return broker.ref
+  }
+
+  #partitionIn(snapshot: MetadataSnapshot, topic: string, partition: number): PartitionMetadata {
+    const partitions =
+      snapshot === this.#held
+        ? this.#topicsByName.get(topic)?.partitions
+        : snapshot.topics.find((entry) => entry.topic === topic)?.partitions
+    if (partitions === undefined) throw unknownTopic(topic)
+    const indexed = partitions[partition]
+    const found =
+      indexed?.partition === partition
+        ? indexed
+        : partitions.find((entry) => entry.partition === partition)
+    if (found === undefined) {
+      throw new KafkaProtocolError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `topic '${topic}' has no partition ${partition}`,
+      )
+    }
+    return found
+  }
+
+  #hold(snapshot: MetadataSnapshot): MetadataSnapshot {
+    // An older answer overtaken by a newer one is not held.
+    if (this.#held !== undefined && snapshot.version < this.#held.version) return snapshot
+    this.#held = snapshot
+    this.#refreshedAt = this.#clock.now()
+    this.#topicsByName = new Map(snapshot.topics.map((topic) => [topic.topic, topic]))
+    if (this.#changes?.buffer !== snapshot.changes) this.#changes = new Int32Array(snapshot.changes)
+    return snapshot
+  }
+}
