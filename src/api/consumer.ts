@@ -1,18 +1,11 @@
-import { isRetriable } from '../actors/client/retry-policy.js'
 import { CoordinatorClient } from '../actors/consumer/coordinator-client.js'
-import { FetchSession, partitionKey } from '../actors/consumer/fetch-session.js'
-import { decodeMessages, type KafkaMessage } from '../actors/consumer/kafka-messages.js'
-import type {
-  FetchedPartition,
-  ResetPolicy,
-  SeekTarget,
-} from '../actors/consumer/partition-fetcher.js'
+import { partitionKey } from '../actors/consumer/fetch-session.js'
+import type { ResetPolicy, SeekTarget } from '../actors/consumer/partition-fetcher.js'
 import { parseDescribedGroup } from '../actors/coordinator/coordinator-protocol.js'
 import type { Timer } from '../runtime/clock/clock.js'
 import { toGroupDescription } from './admin-groups.js'
 import { validateAssigners } from './assigners/partition-assigner.js'
 import type { ClusterConnection } from './cluster.js'
-import { ConsumedBatch } from './consumed-batch.js'
 import {
   type ConsumerConfig,
   describe,
@@ -24,7 +17,16 @@ import {
   validTopic,
   validTopicPartitions,
 } from './consumer-config.js'
-import { ConsumerGroup } from './consumer-group.js'
+import { asError, ConsumerRunner, type RunSettings } from './consumer-runner.js'
+import {
+  CONSUMER_EVENTS,
+  type ConsumerEventName,
+  type ConsumerRunConfig,
+  type EachMessagePayload,
+  type GroupDescription,
+  type RawBatchRunConfig,
+  type TopicPartitionOffset,
+} from './consumer-types.js'
 import {
   createProtocolError,
   KafkaJSError,
@@ -34,8 +36,8 @@ import {
 } from './errors.js'
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
 import { MessageHandoff } from './message-handoff.js'
+import type { Handler } from './partition-handling.js'
 import { PauseState } from './pause-state.js'
-import { RoundLock } from './round-lock.js'
 
 export type { BatchContext, IHeaders, KafkaMessage } from '../actors/consumer/kafka-messages.js'
 export type {
@@ -43,164 +45,8 @@ export type {
   ConsumerRetryOptions,
   TopicPartitions,
 } from './consumer-config.js'
+export * from './consumer-types.js'
 export type { InstrumentationEvent } from './instrumentation.js'
-
-/** KafkaJS's consumer event names (`consumer.events`). */
-export const CONSUMER_EVENTS = {
-  HEARTBEAT: 'consumer.heartbeat',
-  COMMIT_OFFSETS: 'consumer.commit_offsets',
-  GROUP_JOIN: 'consumer.group_join',
-  FETCH_START: 'consumer.fetch_start',
-  FETCH: 'consumer.fetch',
-  START_BATCH_PROCESS: 'consumer.start_batch_process',
-  END_BATCH_PROCESS: 'consumer.end_batch_process',
-  CONNECT: 'consumer.connect',
-  DISCONNECT: 'consumer.disconnect',
-  STOP: 'consumer.stop',
-  CRASH: 'consumer.crash',
-  REBALANCING: 'consumer.rebalancing',
-  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
-  REQUEST: 'consumer.network.request',
-  REQUEST_TIMEOUT: 'consumer.network.request_timeout',
-  REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size',
-} as const
-export type ConsumerEventName = (typeof CONSUMER_EVENTS)[keyof typeof CONSUMER_EVENTS]
-
-export interface TopicPartitionOffset {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: string
-}
-
-export interface OffsetsByTopicPartition {
-  readonly topics: readonly {
-    readonly topic: string
-    readonly partitions: readonly { readonly partition: string; readonly offset: string }[]
-  }[]
-}
-
-/** KafkaJS's `Batch`: one partition's messages from one fetch. */
-export interface Batch {
-  readonly topic: string
-  readonly partition: number
-  readonly highWatermark: string
-  readonly messages: readonly KafkaMessage[]
-  isEmpty(): boolean
-  firstOffset(): string | null
-  lastOffset(): string
-  offsetLag(): string
-  offsetLagLow(): string
-}
-
-export interface EachMessagePayload {
-  readonly topic: string
-  readonly partition: number
-  readonly message: KafkaMessage
-  heartbeat(): Promise<void>
-  /** Pauses this message's partition; returns a function that resumes it. */
-  pause(): () => void
-}
-
-export interface EachBatchPayload {
-  readonly batch: Batch
-  resolveOffset(offset: string): void
-  heartbeat(): Promise<void>
-  pause(): () => void
-  commitOffsetsIfNecessary(offsets?: OffsetsByTopicPartition): Promise<void>
-  uncommittedOffsets(): OffsetsByTopicPartition
-  isRunning(): boolean
-  isStale(): boolean
-}
-
-/**
- * samsa's zero-copy batch path (for benchmarks): one partition's whole RecordBatch v2 batches
- * as views straight into the leader's ring. The writer may overwrite them at any time: decode,
- * then call `isIntact()`, and discard what you decoded if it says false. The first batch may
- * begin before `fetchOffset` (after a seek into its middle); skip those records. When the
- * handler resolves, the position moves to `nextOffset`; when it throws, the same batches come
- * again.
- */
-export interface EachRawBatchPayload {
-  readonly topic: string
-  readonly partition: number
-  readonly batches: readonly Uint8Array[]
-  readonly fetchOffset: string
-  readonly nextOffset: string
-  readonly highWatermark: string
-  isIntact(): boolean
-}
-
-export interface ConsumerRunConfig {
-  readonly autoCommit?: boolean
-  readonly autoCommitInterval?: number | null
-  readonly autoCommitThreshold?: number | null
-  readonly eachBatchAutoResolve?: boolean
-  readonly partitionsConsumedConcurrently?: number
-  readonly eachBatch?: (payload: EachBatchPayload) => Promise<void>
-  readonly eachMessage?: (payload: EachMessagePayload) => Promise<void>
-}
-
-export interface RawBatchRunConfig {
-  readonly partitionsConsumedConcurrently?: number
-  readonly eachRawBatch: (payload: EachRawBatchPayload) => Promise<void>
-}
-
-/** KafkaJS's `MemberDescription`: metadata and assignment in the consumer protocol's encoding. */
-export interface MemberDescription {
-  readonly clientHost: string
-  readonly clientId: string
-  readonly memberId: string
-  readonly memberAssignment: Buffer
-  readonly memberMetadata: Buffer
-}
-
-export interface GroupDescription {
-  readonly errorCode: number
-  readonly groupId: string
-  readonly members: readonly MemberDescription[]
-  readonly protocol: string
-  readonly protocolType: string
-  readonly state: string
-}
-
-type Handler =
-  | {
-      readonly kind: 'message'
-      readonly eachMessage: NonNullable<ConsumerRunConfig['eachMessage']>
-    }
-  | {
-      readonly kind: 'batch'
-      readonly eachBatch: NonNullable<ConsumerRunConfig['eachBatch']>
-      readonly autoResolve: boolean
-    }
-  | { readonly kind: 'raw'; readonly eachRawBatch: RawBatchRunConfig['eachRawBatch'] }
-
-interface RunSettings {
-  readonly handler: Handler
-  readonly autoCommit: boolean
-  readonly autoCommitIntervalMs: number | null
-  readonly autoCommitThreshold: number | null
-  readonly concurrency: number
-  /** Told when the run ends (with the crash, if it crashed); the async iterator listens. */
-  readonly onHalt?: (error?: Error) => void
-  /** False when nobody could see a restarted run (the async iterator ends instead). */
-  readonly restartable: boolean
-}
-
-/** One `run()`: from the first fetch until stop or crash. */
-interface Run {
-  readonly settings: RunSettings
-  active: boolean
-  session: FetchSession | undefined
-  group: ConsumerGroup | undefined
-  /** Fetch rounds and rebalance steps take turns on it. */
-  readonly lock: RoundLock
-  /** Why the group cannot go on; the fetch loop ends the run with it. */
-  groupFailure: Error | undefined
-  loop: Promise<Error | undefined> | undefined
-  /** Ends a retry backoff early. */
-  wake: (() => void) | undefined
-}
 
 /** As KafkaJS decides after a crash: retries ran out, or the root cause is retriable. */
 function worthRestarting(error: Error): boolean {
@@ -208,10 +54,6 @@ function worthRestarting(error: Error): boolean {
   let cause: unknown = error
   while (cause instanceof Error && cause.cause !== undefined) cause = cause.cause
   return (cause as { readonly retriable?: unknown } | undefined)?.retriable === true
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error))
 }
 
 const NOT_RUNNING = 'Consumer group was not initialized, consumer#run must be called first'
@@ -254,7 +96,7 @@ export class Consumer {
   readonly #pauses = new PauseState()
   /** Seeks of partitions not yet assigned. */
   readonly #pendingSeeks = new Map<string, SeekTarget>()
-  #run: Run | undefined
+  #run: ConsumerRunner | undefined
   #stopping: Promise<void> | undefined
   #restartTimer: Timer | undefined
 
@@ -402,18 +244,18 @@ export class Consumer {
     if (offset < -2) throw new KafkaJSNonRetriableError('Offset must not be a negative number')
     const run = this.#requireRun()
     const position: SeekTarget = offset === -2 ? 'earliest' : offset === -1 ? 'latest' : offset
-    const fetcher = run.session?.fetcher(topic, partition)
+    const fetcher = run.session.fetcher(topic, partition)
     if (fetcher === undefined) {
       // Not assigned (yet): applied if the partition is.
       this.#pendingSeeks.set(partitionKey(topic, partition), position)
       return
     }
     fetcher.seek(position)
-    run.group?.forget(topic, partition)
-    run.session?.interrupt()
+    run.group.forget(topic, partition)
+    run.session.interrupt()
     if (run.settings.autoCommit && offset >= 0) {
       // The seek itself stands; a commit that fails is retried by the next auto-commit.
-      run.group?.commit([{ topic, partition, offset, metadata: null }]).catch(() => {})
+      run.group.commit([{ topic, partition, offset, metadata: null }]).catch(() => {})
     }
   }
 
@@ -427,13 +269,13 @@ export class Consumer {
     const list = validTopicPartitions(topicPartitions, 'resume')
     const run = this.#requireRun()
     for (const { topic, partitions } of list) this.#pauses.resume(topic, partitions)
-    run.session?.interrupt()
+    run.session.interrupt()
   }
 
   /** The assigned partitions that are paused, by topic. */
   paused(): TopicPartitions[] {
-    const session = this.#run?.session
-    return session === undefined ? [] : this.#pauses.paused(session.assignment())
+    const run = this.#run
+    return run === undefined ? [] : this.#pauses.paused(run.session.assignment())
   }
 
   /**
@@ -459,10 +301,9 @@ export class Consumer {
       return { topic, partition, offset, metadata: null }
     })
     const run = this.#requireRun()
-    const group = run.group
-    if (group === undefined) throw new KafkaJSNonRetriableError(NOT_RUNNING)
+    const { group } = run
     for (const { topic, partition } of parsed) {
-      if (!run.session?.isAssigned(topic, partition)) {
+      if (!run.session.isAssigned(topic, partition)) {
         throw new KafkaJSNonRetriableError(
           `Cannot commit ${topic}-${partition}: it is not assigned to this member of group '${this.#config.groupId}'`,
         )
@@ -558,7 +399,7 @@ export class Consumer {
     )
   }
 
-  #requireRun(): Run {
+  #requireRun(): ConsumerRunner {
     const run = this.#run
     if (run === undefined || !run.active) throw new KafkaJSNonRetriableError(NOT_RUNNING)
     return run
@@ -579,69 +420,29 @@ export class Consumer {
   }
 
   async #start(settings: RunSettings): Promise<void> {
-    const clock = this.#connection.clock
-    const session = new FetchSession({
-      metadata: this.#connection.metadata,
-      clock,
-      isPaused: (topic, partition) => this.#pauses.isPaused(topic, partition),
-      maxWaitTimeMs: this.#config.maxWaitTimeMs,
-      maxBytes: this.#config.maxBytes,
-      maxBytesPerPartition: this.#config.maxBytesPerPartition,
-      metadataMaxAgeMs: this.#config.metadataMaxAgeMs,
-      refreshBackoffMs: this.#config.retry.initialRetryTime,
-    })
-    const run: Run = {
-      settings,
-      active: true,
-      session,
-      group: undefined,
-      lock: new RoundLock(),
-      groupFailure: undefined,
-      loop: undefined,
-      wake: undefined,
-    }
-    this.#run = run
-    const group = new ConsumerGroup({
-      metadata: this.#connection.metadata,
-      coordinator: this.#coordinator,
-      clock,
-      groupId: this.#config.groupId,
-      clientId: this.#clientId,
-      groupInstanceId: this.#config.groupInstanceId,
-      sessionTimeoutMs: this.#config.sessionTimeoutMs,
-      rebalanceTimeoutMs: this.#config.rebalanceTimeoutMs,
-      heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
-      assigners: this.#assigners,
-      partitionCounts: this.#partitionCounts,
-      subscriptions: { names: this.#subscriptions, patterns: this.#patterns },
-      session,
-      lock: run.lock,
-      autoCommit: settings.autoCommit,
-      autoCommitIntervalMs: settings.autoCommitIntervalMs,
-      autoCommitThreshold: settings.autoCommitThreshold,
-      pendingSeeks: this.#pendingSeeks,
-      emit: (type, payload) => this.#emit(type, payload),
-      crash: (error) => {
-        run.groupFailure = toKafkaJSError(error)
-        session.interrupt()
-        run.wake?.()
+    const run = new ConsumerRunner(
+      {
+        connection: this.#connection,
+        config: this.#config,
+        clientId: this.#clientId,
+        coordinator: this.#coordinator,
+        assigners: this.#assigners,
+        partitionCounts: this.#partitionCounts,
+        subscriptions: { names: this.#subscriptions, patterns: this.#patterns },
+        pauses: this.#pauses,
+        pendingSeeks: this.#pendingSeeks,
+        emit: (type, payload) => this.#emit(type, payload),
       },
-    })
-    run.group = group
+      settings,
+    )
+    // Held before the join: a GROUP_JOIN listener may seek or pause.
+    this.#run = run
     try {
-      await group.start()
+      await run.start((crash) => void this.#afterCrash(settings, crash))
     } catch (error) {
-      run.active = false
-      session.close()
-      await group.stop()
       if (this.#run === run) this.#run = undefined
-      throw toKafkaJSError(error)
+      throw error
     }
-    if (!run.active) return
-    run.loop = this.#consume(run, session)
-    void run.loop.then((crash) => {
-      if (crash !== undefined) void this.#afterCrash(run.settings, crash)
-    })
   }
 
   async #stopRun(): Promise<void> {
@@ -651,66 +452,10 @@ export class Consumer {
     }
     const run = this.#run
     if (run === undefined) return
-    run.active = false
-    run.session?.close()
-    run.wake?.()
-    run.settings.onHalt?.()
-    await run.loop
-    // After the last batch: its offsets are committed, then the group rebalances without us.
-    await run.group?.stop()
+    await run.stop()
     if (this.#run === run) this.#run = undefined
     this.#pauses.clear()
     this.#emit(CONSUMER_EVENTS.STOP)
-  }
-
-  /** Fetch rounds until stopped. Resolves with the error that crashed it, if one did. */
-  async #consume(run: Run, session: FetchSession): Promise<Error | undefined> {
-    const { retry } = this.#config
-    const clock = this.#connection.clock
-    const zeroCopy = run.settings.handler.kind === 'raw'
-    let retryCount = 0
-    while (run.active) {
-      // Reading shared memory never waits on I/O: without this, a round that makes no progress
-      // (a batch handler that resolves nothing, say) would loop on microtasks alone and starve
-      // every timer and I/O callback of the process. KafkaJS yields between fetches too.
-      await new Promise((resolve) => setImmediate(resolve))
-      if (run.groupFailure !== undefined) {
-        run.active = false
-        return run.groupFailure
-      }
-      if (!run.active) break
-      try {
-        const progressed = await run.lock.run(async () => {
-          this.#emit(CONSUMER_EVENTS.FETCH_START, {})
-          const fetchedAt = clock.now()
-          const fetched = await session.fetch(zeroCopy)
-          if (!run.active) return false
-          this.#emit(CONSUMER_EVENTS.FETCH, {
-            numberOfBatches: fetched.length,
-            duration: clock.now() - fetchedAt,
-          })
-          await this.#processAll(run, session, fetched)
-          await run.group?.commitIfDue(true)
-          return fetched.length > 0
-        })
-        if (progressed) retryCount = 0
-      } catch (error) {
-        if (!run.active) break
-        // What was handled before the failure is committed; the rest comes again (KafkaJS).
-        await run.group?.commitIfDue(true)?.catch(() => {})
-        if (retryCount < retry.retries && isRetriable(error)) {
-          await this.#sleep(run, retry.delayAfter(retryCount))
-          retryCount++
-          continue
-        }
-        run.active = false
-        return new KafkaJSNumberOfRetriesExceeded(asError(error), {
-          retryCount,
-          retryTime: retry.delayAfter(retryCount),
-        })
-      }
-    }
-    return undefined
   }
 
   /** A crashed run: stop, tell CRASH listeners, and start again later if KafkaJS would. */
@@ -737,165 +482,5 @@ export class Consumer {
         this.#afterCrash(settings, asError(failure)),
       )
     })
-  }
-
-  #sleep(run: Run, delayMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const clock = this.#connection.clock
-      const wake = () => {
-        clock.cancel(timer)
-        run.wake = undefined
-        resolve()
-      }
-      const timer = clock.schedule(delayMs, wake)
-      run.wake = wake
-    })
-  }
-
-  async #processAll(
-    run: Run,
-    session: FetchSession,
-    fetched: readonly FetchedPartition[],
-  ): Promise<void> {
-    const concurrency = run.settings.concurrency
-    if (concurrency === 1) {
-      for (const partition of fetched) {
-        if (!run.active) return
-        await this.#process(run, session, partition)
-      }
-      return
-    }
-    let next = 0
-    const failures: unknown[] = []
-    const worker = async () => {
-      while (run.active && failures.length === 0 && next < fetched.length) {
-        const partition = fetched[next++] as FetchedPartition
-        try {
-          await this.#process(run, session, partition)
-        } catch (error) {
-          failures.push(error)
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(concurrency, fetched.length) }, worker))
-    if (failures.length > 0) throw failures[0]
-  }
-
-  async #process(run: Run, session: FetchSession, fetched: FetchedPartition): Promise<void> {
-    const { topic, partition, generation } = fetched
-    const fetcher = session.fetcher(topic, partition)
-    // Seeked since the read, or gone with its topic: what was read is not wanted any more.
-    if (fetcher === undefined || fetcher.generation !== generation) return
-    const { handler } = run.settings
-    if (handler.kind === 'raw') {
-      await handler.eachRawBatch({
-        topic,
-        partition,
-        batches: fetched.batches,
-        fetchOffset: String(fetched.fetchOffset),
-        nextOffset: String(fetched.nextOffset),
-        highWatermark: String(fetched.highWatermark),
-        isIntact: fetched.isIntact,
-      })
-      fetcher.advance(generation, fetched.nextOffset)
-      run.group?.resolverFor(topic, partition)(fetched.nextOffset)
-      return
-    }
-    const messages = await decodeMessages(fetched)
-    // A seek while the batches were inflated makes them stale.
-    if (fetcher.generation !== generation) return
-    if (messages.length === 0) {
-      fetcher.advance(generation, fetched.nextOffset)
-      return
-    }
-    const group = run.group as ConsumerGroup
-    const batch = new ConsumedBatch(topic, partition, String(fetched.highWatermark), messages)
-    const lastOffset = Number(batch.lastOffset())
-    const clock = this.#connection.clock
-    const startedAt = clock.now()
-    const payload = {
-      topic,
-      partition,
-      highWatermark: batch.highWatermark,
-      offsetLag: batch.offsetLag(),
-      offsetLagLow: batch.offsetLagLow(),
-      batchSize: messages.length,
-      firstOffset: batch.firstOffset(),
-      lastOffset: batch.lastOffset(),
-    }
-    this.#emit(CONSUMER_EVENTS.START_BATCH_PROCESS, payload)
-    let resolved = fetched.fetchOffset - 1
-    const resolveNext = group.resolverFor(topic, partition)
-    const resolve = (offset: number) => {
-      resolved = offset
-      resolveNext(offset + 1)
-    }
-    const pause = () => {
-      this.#pauses.pause(topic, [partition])
-      return () => {
-        this.#pauses.resume(topic, [partition])
-        run.session?.interrupt()
-      }
-    }
-    const heartbeat = async () => {}
-    try {
-      if (handler.kind === 'message') {
-        for (const message of messages) {
-          if (!run.active || fetcher.generation !== generation) break
-          if (this.#pauses.isPaused(topic, partition)) break
-          await handler.eachMessage({ topic, partition, message, heartbeat, pause })
-          resolve(Number(message.offset))
-          const committing = group.commitIfDue(false)
-          if (committing !== undefined) await committing
-        }
-      } else {
-        await handler.eachBatch({
-          batch,
-          resolveOffset: (offset: string) => resolve(parseOffset(offset)),
-          heartbeat,
-          pause,
-          commitOffsetsIfNecessary: async (offsets?: OffsetsByTopicPartition) => {
-            if (offsets === undefined) {
-              await group.commitIfDue(false)
-              return
-            }
-            await group.commit(
-              offsets.topics.flatMap((entry) =>
-                entry.partitions.map((committed) => ({
-                  topic: entry.topic,
-                  partition: Number(committed.partition),
-                  offset: parseOffset(committed.offset),
-                  metadata: null,
-                })),
-              ),
-            )
-          },
-          uncommittedOffsets: () => this.#uncommittedOffsets(),
-          isRunning: () => run.active,
-          isStale: () => !run.active || fetcher.generation !== generation,
-        })
-        if (handler.autoResolve) resolve(lastOffset)
-      }
-    } finally {
-      // What was processed is done; the rest comes again (after a throw, a pause or a stop).
-      fetcher.advance(generation, resolved === lastOffset ? fetched.nextOffset : resolved + 1)
-    }
-    this.#emit(CONSUMER_EVENTS.END_BATCH_PROCESS, {
-      ...payload,
-      duration: clock.now() - startedAt,
-    })
-  }
-
-  #uncommittedOffsets(): OffsetsByTopicPartition {
-    const byTopic = new Map<string, { partition: string; offset: string }[]>()
-    for (const { topic, partition, offset } of this.#run?.group?.uncommitted() ?? []) {
-      let partitions = byTopic.get(topic)
-      if (partitions === undefined) {
-        partitions = []
-        byTopic.set(topic, partitions)
-      }
-      partitions.push({ partition: String(partition), offset: String(offset) })
-    }
-    return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }
   }
 }
