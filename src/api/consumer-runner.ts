@@ -65,6 +65,10 @@ export class ConsumerRunner implements HandlingRun {
   #loop: Promise<Error | undefined> | undefined
   /** Ends a retry backoff early. */
   #wake: (() => void) | undefined
+  /** The auto-commit under way, which fetching does not wait for; at most one at a time. */
+  #committing: Promise<void> | undefined
+  /** Why the last auto-commit failed: the next round fails with it. */
+  #commitFailure: unknown
 
   constructor(context: RunnerContext, settings: RunSettings) {
     const { connection, config } = context
@@ -140,6 +144,7 @@ export class ConsumerRunner implements HandlingRun {
     this.#wake?.()
     this.settings.onHalt?.()
     await this.#loop
+    await this.#committing
     // After the last batch: its offsets are committed, then the group rebalances without us.
     await this.group.stop()
   }
@@ -161,6 +166,7 @@ export class ConsumerRunner implements HandlingRun {
       }
       if (!this.active) break
       try {
+        this.#throwCommitFailure()
         const progressed = await this.#lock.run(async () => {
           this.emit(CONSUMER_EVENTS.FETCH_START, {})
           const fetchedAt = clock.now()
@@ -171,13 +177,14 @@ export class ConsumerRunner implements HandlingRun {
             duration: clock.now() - fetchedAt,
           })
           await this.#handleAll(fetched)
-          await group.commitIfDue(true)
+          this.#commitInBackground()
           return fetched.length > 0
         })
         if (progressed) retryCount = 0
       } catch (error) {
         if (!this.active) break
         // What was handled before the failure is committed; the rest comes again (KafkaJS).
+        await this.#committing
         await group.commitIfDue(true)?.catch(() => {})
         if (retryCount < retry.retries && isRetriable(error)) {
           await this.#sleep(retry.delayAfter(retryCount))
@@ -192,6 +199,34 @@ export class ConsumerRunner implements HandlingRun {
       }
     }
     return undefined
+  }
+
+  /**
+   * Commits what the handled batches resolved, without holding up the next fetch (as Kafka's
+   * consumer commits asynchronously as it polls): a fetch round never waits out a commit's
+   * round trip to the coordinator. Commits go one at a time, each with every offset resolved
+   * by then; one that fails fails the next round, which the retry policy takes from there.
+   */
+  #commitInBackground(): void {
+    if (this.#committing !== undefined) return
+    const commit = this.group.commitIfDue(true)
+    if (commit === undefined) return
+    this.#committing = commit
+      .catch((error: unknown) => {
+        this.#commitFailure = error
+      })
+      .finally(() => {
+        this.#committing = undefined
+        // What was resolved while this one travelled goes next.
+        if (this.active && this.#commitFailure === undefined) this.#commitInBackground()
+      })
+  }
+
+  #throwCommitFailure(): void {
+    const failure = this.#commitFailure
+    if (failure === undefined) return
+    this.#commitFailure = undefined
+    throw failure
   }
 
   #sleep(delayMs: number): Promise<void> {

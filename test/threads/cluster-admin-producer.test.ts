@@ -12,6 +12,7 @@ import {
 import { ManualClock } from '../../src/runtime/clock/clock.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { decodeRecordBatch, encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { committedBatches } from '../support/committed-batches.js'
 import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
 import { within } from '../support/within.js'
 
@@ -169,6 +170,29 @@ describe('producer', () => {
     await within(5_000, 'the send', sending)
     const written = (await readPartition(cluster, 'order', 0)).map((record) => text(record.value))
     expect(written).toEqual(['metadata', ...values])
+    await producer.disconnect()
+  })
+
+  it('gathers records sent one at a time into one batch while its broker is busy, as Kafka does', async () => {
+    const { cluster, admin } = await startCluster({ brokers: 1 })
+    await admin.createTopics({ topics: [{ topic: 'busy', numPartitions: 1 }] })
+    const producer = cluster.producer({ maxInFlightRequests: 1 })
+    await producer.connect()
+    await cluster.faults.slowBroker(0, 300)
+    const values = Array.from({ length: 20 }, (_, index) => `record-${index}`)
+    const sends: Promise<unknown>[] = []
+    for (const value of values) {
+      sends.push(producer.send({ topic: 'busy', acks: 1, messages: [{ value }] }))
+      // Each send in a turn of its own, as a service handling one event at a time makes them.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await within(10_000, 'the sends', Promise.all(sends))
+    const batches = await committedBatches(cluster, 'busy')
+    // The first goes alone; the rest wait in one open batch while it is answered.
+    expect(batches.map((batch) => batch.records.length)).toEqual([1, 19])
+    expect(batches.flatMap((batch) => batch.records.map((record) => text(record.value)))).toEqual(
+      values,
+    )
     await producer.disconnect()
   })
 

@@ -264,6 +264,43 @@ describe('consumer: delivery', () => {
   })
 })
 
+describe('consumer: commits', () => {
+  it('fetches on while an auto-commit travels, and commits what it handled meanwhile after it', async () => {
+    const cluster = await startCluster()
+    await createTopic(cluster, 'commits')
+    const consumer = await connectedConsumer(cluster, { groupId: 'slow-commits' })
+    await consumer.subscribe({ topic: 'commits', fromBeginning: true })
+    const order: string[] = []
+    consumer.on(consumer.events.COMMIT_OFFSETS, () => {
+      order.push('commit')
+    })
+    const seen = recorder()
+    await consumer.run({
+      eachMessage: async (payload) => {
+        order.push(`handled ${payload.message.value?.toString()}`)
+        seen.record(payload)
+      },
+    })
+    // Joined: from now on every message to the group's coordinator takes 400 ms to arrive.
+    await cluster.faults.setLinkFault({ from: '*', to: 'coordinator-0', delayMs: 400 })
+    await produce(cluster, 'commits', 0, values('first'))
+    await seen.until(1)
+    await produce(cluster, 'commits', 0, values('second'))
+    await seen.until(2)
+    await consumer.stop()
+    // The second record was handled while the first one's commit was still on its way.
+    expect(order.slice(0, 3)).toEqual(['handled first', 'handled second', 'commit'])
+    const admin = cluster.admin()
+    await admin.connect()
+    await expect(
+      admin.fetchOffsets({ groupId: 'slow-commits', topics: ['commits'] }),
+    ).resolves.toEqual([
+      { topic: 'commits', partitions: [{ partition: 0, offset: '2', metadata: null }] },
+    ])
+    await consumer.disconnect()
+  })
+})
+
 describe('consumer: positions', () => {
   it('seeks back, and to the earliest offset with -2', async () => {
     const cluster = await startCluster()

@@ -26,6 +26,8 @@ export interface BrokerProduceQueueOptions {
   readonly maxInFlight: number
   readonly requestTimeoutMs: number
   readonly linkName: string | undefined
+  /** Told each time a request is answered (or fails): a request's room is free again. */
+  readonly onAnswered?: () => void
 }
 
 const NOT_ACKNOWLEDGED: ProduceResponse = { baseOffset: -1, logAppendTime: -1, logStartOffset: -1 }
@@ -44,6 +46,11 @@ export class BrokerProduceQueue {
   #scheduled: NodeJS.Immediate | undefined
 
   constructor(private readonly options: BrokerProduceQueueOptions) {}
+
+  /** Whether `maxInFlight` requests are unanswered: what is sent now waits for one of them. */
+  get saturated(): boolean {
+    return this.#inFlight >= this.options.maxInFlight
+  }
 
   /** Resolves with the broker's answer for this partition's batch, or its error. */
   send(topic: string, partition: number, batch: Uint8Array): Promise<ProduceResponse> {
@@ -104,6 +111,7 @@ export class BrokerProduceQueue {
       .finally(() => {
         this.#inFlight--
         this.flush()
+        this.options.onAnswered?.()
       })
   }
 }

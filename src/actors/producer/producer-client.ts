@@ -84,6 +84,9 @@ interface Generation {
 
 const NO_ROOM_HELD = { release() {} }
 
+const queueKey = (leader: ActorRef<BrokerMessage>, acks: Acks) =>
+  `${leader.node}\u0000${leader.name}\u0000${acks}`
+
 /** Record headers as the builder takes them: a name given more than once, all its values. */
 function headersByName(headers: RecordInput['headers']): RecordHeaders | undefined {
   if (headers === undefined || headers.length === 0) return undefined
@@ -238,9 +241,10 @@ export class ProducerClient {
       if (this.#lingerMs > 0) {
         const lingering = open
         open.timer = this.clock.schedule(this.#lingerMs, () => {
+          lingering.timer = undefined
           // Full batches waiting for the end of the turn are older: they go first.
           this.#sendFull()
-          this.#send(lingering)
+          this.#sendUnlessLeaderBusy(lingering)
           this.#flushRequests()
         })
       }
@@ -283,10 +287,32 @@ export class ProducerClient {
       this.#sendScheduled = false
       this.#sendFull()
       for (const batch of [...this.#open.values()]) {
-        if (batch.timer === undefined) this.#send(batch)
+        if (batch.timer === undefined) this.#sendUnlessLeaderBusy(batch)
       }
       this.#flushRequests()
     })
+  }
+
+  /**
+   * Sends a batch that is ready, unless its leader already has `maxInFlight` requests
+   * unanswered: then, as in Kafka's producer, it stays open and takes the records that come
+   * meanwhile, and goes when an answer frees a request's room. Under load, sends made one
+   * record at a time still travel in batches.
+   */
+  #sendUnlessLeaderBusy(open: OpenBatch): void {
+    if (!this.#leaderBusy(open)) this.#send(open)
+  }
+
+  #leaderBusy({ topic, partition, acks }: OpenBatch): boolean {
+    const snapshot = this.metadata.current()
+    if (snapshot === undefined) return false
+    try {
+      const leader = this.metadata.leaderIn(snapshot, topic, partition)
+      return this.#queues.get(queueKey(leader, acks))?.saturated === true
+    } catch {
+      // No leader to be busy: the batch goes, and its sending finds out why.
+      return false
+    }
   }
 
   #sendFull(): void {
@@ -404,7 +430,7 @@ export class ProducerClient {
   }
 
   #queueFor(leader: ActorRef<BrokerMessage>, acks: Acks): BrokerProduceQueue {
-    const key = `${leader.node}\u0000${leader.name}\u0000${acks}`
+    const key = queueKey(leader, acks)
     let queue = this.#queues.get(key)
     if (queue === undefined) {
       queue = new BrokerProduceQueue({
@@ -413,6 +439,8 @@ export class ProducerClient {
         maxInFlight: this.#maxInFlight,
         requestTimeoutMs: this.#requestTimeoutMs,
         linkName: this.#linkName,
+        // Batches held open while this broker was busy may go now.
+        onAnswered: () => this.#sendAtEndOfTurn(),
       })
       this.#queues.set(key, queue)
     }
