@@ -31,35 +31,43 @@ export class ProtocolWriter {
   }
 
   int8(value: number): void {
-    this.view.setInt8(this.reserve(1), value)
+    const at = this.reserve(1)
+    this.view.setInt8(at, value)
   }
 
   int16(value: number): void {
-    this.view.setInt16(this.reserve(2), value)
+    const at = this.reserve(2)
+    this.view.setInt16(at, value)
   }
 
   uint16(value: number): void {
-    this.view.setUint16(this.reserve(2), value)
+    const at = this.reserve(2)
+    this.view.setUint16(at, value)
   }
 
   int32(value: number): void {
-    this.view.setInt32(this.reserve(4), value)
+    const at = this.reserve(4)
+    this.view.setInt32(at, value)
   }
 
   uint32(value: number): void {
-    this.view.setUint32(this.reserve(4), value)
+    const at = this.reserve(4)
+    this.view.setUint32(at, value)
   }
 
   int64(value: bigint): void {
-    this.view.setBigInt64(this.reserve(8), value)
+    const at = this.reserve(8)
+    this.view.setBigInt64(at, value)
   }
 
   float64(value: number): void {
-    this.view.setFloat64(this.reserve(8), value)
+    const at = this.reserve(8)
+    this.view.setFloat64(at, value)
   }
 
   bool(value: boolean): void {
-    this.buffer[this.reserve(1)] = value ? 1 : 0
+    const at = this.reserve(1)
+    this.buffer[at] = value ? 1 : 0
   }
 
   uuid(value: string): void {
@@ -72,10 +80,12 @@ export class ProtocolWriter {
     }
     let rest = value
     while (rest >= 0x80) {
-      this.buffer[this.reserve(1)] = (rest & 0x7f) | 0x80
+      const at = this.reserve(1)
+      this.buffer[at] = (rest & 0x7f) | 0x80
       rest = Math.floor(rest / 0x80)
     }
-    this.buffer[this.reserve(1)] = rest
+    const at = this.reserve(1)
+    this.buffer[at] = rest
   }
 
   string(value: string, compact: boolean): void {
@@ -158,7 +168,8 @@ export class ProtocolWriter {
   }
 
   emptyTaggedFields(): void {
-    this.buffer[this.reserve(1)] = 0
+    const at = this.reserve(1)
+    this.buffer[at] = 0
   }
 
   raw(bytes: Uint8Array): void {
@@ -177,7 +188,10 @@ export class ProtocolWriter {
     else this.int32(-1)
   }
 
-  /** Makes room for `size` bytes and returns where they start. */
+  /**
+   * Makes room for `size` bytes and returns where they start. It may replace `buffer` and
+   * `view`: call it before reading either, never inside an expression that already holds one.
+   */
   private reserve(size: number): number {
     const at = this.position
     const needed = at + size
