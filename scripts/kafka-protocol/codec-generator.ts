@@ -38,10 +38,7 @@ interface Imports {
 /** Generates one file holding the codecs of `messages` (an API's request and response). */
 export function generateCodecFile(messages: readonly MessageSpec[], specFiles: string): string {
   const plans = planStructs(messages)
-  const imports: Imports = { zeroUuid: false, nonNullField: false, unsupportedFieldValue: false }
-  const defaultsNeeded = new Set<string>()
-  const isDefaultNeeded = new Set<string>()
-  const emitter = new Emitter(plans, imports, defaultsNeeded, isDefaultNeeded)
+  const emitter = new Emitter(plans)
 
   const parts: string[] = []
   for (const plan of plans.values()) parts.push(emitter.interfaceFor(plan))
@@ -57,6 +54,7 @@ export function generateCodecFile(messages: readonly MessageSpec[], specFiles: s
     "import type { ProtocolReader } from '../protocol-reader.js'",
     "import type { ProtocolWriter } from '../protocol-writer.js'",
   ]
+  const imports = emitter.imports
   const checks = [
     imports.nonNullField ? 'nonNullField' : undefined,
     imports.unsupportedFieldValue ? 'unsupportedFieldValue' : undefined,
@@ -159,12 +157,13 @@ function docComment(text: string | undefined): string {
 }
 
 class Emitter {
-  constructor(
-    private readonly plans: ReadonlyMap<string, StructPlan>,
-    private readonly imports: Imports,
-    private readonly defaultsNeeded: Set<string>,
-    private readonly isDefaultNeeded: Set<string>,
-  ) {}
+  /** What the emitted code has used so far, so the file imports just that. */
+  readonly imports: Imports = { zeroUuid: false, nonNullField: false, unsupportedFieldValue: false }
+  /** Structs (by plan key) whose `default…()` / `isDefault…()` the emitted code calls. */
+  private readonly defaultsNeeded = new Set<string>()
+  private readonly isDefaultNeeded = new Set<string>()
+
+  constructor(private readonly plans: ReadonlyMap<string, StructPlan>) {}
 
   interfaceFor(plan: StructPlan): string {
     const lines = plan.spec.fields.map(
@@ -578,27 +577,25 @@ class Emitter {
   private minElementBytes(plan: StructPlan, element: FieldType, present: VersionRange): number {
     let fewest = Number.POSITIVE_INFINITY
     for (let version = present.low; version <= present.high; version++) {
-      fewest = Math.min(fewest, this.minBytes(plan, element, version))
+      const compact = contains(plan.flexibleVersions, version)
+      fewest = Math.min(fewest, this.minBytes(plan, element, version, compact))
     }
     return Math.max(1, fewest)
   }
 
-  private minBytes(plan: StructPlan, type: FieldType, version: number): number {
-    const flexible = contains(plan.flexibleVersions, version)
-    if (type.kind === 'array') return flexible ? 1 : 4
+  /** `compact`: whether strings, bytes and arrays take their flexible-version encoding. */
+  private minBytes(plan: StructPlan, type: FieldType, version: number, compact: boolean): number {
+    if (type.kind === 'array') return compact ? 1 : 4
     if (type.kind === 'struct') {
       const struct = this.planFor(plan, type.name)
+      const flexible = contains(struct.flexibleVersions, version)
       let total = flexible ? 1 : 0
       for (const field of struct.spec.fields) {
         if (!contains(field.versions, version) || contains(field.taggedVersions, version)) continue
-        const compact =
+        const fieldCompact =
           flexible &&
           (field.flexibleVersions === undefined || contains(field.flexibleVersions, version))
-        total += this.minBytes(
-          { ...struct, flexibleVersions: compact ? struct.flexibleVersions : NOT_FLEXIBLE },
-          field.type,
-          version,
-        )
+        total += this.minBytes(struct, field.type, version, fieldCompact)
       }
       return total
     }
@@ -618,15 +615,13 @@ class Emitter {
       case 'uuid':
         return 16
       case 'string':
-        return flexible ? 1 : 2
+        return compact ? 1 : 2
       case 'bytes':
       case 'records':
-        return flexible ? 1 : 4
+        return compact ? 1 : 4
     }
   }
 }
-
-const NOT_FLEXIBLE: VersionRange = { low: 1, high: 0 }
 
 function withNullability(condition: string, nullable: string, nonNullable: string): string {
   if (condition === 'true') return nullable
