@@ -35,6 +35,7 @@ import { InstrumentationEmitter, type InstrumentationEvent } from './instrumenta
 import { MessageHandoff } from './message-handoff.js'
 import { PauseState } from './pause-state.js'
 import { RoundLock } from './round-lock.js'
+import { requireObject } from './validation.js'
 
 export type { BatchContext, IHeaders, KafkaMessage } from '../actors/consumer/kafka-messages.js'
 export type {
@@ -351,6 +352,7 @@ export class Consumer {
 
   /** Starts consuming; resolves once the partitions are assigned and positioned. */
   async run(config: ConsumerRunConfig = {}): Promise<void> {
+    requireObject(config, 'run config')
     this.#checkConnected()
     if (this.#run !== undefined) return
     const { eachMessage, eachBatch, eachBatchAutoResolve = true, autoCommit = true } = config
@@ -454,7 +456,7 @@ export class Consumer {
         'commitOffsets takes an array of { topic, partition, offset }',
       )
     }
-    const parsed = offsets.map((entry: TopicPartitionOffset) => {
+    const parsed = Array.from(offsets, (entry: TopicPartitionOffset) => {
       const topic = validTopic(entry?.topic)
       const partition = validPartition(entry.partition)
       const offset = parseOffset(entry.offset)

@@ -17,8 +17,17 @@ import {
   toKafkaJSError,
 } from './errors.js'
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
+import { validateProducerConfig, validateSendTimeout } from './producer-config.js'
 import { type RetryOptions, withRetries } from './retry.js'
-import { checkHeaders, checkRecordBytes, validateTopicName } from './validation.js'
+import {
+  checkHeaders,
+  checkRecordBytes,
+  describeValue,
+  requireArray,
+  requireObject,
+  validatePartitionId,
+  validateTopicName,
+} from './validation.js'
 
 /** KafkaJS's `ProducerConfig`, with samsa's accumulator settings beside it. */
 export interface ProducerConfig {
@@ -98,7 +107,9 @@ const EVENTS = {
 function toAcks(value: unknown): Acks {
   if (value === undefined) return -1
   if (value === -1 || value === 0 || value === 1) return value
-  throw new KafkaJSNonRetriableError(`Invalid acks: expected -1, 0 or 1, got ${String(value)}`)
+  throw new KafkaJSNonRetriableError(
+    `Invalid acks: expected -1, 0 or 1, got ${describeValue(value)}`,
+  )
 }
 
 /** How an error names a message. */
@@ -112,7 +123,7 @@ function toCompression(value: unknown): CompressionType {
   if (value === undefined) return CompressionTypes.None
   if (typeof value !== 'number' || !isCompressionType(value)) {
     throw new KafkaJSNonRetriableError(
-      `Invalid compression: expected one of CompressionTypes (0 to 4), got ${String(value)}`,
+      `Invalid compression: expected one of CompressionTypes (0 to 4), got ${describeValue(value)}`,
     )
   }
   if (value !== CompressionTypes.None && CompressionCodecs[value] === undefined) {
@@ -127,7 +138,7 @@ function toTimestamp(value: unknown, field: string): number {
     typeof value === 'string' || typeof value === 'number' ? Number(value) : Number.NaN
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new KafkaJSNonRetriableError(
-      `Invalid ${field}: expected epoch milliseconds, got ${String(value)}`,
+      `Invalid ${field}: expected epoch milliseconds, got ${describeValue(value)}`,
     )
   }
   return timestamp
@@ -194,6 +205,7 @@ export class Producer {
     readonly linkName: string,
     private readonly config: ProducerConfig = {},
   ) {
+    validateProducerConfig(config)
     if (config.transactionalId !== undefined) {
       throw new KafkaJSNonRetriableError('transactions are not supported by samsa yet')
     }
@@ -246,7 +258,11 @@ export class Producer {
 
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
     if (typeof record !== 'object' || record === null) {
-      return Promise.reject(new KafkaJSNonRetriableError('send takes { topic, messages }'))
+      return Promise.reject(
+        new KafkaJSNonRetriableError(
+          `send takes { topic, messages }, got ${describeValue(record)}`,
+        ),
+      )
     }
     return this.sendBatch({
       topicMessages: [{ topic: record.topic, messages: record.messages }],
@@ -261,6 +277,7 @@ export class Producer {
     if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.topicMessages)) {
       throw new KafkaJSNonRetriableError('sendBatch takes { topicMessages: [{ topic, messages }] }')
     }
+    validateSendTimeout(batch.timeout)
     const compression = toCompression(batch.compression)
     const acks = toAcks(batch.acks)
     if (this.#idempotenceRequired && acks !== -1) {
@@ -271,9 +288,10 @@ export class Producer {
     const now = this.connection.clock.now()
     // Everything is checked and routed before the first record is written: a bad message
     // fails the whole send, and nothing of it goes out.
-    const checked = batch.topicMessages.map(({ topic, messages }) =>
-      this.#check(topic, messages, now),
-    )
+    const checked = requireArray(batch.topicMessages, 'topicMessages').map((entry) => {
+      const { topic, messages } = requireObject(entry, 'topicMessages entry')
+      return this.#check(topic, messages, now)
+    })
     const routed: RoutedMessages[] = []
     for (const { topic, messages, timestamps } of checked) {
       const metadata =
@@ -320,6 +338,14 @@ export class Producer {
     readonly acks?: number
   }): Promise<RecordMetadata | undefined> {
     this.#assertConnected()
+    const fields = requireObject(request, 'sendEncodedBatch request')
+    validateTopicName(fields.topic)
+    validatePartitionId(fields.partition, 'partition')
+    if (!(fields.batch instanceof Uint8Array)) {
+      throw new KafkaJSNonRetriableError(
+        `Invalid batch: expected an encoded RecordBatch as bytes, got ${describeValue(fields.batch)}`,
+      )
+    }
     const acks = toAcks(request.acks)
     const response = await withRetries(
       () => this.#client.produceEncoded(request.topic, request.partition, acks, request.batch),
@@ -349,7 +375,7 @@ export class Producer {
     const name = validateTopicName(topic)
     if (!Array.isArray(messages)) {
       throw new KafkaJSNonRetriableError(
-        `Invalid messages array [${String(messages)}] for topic "${name}"`,
+        `Invalid messages array ${describeValue(messages)} for topic "${name}"`,
       )
     }
     const timestamps = new Float64Array(messages.length)
