@@ -96,6 +96,7 @@ const CALLS = {
   'consumer.on': fc.tuple(eventName, listener),
   'idle.subscribe': fc.tuple(subscription),
   'idle.run': fc.tuple(shaped({ eachMessage: wild, eachBatch: wild })),
+  'idle.runBatches': fc.tuple(shaped({ eachRawBatch: wild, partitionsConsumedConcurrently: wild })),
   'idle.seek': fc.tuple(topicOffset),
   'idle.pause': fc.tuple(topicPartitions),
   'idle.commitOffsets': fc.tuple(listOf(topicOffset)),
@@ -125,6 +126,12 @@ const CALLS = {
   'admin.resetOffsets': fc.tuple(shaped({ groupId, topic: topicName, earliest: wild })),
   'admin.deleteGroups': fc.tuple(listOf(groupId)),
   'admin.on': fc.tuple(eventName, listener),
+  // Calls that take nothing, given something anyway.
+  'admin.listTopics': fc.tuple(wild),
+  'admin.listGroups': fc.tuple(wild),
+  'admin.describeCluster': fc.tuple(wild),
+  'consumer.describeGroup': fc.tuple(wild),
+  'consumer.paused': fc.tuple(wild),
   'cluster.producer': fc.tuple(
     shaped({
       retry,
