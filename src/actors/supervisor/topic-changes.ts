@@ -212,8 +212,8 @@ export type Placed = { readonly id: number; readonly ref: ActorRef<BrokerMessage
  * leaders and followers spread evenly). The leader's replica comes first, since followers copy
  * from its log. The outcome comes back as `partitions-ready`.
  *
- * All or nothing: once any replica fails, no more are asked for, and every replica made so far
- * is deleted again before the failure is reported, so a refused change leaves no half-made
+ * All or nothing: once any replica fails, no more are asked for, and every replica asked for
+ * is deleted again before the failure is reported, so a failed change leaves no half-made
  * partitions on the brokers.
  */
 export function addPartitions(
@@ -231,18 +231,19 @@ export function addPartitions(
   // Sent from continuations, in no actor's turn: under the controller's own name, or they
   // would go out as `$outside` and a fault on the application's links would drop them.
   const asController = { from: context.self.name }
-  const made: { readonly partition: number; readonly broker: Placed }[] = []
-  const createReplica = async (
+  // Every replica asked for, answered or not: an ask that ran out of time may still have been
+  // carried out, and a delete sent after it on the same link arrives after it.
+  const asked: { readonly partition: number; readonly broker: Placed }[] = []
+  const createReplica = (
     broker: Placed,
     partition: number,
     role: ReplicaRole,
   ): Promise<ReplicaCreated> => {
-    const created = await broker.ref.ask<ReplicaCreated>(
+    asked.push({ partition, broker })
+    return broker.ref.ask<ReplicaCreated>(
       { type: 'create-replica', topic, partition, leaderEpoch: 0, config, role },
       asController,
     )
-    made.push({ partition, broker })
-    return created
   }
   const createPartition = async (partition: number): Promise<PartitionMetadata | undefined> => {
     const replicas = Array.from(
@@ -256,7 +257,7 @@ export function addPartitions(
       followers: followers.map((entry) => entry.id),
       controller: controllerOf(context),
     })
-    // Every follower's answer is awaited, failed or not, so that none is made unrecorded.
+    // Every follower's answer is awaited, so that no create is still under way at the rollback.
     const outcomes = await Promise.allSettled(
       followers.map((follower) =>
         createReplica(follower, partition, {
@@ -299,7 +300,7 @@ export function addPartitions(
     if (failure === undefined) {
       return created.sort((left, right) => left.partition - right.partition)
     }
-    for (const { partition, broker } of made) {
+    for (const { partition, broker } of asked) {
       // The metadata never named these replicas; a broker that misses this keeps a dead log.
       broker.ref.ask({ type: 'delete-replica', topic, partition }, asController).catch(() => {})
     }
