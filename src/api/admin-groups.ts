@@ -13,7 +13,14 @@ import type { PartitionOffsets } from './admin.js'
 import type { ClusterConnection } from './cluster.js'
 import type { GroupDescription } from './consumer.js'
 import { describe, validPartition } from './consumer-config.js'
-import { createProtocolError, KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+import { KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+import {
+  requireArray,
+  requireObject,
+  validateGroupId,
+  validateTopicName,
+  validateTopicNames,
+} from './validation.js'
 
 /** KafkaJS's `fetchOffsets` answer, per topic. */
 export interface TopicOffsets {
@@ -29,16 +36,6 @@ export interface DeletedGroup {
   readonly groupId: string
   readonly errorCode: number
   readonly error?: Error
-}
-
-export function validGroupId(groupId: unknown): string {
-  if (typeof groupId !== 'string' || groupId.length === 0) {
-    throw createProtocolError(
-      'INVALID_GROUP_ID',
-      `a group id must be a non-empty string, got ${describe(groupId)}`,
-    )
-  }
-  return groupId
 }
 
 function validOffset(offset: unknown, what: string): number {
@@ -102,10 +99,7 @@ export class AdminGroups {
   }
 
   async describeGroups(groupIds: readonly string[]): Promise<{ groups: GroupDescription[] }> {
-    if (!Array.isArray(groupIds)) {
-      throw new KafkaJSNonRetriableError('describeGroups takes an array of group ids')
-    }
-    const ids = groupIds.map(validGroupId)
+    const ids = requireArray(groupIds, 'groupIds').map(validateGroupId)
     const groups = await Promise.all(ids.map((groupId) => this.#describe(groupId)))
     return { groups: groups.map(toGroupDescription) }
   }
@@ -120,8 +114,12 @@ export class AdminGroups {
     readonly topics?: readonly string[]
     readonly resolveOffsets?: boolean
   }): Promise<TopicOffsets[]> {
-    const fetched = await this.#fetchOffsets(options)
-    if (options.resolveOffsets !== true) return fetched
+    const { groupId, topics, resolveOffsets } = requireObject(options, 'fetchOffsets options')
+    const fetched = await this.#fetchOffsets(
+      validateGroupId(groupId),
+      topics === undefined ? undefined : validateTopicNames(topics, 'topics'),
+    )
+    if (resolveOffsets !== true) return fetched
     return Promise.all(
       fetched.map(async ({ topic, partitions }) => {
         const bounds = new Map(
@@ -139,15 +137,10 @@ export class AdminGroups {
     )
   }
 
-  async #fetchOffsets(options: {
-    readonly groupId: string
-    readonly topics?: readonly string[]
-  }): Promise<TopicOffsets[]> {
-    const groupId = validGroupId(options?.groupId)
-    const topics = options.topics
-    if (topics !== undefined && !Array.isArray(topics)) {
-      throw new KafkaJSNonRetriableError('fetchOffsets takes topics as an array of names')
-    }
+  async #fetchOffsets(
+    groupId: string,
+    topics: readonly string[] | undefined,
+  ): Promise<TopicOffsets[]> {
     const committed = await this.#request(groupId, (client) =>
       client.request(
         topics === undefined
@@ -190,22 +183,18 @@ export class AdminGroups {
     readonly topic: string
     readonly partitions: readonly { readonly partition: number; readonly offset: string }[]
   }): Promise<void> {
-    const groupId = validGroupId(options?.groupId)
-    const topic = options.topic
-    if (typeof topic !== 'string' || topic.length === 0) {
-      throw new KafkaJSNonRetriableError(`Invalid topic ${describe(topic)}`)
-    }
-    if (!Array.isArray(options.partitions)) {
-      throw new KafkaJSNonRetriableError(
-        'setOffsets takes partitions as an array of { partition, offset }',
-      )
-    }
-    const offsets: OffsetToCommit[] = options.partitions.map((entry) => ({
-      topic,
-      partition: validPartition(entry?.partition),
-      offset: validOffset(entry.offset, 'setOffsets offset'),
-      metadata: null,
-    }))
+    const fields = requireObject(options, 'setOffsets options')
+    const groupId = validateGroupId(fields.groupId)
+    const topic = validateTopicName(fields.topic)
+    const offsets: OffsetToCommit[] = requireArray(fields.partitions, 'partitions').map((entry) => {
+      const { partition, offset } = requireObject(entry, 'partitions entry')
+      return {
+        topic,
+        partition: validPartition(partition),
+        offset: validOffset(offset, 'setOffsets offset'),
+        metadata: null,
+      }
+    })
     await this.#commitAsAdmin(groupId, offsets)
   }
 
@@ -215,14 +204,12 @@ export class AdminGroups {
     readonly topic: string
     readonly earliest?: boolean
   }): Promise<void> {
-    const groupId = validGroupId(options?.groupId)
-    const topic = options.topic
-    if (typeof topic !== 'string' || topic.length === 0) {
-      throw new KafkaJSNonRetriableError(`Invalid topic ${describe(topic)}`)
-    }
+    const fields = requireObject(options, 'resetOffsets options')
+    const groupId = validateGroupId(fields.groupId)
+    const topic = validateTopicName(fields.topic)
     const metadata = await this.#metadata([topic])
     const partitions = metadata.topics[0]?.partitions ?? []
-    const offset = options.earliest === true ? -2 : -1
+    const offset = fields.earliest === true ? -2 : -1
     await this.#commitAsAdmin(
       groupId,
       partitions.map(({ partition }) => ({ topic, partition, offset, metadata: null })),
@@ -230,10 +217,7 @@ export class AdminGroups {
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<DeletedGroup[]> {
-    if (!Array.isArray(groupIds)) {
-      throw new KafkaJSNonRetriableError('deleteGroups takes an array of group ids')
-    }
-    const ids = groupIds.map(validGroupId)
+    const ids = requireArray(groupIds, 'groupIds').map(validateGroupId)
     const results = await Promise.all(
       ids.map(async (groupId): Promise<DeletedGroup> => {
         try {

@@ -4,7 +4,6 @@ import type {
   SupervisorRequest,
   TopicMetadata,
   TopicResult,
-  TopicSpec,
 } from '../actors/supervisor/supervisor-protocol.js'
 import { fromWireError } from '../runtime/errors/wire-error.js'
 import { PartitionLogReader } from '../runtime/log/partition-log.js'
@@ -21,16 +20,19 @@ import {
   toKafkaJSError,
 } from './errors.js'
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
-import { validatePartitionCount, validateTopicName } from './validation.js'
+import { partitionCountsOf, type TopicConfigInput, topicSpecOf } from './topic-specs.js'
+import {
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  optionalObject,
+  requireArray,
+  requireObject,
+  validateOffsetTimestamp,
+  validateTopicName,
+  validateTopicNames,
+} from './validation.js'
 
-/** KafkaJS's `ITopicConfig`. */
-export interface TopicConfigInput {
-  readonly topic: string
-  readonly numPartitions?: number
-  readonly replicationFactor?: number
-  readonly replicaAssignment?: readonly unknown[]
-  readonly configEntries?: readonly { readonly name: string; readonly value: string }[]
-}
+export type { TopicConfigInput } from './topic-specs.js'
 
 export interface PartitionOffsets {
   readonly partition: number
@@ -46,60 +48,6 @@ const EVENTS = {
   REQUEST_TIMEOUT: 'admin.network.request_timeout',
   REQUEST_QUEUE_SIZE: 'admin.network.request_queue_size',
 } as const
-
-/** Broker defaults a CreateTopics may leave out: Kafka's `num.partitions` and replication. */
-const DEFAULT_PARTITIONS = 1
-const DEFAULT_REPLICATION_FACTOR = 1
-
-/** The topic configs samsa honours, by Kafka name. */
-const CONFIG_FIELDS: Readonly<Record<string, keyof TopicSpec>> = {
-  'retention.ms': 'retentionMs',
-  'retention.bytes': 'retentionBytes',
-  'max.message.bytes': 'maxMessageBytes',
-  'samsa.log.capacity.bytes': 'logCapacityBytes',
-  'min.insync.replicas': 'minInsyncReplicas',
-}
-
-function topicSpec(input: TopicConfigInput): TopicSpec {
-  if (typeof input !== 'object' || input === null) {
-    throw new KafkaJSNonRetriableError('Invalid topics array: each entry needs a topic')
-  }
-  // Name and partition count are the controller's to refuse, per topic, as a broker does.
-  const topic = input.topic
-  if (typeof topic !== 'string') {
-    throw new KafkaJSNonRetriableError(`Invalid topic: expected a string, got ${typeof topic}`)
-  }
-  if (input.replicaAssignment !== undefined && input.replicaAssignment.length > 0) {
-    throw new KafkaJSNonRetriableError('replicaAssignment is not supported by samsa yet')
-  }
-  const numPartitions =
-    input.numPartitions === undefined || input.numPartitions === -1
-      ? DEFAULT_PARTITIONS
-      : input.numPartitions
-  const replicationFactor =
-    input.replicationFactor === undefined || input.replicationFactor === -1
-      ? DEFAULT_REPLICATION_FACTOR
-      : input.replicationFactor
-  const spec: Record<string, unknown> = { topic, numPartitions, replicationFactor }
-  for (const entry of input.configEntries ?? []) {
-    const field = CONFIG_FIELDS[entry?.name]
-    const value = Number(entry?.value)
-    if (field === undefined) {
-      throw createProtocolError(
-        'INVALID_CONFIG',
-        `topic config '${String(entry?.name)}' is not supported`,
-      )
-    }
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw createProtocolError(
-        'INVALID_CONFIG',
-        `${entry.name} must be a whole number, got ${entry.value}`,
-      )
-    }
-    spec[field] = value
-  }
-  return spec as unknown as TopicSpec
-}
 
 /** A KafkaJS-shaped admin client. It never creates topics by itself. */
 export class Admin {
@@ -144,10 +92,9 @@ export class Admin {
     readonly waitForLeaders?: boolean
     readonly timeout?: number
   }): Promise<boolean> {
-    if (!Array.isArray(options?.topics)) {
-      throw new KafkaJSNonRetriableError(`Invalid topics array ${String(options?.topics)}`)
-    }
-    const specs = options.topics.map(topicSpec)
+    const specs = requireArray(requireObject(options, 'createTopics options').topics, 'topics').map(
+      topicSpecOf,
+    )
     const names = specs.map((spec) => spec.topic)
     if (new Set(names).size !== names.length) {
       throw new KafkaJSNonRetriableError(
@@ -172,10 +119,10 @@ export class Admin {
     readonly topics: readonly string[]
     readonly timeout?: number
   }): Promise<void> {
-    if (!Array.isArray(options?.topics)) {
-      throw new KafkaJSNonRetriableError(`Invalid topics array ${String(options?.topics)}`)
-    }
-    const names = options.topics.map((topic) => validateTopicName(topic))
+    const names = validateTopicNames(
+      requireObject(options, 'deleteTopics options').topics,
+      'topics',
+    )
     const results = await this.#ask<TopicResult[]>({ type: 'delete-topics', topics: names })
     const failed = results.find((result) => result.outcome === 'failed')
     if (failed !== undefined) throw protocolErrorOf(failed)
@@ -187,15 +134,9 @@ export class Admin {
     readonly validateOnly?: boolean
     readonly timeout?: number
   }): Promise<void> {
-    if (!Array.isArray(options?.topicPartitions)) {
-      throw new KafkaJSNonRetriableError(
-        `Invalid topic partitions array ${String(options?.topicPartitions)}`,
-      )
-    }
-    const requests = options.topicPartitions.map(({ topic, count }) => ({
-      topic: validateTopicName(topic),
-      count: validatePartitionCount(count),
-    }))
+    const requests = partitionCountsOf(
+      requireObject(options, 'createPartitions options').topicPartitions,
+    )
     if (options.validateOnly === true) return
     const results = await this.#ask<TopicResult[]>({
       type: 'create-partitions',
@@ -214,14 +155,18 @@ export class Admin {
   async electLeaders(
     options: { readonly topics?: readonly string[] } = {},
   ): Promise<{ topic: string; partition: number; leader: number }[]> {
-    const topics = options.topics?.map((topic) => validateTopicName(topic))
+    const { topics: names } = optionalObject(options, 'electLeaders options')
+    const topics = names === undefined ? undefined : validateTopicNames(names, 'topics')
     return this.#ask(
       topics === undefined ? { type: 'elect-preferred' } : { type: 'elect-preferred', topics },
     )
   }
 
   async fetchTopicMetadata(options: { readonly topics?: readonly string[] } = {}) {
-    const metadata = await this.#metadata(options.topics)
+    const { topics } = optionalObject(options, 'fetchTopicMetadata options')
+    const metadata = await this.#metadata(
+      topics === undefined ? undefined : validateTopicNames(topics, 'topics'),
+    )
     return {
       topics: metadata.topics.map(({ topic, partitions }) => ({
         name: topic,
@@ -252,10 +197,16 @@ export class Admin {
     topic: string,
     timestamp?: number,
   ): Promise<{ partition: number; offset: string }[]> {
+    const at = validateOffsetTimestamp(timestamp)
     const metadata = await this.#topic(topic)
     return metadata.partitions.map((partition) => {
       const log = PartitionLogReader.open(partition.log)
-      const found = timestamp === undefined ? null : log.offsetForTimestamp(timestamp)
+      const found =
+        at === undefined || at === LATEST_TIMESTAMP
+          ? null
+          : at === EARLIEST_TIMESTAMP
+            ? log.logStartOffset
+            : log.offsetForTimestamp(at)
       return { partition: partition.partition, offset: String(found ?? log.highWatermark) }
     })
   }

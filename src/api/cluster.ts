@@ -12,12 +12,14 @@ import { RECORD_PATH_STRUCTURES } from '../actors/wire-structures.js'
 import type { ActorRef } from '../runtime/actor/actor-ref.js'
 import { ActorSystem } from '../runtime/actor/actor-system.js'
 import type { Clock } from '../runtime/clock/clock.js'
-import { InvalidArgumentError } from '../runtime/errors/samsa-error.js'
+import { describeValue } from '../runtime/errors/describe-value.js'
+import { isLogCapacity, LOG_CAPACITY_RULE } from '../runtime/log/partition-log.js'
 import { siblingEntry } from '../runtime/thread/spawn-thread.js'
 import { Admin } from './admin.js'
 import { Consumer, type ConsumerConfig } from './consumer.js'
 import { KafkaJSNonRetriableError } from './errors.js'
 import { type ClusterEvent, ClusterFaults } from './faults.js'
+import { defaultMaxMemoryBytes } from './memory-default.js'
 import { Producer, type ProducerConfig } from './producer.js'
 
 export interface ClusterOptions {
@@ -29,6 +31,12 @@ export interface ClusterOptions {
   readonly clock?: Clock
   /** Bytes of each partition replica's ring (a power of two). Default 8 MiB. */
   readonly logCapacityBytes?: number
+  /**
+   * The most memory partition logs may take, every replica's ring and offset index counted:
+   * creating topics or partitions beyond it is refused with POLICY_VIOLATION. Default half the
+   * memory the process may use (the machine's, or its container limit).
+   */
+  readonly maxMemoryBytes?: number
   /** Kafka's `max.message.bytes` default for topics. Default 1 MiB + 12 bytes, as Kafka. */
   readonly maxMessageBytes?: number
   /** Kafka's `retention.ms` default for topics. Default: keep until the ring is full. */
@@ -49,10 +57,27 @@ const KAFKA_MAX_MESSAGE_BYTES = 1_048_588
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${name} must be a positive integer, got ${String(value)}`)
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new KafkaJSNonRetriableError(
+      `${name} must be a positive integer, got ${describeValue(value)}`,
+    )
   }
   return value
+}
+
+function validClock(clock: unknown): Clock | undefined {
+  if (clock === undefined) return undefined
+  const methods = ['now', 'schedule', 'cancel', 'cancelAll'] as const
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    methods.some((method) => typeof (clock as Partial<Clock>)[method] !== 'function')
+  ) {
+    throw new KafkaJSNonRetriableError(
+      `clock must be a Clock (now, schedule, cancel, cancelAll), got ${describeValue(clock)}`,
+    )
+  }
+  return clock as Clock
 }
 
 /** Something that must be shut when the cluster stops. */
@@ -94,19 +119,22 @@ export class Cluster {
 
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('Cluster.start takes an options object')
-    }
-    const brokerCount = positiveInteger(options.brokers, 'brokers', 3)
-    const logCapacityBytes = positiveInteger(
-      options.logCapacityBytes,
-      'logCapacityBytes',
-      DEFAULT_LOG_CAPACITY,
-    )
-    if ((logCapacityBytes & (logCapacityBytes - 1)) !== 0) {
-      throw new InvalidArgumentError(
-        `logCapacityBytes must be a power of two, got ${logCapacityBytes}`,
+      throw new KafkaJSNonRetriableError(
+        `Cluster.start takes an options object, got ${describeValue(options)}`,
       )
     }
+    const brokerCount = positiveInteger(options.brokers, 'brokers', 3)
+    const logCapacityBytes = options.logCapacityBytes ?? DEFAULT_LOG_CAPACITY
+    if (!isLogCapacity(logCapacityBytes)) {
+      throw new KafkaJSNonRetriableError(
+        `logCapacityBytes must be ${LOG_CAPACITY_RULE}, got ${describeValue(logCapacityBytes)}`,
+      )
+    }
+    const maxMemoryBytes = positiveInteger(
+      options.maxMemoryBytes,
+      'maxMemoryBytes',
+      defaultMaxMemoryBytes(),
+    )
     const topicDefaults: TopicConfig = {
       logCapacityBytes,
       maxMessageBytes: positiveInteger(
@@ -125,11 +153,22 @@ export class Cluster {
         30_000,
       ),
     }
+    if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
+      throw new KafkaJSNonRetriableError(
+        `seed must be an integer, got ${describeValue(options.seed)}`,
+      )
+    }
     const system = ActorSystem.start({
       seed: options.seed,
-      clock: options.clock,
-      heartbeatIntervalMs: options.heartbeatIntervalMs,
-      heartbeatTimeoutMs: options.sessionTimeoutMs,
+      clock: validClock(options.clock),
+      heartbeatIntervalMs:
+        options.heartbeatIntervalMs === undefined
+          ? undefined
+          : positiveInteger(options.heartbeatIntervalMs, 'heartbeatIntervalMs', 1),
+      heartbeatTimeoutMs:
+        options.sessionTimeoutMs === undefined
+          ? undefined
+          : positiveInteger(options.sessionTimeoutMs, 'sessionTimeoutMs', 1),
       structures: RECORD_PATH_STRUCTURES,
     })
     try {
@@ -154,6 +193,7 @@ export class Cluster {
         args: {
           brokers: brokers.map((ref, id) => ({ id, ref })),
           topicDefaults,
+          maxMemoryBytes,
           uncleanLeaderElection: options.uncleanLeaderElection === true,
           onElection: (event) => reportElection(event),
         },

@@ -2,6 +2,7 @@ import type { RetryPolicy } from '../actors/client/retry-policy.js'
 import { type PartitionAssigner, PartitionAssigners } from './assigners/index.js'
 import { KafkaJSNonRetriableError } from './errors.js'
 import { type RetryOptions, resolveRetry } from './retry.js'
+import { describeValue } from './validation.js'
 
 /** KafkaJS's retry options; the consumer retries failed fetches and handlers with them. */
 export interface ConsumerRetryOptions extends RetryOptions {
@@ -54,9 +55,8 @@ export interface ResolvedConfig {
 
 const OFFSET_PATTERN = /^-?\d+$/
 
-export function describe(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : String(value)
-}
+/** A value named for an error message, whatever it is (see describeValue). */
+export const describe = describeValue
 
 function optionalNumber(value: unknown, name: string, fallback: number, min: number): number {
   if (value === undefined || value === null) return fallback
@@ -118,7 +118,7 @@ export function resolveConfig(config: unknown): ResolvedConfig {
       1,
     ),
     metadataMaxAgeMs: optionalNumber(options.metadataMaxAge, 'metadataMaxAge', 300_000, 0),
-    retry: resolveRetry(options.retry, 'Consumer'),
+    retry: resolveRetry(options.retry, 'consumer retry'),
     restartOnFailure: restartCallback(options.retry),
   }
 }
@@ -166,7 +166,8 @@ export function validTopicPartitions(list: unknown, verb: 'pause' | 'resume'): T
   if (!Array.isArray(list)) {
     throw new KafkaJSNonRetriableError(`${verb} takes an array of { topic, partitions }`)
   }
-  return list.map((entry: unknown) => {
+  // Array.from, not map: map skips an array's holes, which would go by unchecked.
+  return Array.from(list, (entry: unknown) => {
     const topic = (entry as { topic?: unknown } | null | undefined)?.topic
     if (typeof topic !== 'string' || topic.length === 0) {
       throw new KafkaJSNonRetriableError(`Invalid topic ${describe(topic ?? entry)}`)
@@ -179,10 +180,10 @@ export function validTopicPartitions(list: unknown, verb: 'pause' | 'resume'): T
       )
     }
     try {
-      return { topic, partitions: partitions.map(validPartition) }
+      return { topic, partitions: Array.from(partitions, validPartition) }
     } catch {
       throw new KafkaJSNonRetriableError(
-        `Array of valid partitions required to ${verb} specific partitions instead of ${partitions.join(',')}`,
+        `Array of valid partitions required to ${verb} specific partitions instead of ${partitions.slice(0, 20).map(describeValue).join(',')}`,
       )
     }
   })

@@ -38,6 +38,7 @@ import { InstrumentationEmitter, type InstrumentationEvent } from './instrumenta
 import { MessageHandoff } from './message-handoff.js'
 import type { Handler } from './partition-handling.js'
 import { PauseState } from './pause-state.js'
+import { requireObject } from './validation.js'
 
 export type { BatchContext, IHeaders, KafkaMessage } from '../actors/consumer/kafka-messages.js'
 export type {
@@ -186,6 +187,7 @@ export class Consumer {
 
   /** Starts consuming; resolves once the partitions are assigned and positioned. */
   async run(config: ConsumerRunConfig = {}): Promise<void> {
+    requireObject(config, 'run config')
     this.#checkConnected()
     if (this.#run !== undefined) return
     const { eachMessage, eachBatch, eachBatchAutoResolve = true, autoCommit = true } = config
@@ -289,7 +291,7 @@ export class Consumer {
         'commitOffsets takes an array of { topic, partition, offset }',
       )
     }
-    const parsed = offsets.map((entry: TopicPartitionOffset) => {
+    const parsed = Array.from(offsets, (entry: TopicPartitionOffset) => {
       const topic = validTopic(entry?.topic)
       const partition = validPartition(entry.partition)
       const offset = parseOffset(entry.offset)

@@ -3,6 +3,7 @@ import type { BrokerMessage } from '../actors/broker/broker-protocol.js'
 import type { ElectionEvent, SupervisorMessage } from '../actors/supervisor/supervisor.js'
 import type { ActorRef } from '../runtime/actor/actor-ref.js'
 import type { ActorSystem } from '../runtime/actor/actor-system.js'
+import { describeValue } from '../runtime/errors/describe-value.js'
 import type { LinkFaultRule } from '../runtime/transport/link-faults.js'
 import { KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
 
@@ -68,8 +69,11 @@ export class ClusterFaults {
   on(eventName: string, listener: (event: ClusterEvent) => void): () => void {
     if (!Object.values(CLUSTER_EVENTS).includes(eventName as never)) {
       throw new KafkaJSNonRetriableError(
-        `Event name should be one of ${Object.values(CLUSTER_EVENTS).join(', ')}, got ${eventName}`,
+        `Event name should be one of ${Object.values(CLUSTER_EVENTS).join(', ')}, got ${describeValue(eventName)}`,
       )
+    }
+    if (typeof listener !== 'function') {
+      throw new KafkaJSNonRetriableError('An event listener must be a function')
     }
     this.#events.on(eventName, listener)
     return () => this.#events.off(eventName, listener)
@@ -89,7 +93,9 @@ export class ClusterFaults {
     const ref = this.#broker(id)
     const storage = options.storage ?? 'keep'
     if (storage !== 'keep' && storage !== 'lose') {
-      throw new KafkaJSNonRetriableError(`storage must be 'keep' or 'lose', got ${String(storage)}`)
+      throw new KafkaJSNonRetriableError(
+        `storage must be 'keep' or 'lose', got ${describeValue(storage)}`,
+      )
     }
     const down = new Promise<void>((resolve) => {
       const off = this.on(CLUSTER_EVENTS.BROKER_DOWN, (event) => {
@@ -183,7 +189,7 @@ export class ClusterFaults {
     const ref = Number.isInteger(id) ? this.brokers[id] : undefined
     if (ref === undefined) {
       throw new KafkaJSNonRetriableError(
-        `no broker ${String(id)}: brokers are 0 to ${this.brokers.length - 1}`,
+        `no broker ${describeValue(id)}: brokers are 0 to ${this.brokers.length - 1}`,
       )
     }
     return ref

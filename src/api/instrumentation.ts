@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { describeValue } from '../runtime/errors/describe-value.js'
 import { KafkaJSNonRetriableError } from './errors.js'
 
 /** KafkaJS's instrumentation event: `{ id, type, timestamp, payload }`. */
@@ -28,7 +29,7 @@ export class InstrumentationEmitter {
   on(eventName: string, listener: (event: InstrumentationEvent) => void): () => void {
     if (!this.#names.has(eventName)) {
       throw new KafkaJSNonRetriableError(
-        `Event name should be one of ${[...this.#names].join(', ')}, got ${String(eventName)}`,
+        `Event name should be one of ${[...this.#names].join(', ')}, got ${describeValue(eventName)}`,
       )
     }
     if (typeof listener !== 'function') {

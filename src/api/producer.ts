@@ -18,8 +18,17 @@ import {
   toKafkaJSError,
 } from './errors.js'
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
+import { validateProducerConfig, validateSendTimeout } from './producer-config.js'
 import { type RetryOptions, resolveRetry, withRetries } from './retry.js'
-import { checkHeaders, checkRecordBytes, validateTopicName } from './validation.js'
+import {
+  checkHeaders,
+  checkRecordBytes,
+  describeValue,
+  requireArray,
+  requireObject,
+  validatePartitionId,
+  validateTopicName,
+} from './validation.js'
 
 /** KafkaJS's `ProducerConfig`, with samsa's accumulator settings beside it. */
 export interface ProducerConfig {
@@ -99,7 +108,9 @@ const EVENTS = {
 function toAcks(value: unknown): Acks {
   if (value === undefined) return -1
   if (value === -1 || value === 0 || value === 1) return value
-  throw new KafkaJSNonRetriableError(`Invalid acks: expected -1, 0 or 1, got ${String(value)}`)
+  throw new KafkaJSNonRetriableError(
+    `Invalid acks: expected -1, 0 or 1, got ${describeValue(value)}`,
+  )
 }
 
 /** How an error names a message. */
@@ -113,7 +124,7 @@ function toCompression(value: unknown): CompressionType {
   if (value === undefined) return CompressionTypes.None
   if (typeof value !== 'number' || !isCompressionType(value)) {
     throw new KafkaJSNonRetriableError(
-      `Invalid compression: expected one of CompressionTypes (0 to 4), got ${String(value)}`,
+      `Invalid compression: expected one of CompressionTypes (0 to 4), got ${describeValue(value)}`,
     )
   }
   if (value !== CompressionTypes.None && CompressionCodecs[value] === undefined) {
@@ -128,7 +139,7 @@ function toTimestamp(value: unknown, field: string): number {
     typeof value === 'string' || typeof value === 'number' ? Number(value) : Number.NaN
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new KafkaJSNonRetriableError(
-      `Invalid ${field}: expected epoch milliseconds, got ${String(value)}`,
+      `Invalid ${field}: expected epoch milliseconds, got ${describeValue(value)}`,
     )
   }
   return timestamp
@@ -196,6 +207,7 @@ export class Producer {
     readonly linkName: string,
     config: ProducerConfig = {},
   ) {
+    validateProducerConfig(config)
     if (config.transactionalId !== undefined) {
       throw new KafkaJSNonRetriableError('transactions are not supported by samsa yet')
     }
@@ -203,7 +215,7 @@ export class Producer {
     // such a producer simply goes without it; more than 5 requests in flight turn it off.
     this.#idempotenceRequired = config.idempotent === true
     this.#idempotent = config.idempotent ?? (config.maxInFlightRequests ?? 5) <= 5
-    this.#retry = resolveRetry(config.retry, 'Producer')
+    this.#retry = resolveRetry(config.retry, 'producer retry')
     const refresh = () => connection.metadata.refresh()
     const client = new ProducerClient(
       connection.metadata,
@@ -254,7 +266,11 @@ export class Producer {
 
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
     if (typeof record !== 'object' || record === null) {
-      return Promise.reject(new KafkaJSNonRetriableError('send takes { topic, messages }'))
+      return Promise.reject(
+        new KafkaJSNonRetriableError(
+          `send takes { topic, messages }, got ${describeValue(record)}`,
+        ),
+      )
     }
     return this.sendBatch({
       topicMessages: [{ topic: record.topic, messages: record.messages }],
@@ -269,6 +285,7 @@ export class Producer {
     if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.topicMessages)) {
       throw new KafkaJSNonRetriableError('sendBatch takes { topicMessages: [{ topic, messages }] }')
     }
+    validateSendTimeout(batch.timeout)
     const compression = toCompression(batch.compression)
     const acks = toAcks(batch.acks)
     if (this.#idempotenceRequired && acks !== -1) {
@@ -279,9 +296,10 @@ export class Producer {
     const now = this.connection.clock.now()
     // Everything is checked and routed before the first record is written: a bad message
     // fails the whole send, and nothing of it goes out.
-    const checked = batch.topicMessages.map(({ topic, messages }) =>
-      this.#check(topic, messages, now),
-    )
+    const checked = requireArray(batch.topicMessages, 'topicMessages').map((entry) => {
+      const { topic, messages } = requireObject(entry, 'topicMessages entry')
+      return this.#check(topic, messages, now)
+    })
     const routed: RoutedMessages[] = []
     for (const { topic, messages, timestamps } of checked) {
       const metadata =
@@ -328,6 +346,14 @@ export class Producer {
     readonly acks?: number
   }): Promise<RecordMetadata | undefined> {
     this.#assertConnected()
+    const fields = requireObject(request, 'sendEncodedBatch request')
+    validateTopicName(fields.topic)
+    validatePartitionId(fields.partition, 'partition')
+    if (!(fields.batch instanceof Uint8Array)) {
+      throw new KafkaJSNonRetriableError(
+        `Invalid batch: expected an encoded RecordBatch as bytes, got ${describeValue(fields.batch)}`,
+      )
+    }
     const acks = toAcks(request.acks)
     const response = await withRetries(
       () => this.#client.produceEncoded(request.topic, request.partition, acks, request.batch),
@@ -357,7 +383,7 @@ export class Producer {
     const name = validateTopicName(topic)
     if (!Array.isArray(messages)) {
       throw new KafkaJSNonRetriableError(
-        `Invalid messages array [${String(messages)}] for topic "${name}"`,
+        `Invalid messages array ${describeValue(messages)} for topic "${name}"`,
       )
     }
     const timestamps = new Float64Array(messages.length)

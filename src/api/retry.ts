@@ -10,34 +10,19 @@ import {
   KafkaJSNumberOfRetriesExceeded,
   toKafkaJSError,
 } from './errors.js'
-import { describeValue } from './validation.js'
+import { validateRetryOptions } from './validation.js'
 
 export type { RetryOptions } from '../actors/client/retry-policy.js'
 
-/** KafkaJS's `retry` option of a client, checked, as the one retry policy. */
-export function resolveRetry(value: unknown, client: string): RetryPolicy {
-  if (value === undefined || value === null) return new RetryPolicy(KAFKAJS_RETRY)
-  if (typeof value !== 'object') {
-    throw new KafkaJSNonRetriableError(
-      `${client} retry must be an object, got ${describeValue(value)}`,
-    )
-  }
-  const options = value as Record<string, unknown>
-  const number = (name: keyof ResolvedRetryOptions, min: number): number => {
-    const given = options[name]
-    if (given === undefined || given === null) return KAFKAJS_RETRY[name]
-    if (typeof given !== 'number' || Number.isNaN(given) || given < min) {
-      throw new KafkaJSNonRetriableError(
-        `${client} retry.${name} must be a number ≥ ${min}, got ${describeValue(given)}`,
-      )
-    }
-    return given
-  }
+/** KafkaJS's `retry` option of a client (`owner` names it in errors), checked, as the one retry policy. */
+export function resolveRetry(value: unknown, owner: string): RetryPolicy {
+  const options = validateRetryOptions(value, owner) ?? {}
+  const given = (name: keyof ResolvedRetryOptions) => options[name] ?? KAFKAJS_RETRY[name]
   return new RetryPolicy({
-    retries: number('retries', 0),
-    initialRetryTime: number('initialRetryTime', 0),
-    maxRetryTime: number('maxRetryTime', 0),
-    multiplier: number('multiplier', 1),
+    retries: given('retries'),
+    initialRetryTime: given('initialRetryTime'),
+    maxRetryTime: given('maxRetryTime'),
+    multiplier: given('multiplier'),
   })
 }
 

@@ -4,7 +4,11 @@
  * error is the KafkaJSNonRetriableError KafkaJS throws for bad input.
  */
 import * as topicRules from '../actors/supervisor/topic-rules.js'
-import { KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+import { describeValue } from '../runtime/errors/describe-value.js'
+import { createProtocolError, KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+import type { RetryOptions } from './retry.js'
+
+export { describeValue }
 
 /** The type of a value as a user would name it in an error message. */
 function describeType(value: unknown): string {
@@ -17,15 +21,6 @@ function describeType(value: unknown): string {
       : 'object'
   }
   return typeof value
-}
-
-/** A value as an error message shows it; never throws (a Symbol has no implicit string). */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string')
-    return `'${value.length > 100 ? `${value.slice(0, 100)}…` : value}'`
-  if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString()
-  if (typeof value === 'object' && value !== null) return describeType(value)
-  return String(value)
 }
 
 /** Runs one of the controller's rules early, with the KafkaJS error a caller would get. */
@@ -53,6 +48,11 @@ export function validateTopicName(name: unknown): string {
  */
 export function validatePartitionCount(count: unknown): number {
   return early(() => topicRules.validatePartitionCount(count))
+}
+
+/** A replica ring size, `samsa.log.capacity.bytes`: INVALID_CONFIG unless a log can have it. */
+export function validateLogCapacity(capacity: unknown): number {
+  return early(() => topicRules.validateLogCapacity(capacity))
 }
 
 /** A replication factor, which can be no larger than the number of live brokers. */
@@ -98,4 +98,132 @@ export function checkHeaders(headers: unknown, field = 'headers'): void {
       })
     } else checkHeaderBytes(value, `${field}.${name}`)
   }
+}
+
+/** An options object a call requires. */
+export function requireObject(value: unknown, what: string): Readonly<Record<string, unknown>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new KafkaJSNonRetriableError(
+      `Invalid ${what}: expected an object, got ${describeValue(value)}`,
+    )
+  }
+  return value as Readonly<Record<string, unknown>>
+}
+
+/** An options object a call may go without. */
+export function optionalObject(value: unknown, what: string): Readonly<Record<string, unknown>> {
+  return value === undefined ? {} : requireObject(value, what)
+}
+
+/** An array, its holes (`[, 'a']`) as undefined: `map` skips holes, so no check would see them. */
+export function requireArray(value: unknown, what: string): readonly unknown[] {
+  if (!Array.isArray(value)) {
+    throw new KafkaJSNonRetriableError(
+      `Invalid ${what}: expected an array, got ${describeValue(value)}`,
+    )
+  }
+  return Array.from(value)
+}
+
+/** A list of topic names, each checked by Kafka's rules. */
+export function validateTopicNames(value: unknown, what: string): string[] {
+  return requireArray(value, what).map((name) => validateTopicName(name))
+}
+
+/**
+ * Kafka's group ids are protocol STRINGs (an int16 byte length), so no client can send a
+ * longer one; here a longer one would fill the offsets topic's ring with one record.
+ */
+const MAX_GROUP_ID_LENGTH = 32_767
+
+/** A consumer group's id: what a coordinator refuses with INVALID_GROUP_ID. */
+export function validateGroupId(groupId: unknown): string {
+  if (typeof groupId !== 'string' || groupId.length === 0) {
+    throw createProtocolError(
+      'INVALID_GROUP_ID',
+      `a group id must be a non-empty string, got ${describeValue(groupId)}`,
+    )
+  }
+  if (groupId.length > MAX_GROUP_ID_LENGTH) {
+    throw createProtocolError(
+      'INVALID_GROUP_ID',
+      `a group id is at most ${MAX_GROUP_ID_LENGTH} characters, got ${groupId.length}`,
+    )
+  }
+  return groupId
+}
+
+/** Kafka's partition ids are int32s. */
+const MAX_PARTITION_ID = 2 ** 31 - 1
+
+export function validatePartitionId(partition: unknown, what: string): number {
+  if (
+    typeof partition !== 'number' ||
+    !Number.isInteger(partition) ||
+    partition < 0 ||
+    partition > MAX_PARTITION_ID
+  ) {
+    throw new KafkaJSNonRetriableError(
+      `Invalid ${what}: expected a partition number, got ${describeValue(partition)}`,
+    )
+  }
+  return partition
+}
+
+/** ListOffsets' sentinels: the latest offset (the high watermark) and the earliest. */
+export const LATEST_TIMESTAMP = -1
+export const EARLIEST_TIMESTAMP = -2
+
+/**
+ * The timestamp of `fetchTopicOffsetsByTimestamp`: epoch milliseconds, or -1 (latest) and -2
+ * (earliest) as Kafka's ListOffsets takes them; none gives the latest, as samsa always has.
+ */
+export function validateOffsetTimestamp(timestamp: unknown): number | undefined {
+  if (timestamp === undefined) return undefined
+  if (
+    typeof timestamp !== 'number' ||
+    !Number.isSafeInteger(timestamp) ||
+    timestamp < EARLIEST_TIMESTAMP
+  ) {
+    throw new KafkaJSNonRetriableError(
+      `Invalid timestamp: expected epoch milliseconds (or -1 latest, -2 earliest), got ${describeValue(timestamp)}`,
+    )
+  }
+  return timestamp
+}
+
+function optionalNumberOption(
+  options: Readonly<Record<string, unknown>>,
+  name: string,
+  owner: string,
+  range: { readonly min: number; readonly integer?: boolean },
+): void {
+  const value = options[name]
+  if (value === undefined) return
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value < range.min ||
+    (range.integer === true && !Number.isInteger(value) && value !== Number.POSITIVE_INFINITY)
+  ) {
+    throw new KafkaJSNonRetriableError(
+      `Invalid ${owner}.${name}: expected a number ≥ ${range.min}, got ${describeValue(value)}`,
+    )
+  }
+}
+
+/** KafkaJS's `retry` options, given to a producer or an admin client. */
+export function validateRetryOptions(retry: unknown, owner: string): RetryOptions | undefined {
+  if (retry === undefined) return undefined
+  const options = requireObject(retry, owner)
+  optionalNumberOption(options, 'retries', owner, { min: 0, integer: true })
+  optionalNumberOption(options, 'initialRetryTime', owner, { min: 0 })
+  optionalNumberOption(options, 'maxRetryTime', owner, { min: 0 })
+  optionalNumberOption(options, 'multiplier', owner, { min: 1 })
+  for (const name of ['initialRetryTime', 'maxRetryTime', 'multiplier']) {
+    if (options[name] === Number.POSITIVE_INFINITY) {
+      throw new KafkaJSNonRetriableError(`Invalid ${owner}.${name}: expected a finite number`)
+    }
+  }
+  return options as RetryOptions
 }

@@ -1,6 +1,7 @@
 import type { ActorContext } from '../../runtime/actor/actor-definition.js'
 import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import { answeringRequestFailures } from '../../runtime/actor/request-failures.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
 import { readInt16, readInt32 } from '../../runtime/log/big-endian.js'
 import { COMPRESSION_CODEC_MASK } from '../../runtime/log/compression.js'
@@ -136,7 +137,7 @@ function replicaFor(state: BrokerState, topic: string, partition: number): Repli
  * copies into its followers what their leaders have. Consumers read the leaders' logs
  * straight from shared memory, so fetches never come here.
  */
-export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
+const brokerBehaviour = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
   parseMessage: parseBrokerMessage,
   parseArgs: (value) => ({ brokerId: integerField(fieldsOf(value, 'broker args'), 'brokerId', 0) }),
   init: ({ brokerId }, context) => {
@@ -273,6 +274,19 @@ export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
     for (const { log } of state.replicas.values()) log.close()
   },
 })
+
+/** The broker actor: a request that fails is answered with its error, and the broker serves on. */
+export const broker = answeringRequestFailures(
+  brokerBehaviour,
+  new Set<BrokerMessage['type']>([
+    'create-replica',
+    'delete-replica',
+    'become-leader',
+    'follow',
+    'group-coordinator',
+    'produce',
+  ]),
+)
 
 function createReplica(
   state: BrokerState,

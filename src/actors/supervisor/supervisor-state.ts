@@ -93,6 +93,10 @@ export interface SupervisorState {
   /** Topics with a create, delete or growth under way: a second request for them waits its turn. */
   readonly busy: ReadonlySet<string>
   readonly topicDefaults: TopicConfig
+  /** The most shared memory partition logs may take, all replicas counted (see memory-budget.ts). */
+  readonly maxMemoryBytes: number
+  /** Bytes set aside for partitions being created, by topic, until they are ready or failed. */
+  readonly reservedBytes: ReadonlyMap<string, number>
   readonly uncleanLeaderElection: boolean
   readonly onElection: (event: ElectionEvent) => void
   readonly topicsCreated: number

@@ -23,6 +23,8 @@ export interface SupervisorArgs {
   readonly brokers: readonly { readonly id: number; readonly ref: ActorRef<BrokerMessage> }[]
   /** Topic settings a CreateTopics request leaves out. */
   readonly topicDefaults: TopicConfig
+  /** The most shared memory partition logs may take; creations beyond it are refused. */
+  readonly maxMemoryBytes: number
   /** Kafka's `unclean.leader.election.enable`: elect a replica outside the ISR when none is left. */
   readonly uncleanLeaderElection: boolean
   /** Told of every election (the supervisor runs on the thread that embeds it). */
@@ -36,11 +38,13 @@ export interface SupervisorArgs {
  */
 export const supervisor = defineActor<SupervisorMessage, SupervisorState, SupervisorArgs>({
   parseMessage: parseSupervisorRequest,
-  init: ({ brokers, topicDefaults, uncleanLeaderElection, onElection }) => ({
+  init: ({ brokers, topicDefaults, maxMemoryBytes, uncleanLeaderElection, onElection }) => ({
     brokers: brokers.map((entry) => ({ ...entry, alive: true })),
     topics: new Map(),
     busy: new Set(),
     topicDefaults,
+    maxMemoryBytes,
+    reservedBytes: new Map(),
     uncleanLeaderElection,
     onElection,
     topicsCreated: 0,

@@ -4,8 +4,9 @@ import type { ActorContext, Replier } from '../../runtime/actor/actor-definition
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { toWireError } from '../../runtime/errors/wire-error.js'
-import type { BrokerMessage, ReplicaCreated } from '../broker/broker-protocol.js'
+import type { BrokerMessage, ReplicaCreated, ReplicaRole } from '../broker/broker-protocol.js'
 import type { TopicConfig } from '../topic-config.js'
+import { bytesToReserve } from './memory-budget.js'
 import type {
   MetadataSnapshot,
   PartitionMetadata,
@@ -14,7 +15,7 @@ import type {
 } from './supervisor-protocol.js'
 import type { Completion, SupervisorMessage, SupervisorState } from './supervisor-state.js'
 import { controllerOf } from './supervisor-state.js'
-import { validateTopicSpec } from './topic-rules.js'
+import { validatePartitionCount, validateTopicSpec } from './topic-rules.js'
 
 export function snapshot(state: SupervisorState, names?: readonly string[]): MetadataSnapshot {
   const wanted = names ?? [...state.topics.keys()]
@@ -74,6 +75,7 @@ export function createTopics(
     specs.map((spec) => spec.topic),
   )
   const busy = new Set(state.busy)
+  const reservedBytes = new Map(state.reservedBytes)
   let topicsCreated = state.topicsCreated
   const live = state.brokers.filter((entry) => entry.alive)
   for (const spec of specs) {
@@ -85,21 +87,26 @@ export function createTopics(
       replies.failed(spec.topic, busyError(spec.topic))
       continue
     }
+    const config = topicConfig(state.topicDefaults, spec)
     try {
       validateTopicSpec(spec, live.length)
+      reservedBytes.set(
+        spec.topic,
+        bytesToReserve(
+          { ...state, reservedBytes },
+          {
+            topic: spec.topic,
+            config,
+            partitions: spec.numPartitions,
+            replicationFactor: spec.replicationFactor,
+          },
+        ),
+      )
     } catch (error) {
       replies.failed(spec.topic, error)
       continue
     }
     busy.add(spec.topic)
-    const config: TopicConfig = {
-      logCapacityBytes: spec.logCapacityBytes ?? state.topicDefaults.logCapacityBytes,
-      retentionBytes: spec.retentionBytes ?? state.topicDefaults.retentionBytes,
-      retentionMs: spec.retentionMs ?? state.topicDefaults.retentionMs,
-      maxMessageBytes: spec.maxMessageBytes ?? state.topicDefaults.maxMessageBytes,
-      minInsyncReplicas: spec.minInsyncReplicas ?? state.topicDefaults.minInsyncReplicas,
-      replicaLagTimeMaxMs: state.topicDefaults.replicaLagTimeMaxMs,
-    }
     const placement = live.map((_, index) => live[(topicsCreated + index) % live.length])
     topicsCreated += 1
     addPartitions(
@@ -111,7 +118,22 @@ export function createTopics(
     )
   }
   replies.finish()
-  return { ...state, busy, topicsCreated }
+  return { ...state, busy, reservedBytes, topicsCreated }
+}
+
+function topicConfig(defaults: TopicConfig, spec: TopicSpec): TopicConfig {
+  const logCapacityBytes = spec.logCapacityBytes ?? defaults.logCapacityBytes
+  const retentionBytes = spec.retentionBytes ?? defaults.retentionBytes
+  return {
+    logCapacityBytes,
+    // A log keeps at most its ring, whatever retention.bytes allows.
+    retentionBytes:
+      retentionBytes === undefined ? undefined : Math.min(retentionBytes, logCapacityBytes),
+    retentionMs: spec.retentionMs ?? defaults.retentionMs,
+    maxMessageBytes: spec.maxMessageBytes ?? defaults.maxMessageBytes,
+    minInsyncReplicas: spec.minInsyncReplicas ?? defaults.minInsyncReplicas,
+    replicaLagTimeMaxMs: defaults.replicaLagTimeMaxMs,
+  }
 }
 
 export function createPartitions(
@@ -124,6 +146,7 @@ export function createPartitions(
     requests.map((request) => request.topic),
   )
   const busy = new Set(state.busy)
+  const reservedBytes = new Map(state.reservedBytes)
   const live = state.brokers.filter((entry) => entry.alive)
   for (const { topic, count } of requests) {
     const existing = state.topics.get(topic)
@@ -139,14 +162,24 @@ export function createPartitions(
       continue
     }
     const current = existing.partitions.length
-    if (!Number.isInteger(count) || count <= current) {
-      replies.failed(
-        topic,
-        new KafkaProtocolError(
+    const replicationFactor = existing.partitions[0]?.replicas.length ?? 1
+    try {
+      validatePartitionCount(count)
+      if (count <= current) {
+        throw new KafkaProtocolError(
           'INVALID_PARTITIONS',
           `topic '${topic}' has ${current} partitions; the new count must be more, got ${count}`,
+        )
+      }
+      reservedBytes.set(
+        topic,
+        bytesToReserve(
+          { ...state, reservedBytes },
+          { topic, config: existing.config, partitions: count - current, replicationFactor },
         ),
       )
+    } catch (error) {
+      replies.failed(topic, error)
       continue
     }
     busy.add(topic)
@@ -157,11 +190,7 @@ export function createPartitions(
     )
     const placement = live.map((_, index) => live[(start + index) % live.length])
     addPartitions(
-      {
-        topic,
-        config: existing.config,
-        replicationFactor: existing.partitions[0]?.replicas.length ?? 1,
-      },
+      { topic, config: existing.config, replicationFactor },
       { from: current, to: count },
       placement,
       context,
@@ -169,7 +198,7 @@ export function createPartitions(
     )
   }
   replies.finish()
-  return { ...state, busy }
+  return { ...state, busy, reservedBytes }
 }
 
 /** Partitions whose replicas are being created at once, per topic change. */
@@ -182,6 +211,10 @@ export type Placed = { readonly id: number; readonly ref: ActorRef<BrokerMessage
  * are the `replicationFactor` live brokers from `placement[p]` on, the first its leader (so
  * leaders and followers spread evenly). The leader's replica comes first, since followers copy
  * from its log. The outcome comes back as `partitions-ready`.
+ *
+ * All or nothing: once any replica fails, no more are asked for, and every replica asked for
+ * is deleted again before the failure is reported, so a failed change leaves no half-made
+ * partitions on the brokers.
  */
 export function addPartitions(
   target: {
@@ -195,75 +228,84 @@ export function addPartitions(
   done: (result: TopicResult) => void,
 ): void {
   const { topic, config, replicationFactor } = target
-  const createPartition = (partition: number): Promise<PartitionMetadata> | undefined => {
+  // Sent from continuations, in no actor's turn: under the controller's own name, or they
+  // would go out as `$outside` and a fault on the application's links would drop them.
+  const asController = { from: context.self.name }
+  // Every replica asked for, answered or not: an ask that ran out of time may still have been
+  // carried out, and a delete sent after it on the same link arrives after it.
+  const asked: { readonly partition: number; readonly broker: Placed }[] = []
+  const createReplica = (
+    broker: Placed,
+    partition: number,
+    role: ReplicaRole,
+  ): Promise<ReplicaCreated> => {
+    asked.push({ partition, broker })
+    return broker.ref.ask<ReplicaCreated>(
+      { type: 'create-replica', topic, partition, leaderEpoch: 0, config, role },
+      asController,
+    )
+  }
+  const createPartition = async (partition: number): Promise<PartitionMetadata | undefined> => {
     const replicas = Array.from(
       { length: replicationFactor },
       (_, index) => placement[(partition + index) % placement.length],
     ).filter((entry): entry is Placed => entry !== undefined)
     const [leader, ...followers] = replicas
     if (leader === undefined) return undefined
-    const followerIds = followers.map((entry) => entry.id)
-    // Sent from continuations, in no actor's turn: under the controller's own name, or they
-    // would go out as `$outside` and a fault on the application's links would drop them.
-    const asController = { from: context.self.name }
-    return leader.ref
-      .ask<ReplicaCreated>(
-        {
-          type: 'create-replica',
-          topic,
-          partition,
-          leaderEpoch: 0,
-          config,
-          role: { kind: 'leader', followers: followerIds, controller: controllerOf(context) },
-        },
-        asController,
-      )
-      .then(async (created) => {
-        await Promise.all(
-          followers.map((follower) =>
-            follower.ref.ask<ReplicaCreated>(
-              {
-                type: 'create-replica',
-                topic,
-                partition,
-                leaderEpoch: 0,
-                config,
-                role: {
-                  kind: 'follower',
-                  leader: leader.ref,
-                  leaderLog: created.log,
-                },
-              },
-              asController,
-            ),
-          ),
-        )
-        const ids = replicas.map((entry) => entry.id)
-        return {
-          partition,
-          leader: leader.id,
-          replicas: ids,
-          isr: ids,
-          leaderEpoch: 0,
-          log: created.log,
-        }
-      })
+    const created = await createReplica(leader, partition, {
+      kind: 'leader',
+      followers: followers.map((entry) => entry.id),
+      controller: controllerOf(context),
+    })
+    // Every follower's answer is awaited, so that no create is still under way at the rollback.
+    const outcomes = await Promise.allSettled(
+      followers.map((follower) =>
+        createReplica(follower, partition, {
+          kind: 'follower',
+          leader: leader.ref,
+          leaderLog: created.log,
+        }),
+      ),
+    )
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+    const ids = replicas.map((entry) => entry.id)
+    return {
+      partition,
+      leader: leader.id,
+      replicas: ids,
+      isr: ids,
+      leaderEpoch: 0,
+      log: created.log,
+    }
   }
   // A bounded number of partitions at a time, in partition order: all of 10,000 at once
   // queued so many creates in each broker's mailbox that the last ones outlived their ask
   // deadline, and the brokers their heartbeats.
   const created: PartitionMetadata[] = []
+  let failure: { readonly error: unknown } | undefined
   let next = range.from
   const lane = async () => {
-    while (next < range.to) {
-      const partition = await createPartition(next++)
-      if (partition !== undefined) created.push(partition)
+    while (next < range.to && failure === undefined) {
+      try {
+        const partition = await createPartition(next++)
+        if (partition !== undefined) created.push(partition)
+      } catch (error) {
+        failure ??= { error }
+      }
     }
   }
   const lanes = Array.from({ length: Math.min(CREATES_IN_FLIGHT, range.to - range.from) }, lane)
-  const asks = Promise.all(lanes).then(() =>
-    created.sort((left, right) => left.partition - right.partition),
-  )
+  const asks = Promise.all(lanes).then(() => {
+    if (failure === undefined) {
+      return created.sort((left, right) => left.partition - right.partition)
+    }
+    for (const { partition, broker } of asked) {
+      // The metadata never named these replicas; a broker that misses this keeps a dead log.
+      broker.ref.ask({ type: 'delete-replica', topic, partition }, asController).catch(() => {})
+    }
+    throw failure.error
+  })
   context.pipeToSelf(asks, (outcome) => ({
     type: 'partitions-ready',
     topic,
@@ -280,9 +322,12 @@ export function partitionsReady(
 ): SupervisorState {
   const busy = new Set(state.busy)
   busy.delete(message.topic)
+  // Made partitions count in the topic's metadata from now on; failed ones were deleted.
+  const reservedBytes = new Map(state.reservedBytes)
+  reservedBytes.delete(message.topic)
   if (message.failure !== undefined) {
     message.done({ topic: message.topic, outcome: 'failed', error: toWireError(message.failure) })
-    return { ...state, busy }
+    return { ...state, busy, reservedBytes }
   }
   const topics = new Map(state.topics)
   const before = topics.get(message.topic)?.partitions ?? []
@@ -291,7 +336,7 @@ export function partitionsReady(
     partitions: [...before, ...message.partitions],
   })
   message.done({ topic: message.topic, outcome: 'done' })
-  return { ...state, busy, topics, version: state.version + 1 }
+  return { ...state, busy, reservedBytes, topics, version: state.version + 1 }
 }
 
 export function deleteTopics(

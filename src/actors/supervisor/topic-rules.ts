@@ -1,9 +1,17 @@
+import { describeValue } from '../../runtime/errors/describe-value.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
+import { isLogCapacity, LOG_CAPACITY_RULE } from '../../runtime/log/partition-log.js'
 import type { TopicSpec } from './supervisor-protocol.js'
 
 /** Kafka's `Topic.MAX_NAME_LENGTH`: longer names would not fit a partition directory name. */
 const MAX_TOPIC_NAME_LENGTH = 249
 const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/
+/**
+ * The most partitions a topic may have. Kafka sets no such limit, but its controller is not
+ * asked for a million partitions in one request either: here every partition is a round of
+ * messages to the brokers, and creating 10,000 takes seconds.
+ */
+export const MAX_PARTITIONS = 100_000
 
 /*
  * What the controller refuses in CreateTopics / CreatePartitions, with the errors a Kafka
@@ -30,10 +38,15 @@ export function validateTopicName(name: string): string {
 }
 
 export function validatePartitionCount(count: unknown): number {
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
+  if (
+    typeof count !== 'number' ||
+    !Number.isInteger(count) ||
+    count < 1 ||
+    count > MAX_PARTITIONS
+  ) {
     throw new KafkaProtocolError(
       'INVALID_PARTITIONS',
-      `number of partitions must be an integer of at least 1, got ${String(count)}`,
+      `number of partitions must be an integer from 1 to ${MAX_PARTITIONS}, got ${describeValue(count)}`,
     )
   }
   return count
@@ -43,7 +56,7 @@ export function validateReplicationFactor(factor: unknown, liveBrokers: number):
   if (typeof factor !== 'number' || !Number.isInteger(factor) || factor < 1) {
     throw new KafkaProtocolError(
       'INVALID_REPLICATION_FACTOR',
-      `replication factor must be an integer of at least 1, got ${String(factor)}`,
+      `replication factor must be an integer of at least 1, got ${describeValue(factor)}`,
     )
   }
   if (factor > liveBrokers) {
@@ -55,8 +68,20 @@ export function validateReplicationFactor(factor: unknown, liveBrokers: number):
   return factor
 }
 
+/** A replica ring size (samsa's `samsa.log.capacity.bytes`) that a log can have. */
+export function validateLogCapacity(capacity: unknown): number {
+  if (!isLogCapacity(capacity)) {
+    throw new KafkaProtocolError(
+      'INVALID_CONFIG',
+      `samsa.log.capacity.bytes must be ${LOG_CAPACITY_RULE}, got ${describeValue(capacity)}`,
+    )
+  }
+  return capacity
+}
+
 export function validateTopicSpec(spec: TopicSpec, liveBrokers: number): void {
   validateTopicName(spec.topic)
   validatePartitionCount(spec.numPartitions)
   validateReplicationFactor(spec.replicationFactor, liveBrokers)
+  if (spec.logCapacityBytes !== undefined) validateLogCapacity(spec.logCapacityBytes)
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, KafkaProtocolError, SamsaError } from '../errors/samsa-error.js'
 import { type LeaderEpoch, type Offset, toLeaderEpoch, toOffset } from '../ids.js'
 import { readInt32, readInt64, writeInt32, writeInt64 } from './big-endian.js'
-import { Counter, LogHeader, LogState, Word } from './log-header.js'
+import { Counter, HEADER_BYTES, LogHeader, LogState, Word } from './log-header.js'
 import { OffsetIndex } from './offset-index.js'
 import {
   BATCH_BASE_OFFSET,
@@ -150,10 +150,29 @@ function isPowerOfTwo(value: unknown): value is number {
   )
 }
 
+/** Whether a log can have a data ring of `capacity` bytes. */
+export function isLogCapacity(capacity: unknown): capacity is number {
+  return isPowerOfTwo(capacity) && capacity >= MIN_CAPACITY && capacity <= MAX_CAPACITY
+}
+
+/** What a log can have as its data ring, for error messages. */
+export const LOG_CAPACITY_RULE = `a power of two from ${MIN_CAPACITY} to ${MAX_CAPACITY}`
+
+const defaultIndexCapacity = (capacity: number): number => Math.max(8, Math.floor(capacity / 64))
+
+/**
+ * The shared memory a new log of `capacity` takes: its ring, its offset index and its header.
+ * The whole of it counts, though pages are only touched as they fill: a ring wraps, so a busy
+ * log touches all of it sooner or later.
+ */
+export function logBytesFor(capacity: number): number {
+  return capacity + OffsetIndex.bytesFor(defaultIndexCapacity(capacity)) + HEADER_BYTES
+}
+
 function checkCapacities(capacity: unknown, indexCapacity: unknown): void {
-  if (!isPowerOfTwo(capacity) || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY) {
+  if (!isLogCapacity(capacity)) {
     throw new InvalidArgumentError(
-      `log capacity must be a power of two from ${MIN_CAPACITY} to ${MAX_CAPACITY}, got ${String(capacity)}`,
+      `log capacity must be ${LOG_CAPACITY_RULE}, got ${String(capacity)}`,
     )
   }
   if (!isPowerOfTwo(indexCapacity) || indexCapacity > MAX_CAPACITY) {
@@ -462,7 +481,7 @@ export class PartitionLog extends PartitionLogReader {
   constructor(options: PartitionLogOptions, existing?: PartitionLogHandle) {
     const capacity = existing?.capacity ?? options.capacity
     const indexCapacity =
-      existing?.indexCapacity ?? options.indexCapacity ?? Math.max(8, Math.floor(capacity / 64))
+      existing?.indexCapacity ?? options.indexCapacity ?? defaultIndexCapacity(capacity)
     checkCapacities(capacity, indexCapacity)
     const appendSignal =
       options.appendSignal ?? existing?.appendSignal ?? new SharedArrayBuffer(APPEND_SIGNAL_BYTES)

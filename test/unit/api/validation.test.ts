@@ -59,12 +59,25 @@ describe('validatePartitionCount', () => {
     expect(validatePartitionCount(count)).toBe(count)
   })
 
-  it.each([0, -1, 1.5, Number.NaN, '3', undefined])(
-    'answers INVALID_PARTITIONS for %s',
-    (count) => {
-      expectProtocolError(() => validatePartitionCount(count), 'INVALID_PARTITIONS', /at least 1/)
-    },
-  )
+  it.each([
+    0,
+    -1,
+    1.5,
+    Number.NaN,
+    '3',
+    undefined,
+    1_000_000,
+    2 ** 40,
+    10n,
+    Symbol('count'),
+    Object.create(null),
+  ])('answers INVALID_PARTITIONS for %s', (count) => {
+    expectProtocolError(
+      () => validatePartitionCount(count),
+      'INVALID_PARTITIONS',
+      /an integer from 1 to 100000, got/,
+    )
+  })
 })
 
 describe('validateReplicationFactor', () => {
