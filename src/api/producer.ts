@@ -151,7 +151,22 @@ interface RoutedMessages {
   readonly messages: readonly Message[]
   readonly partitions: Int32Array
   readonly numPartitions: number
-  readonly timestamps: Float64Array
+  readonly timestamps: Timestamps
+}
+
+/** Each message's timestamp: `now` for all, or, when some message gives its own, one each. */
+interface Timestamps {
+  readonly now: number
+  readonly given: Float64Array | undefined
+}
+
+/** Whether every message goes to the same partition (one message, one partition, one key). */
+function onePartition(partitions: Int32Array): boolean {
+  const first = partitions[0]
+  for (let index = 1; index < partitions.length; index++) {
+    if (partitions[index] !== first) return false
+  }
+  return true
 }
 
 /**
@@ -320,6 +335,13 @@ export class Producer {
     }
     const written: Promise<RecordMetadata>[] = []
     for (const { topic, messages, partitions, timestamps, numPartitions } of routed) {
+      if (onePartition(partitions)) {
+        const partition = partitions[0] as number
+        written.push(
+          this.#write(topic, { partition, acks, compression }, null, messages, timestamps),
+        )
+        continue
+      }
       const { order, start } = byPartition(partitions, numPartitions)
       for (let partition = 0; partition < numPartitions; partition++) {
         const from = start[partition] as number
@@ -331,7 +353,10 @@ export class Producer {
         )
       }
     }
-    const metadata = await Promise.all(written)
+    const metadata =
+      written.length === 1
+        ? [await (written[0] as Promise<RecordMetadata>)]
+        : await Promise.all(written)
     return acks === 0 ? [] : metadata
   }
 
@@ -386,7 +411,7 @@ export class Producer {
         `Invalid messages array ${describeValue(messages)} for topic "${name}"`,
       )
     }
-    const timestamps = new Float64Array(messages.length)
+    let given: Float64Array | undefined
     for (let index = 0; index < messages.length; index++) {
       const message: unknown = messages[index]
       if (typeof message !== 'object' || message === null) {
@@ -403,12 +428,12 @@ export class Producer {
       if (headers !== undefined && headers !== null) {
         checkHeaders(headers, `headers of ${messageField(index, name)}`)
       }
-      timestamps[index] =
-        timestamp === undefined || timestamp === null
-          ? now
-          : toTimestamp(timestamp, `timestamp of ${messageField(index, name)}`)
+      if (timestamp !== undefined && timestamp !== null) {
+        given ??= new Float64Array(messages.length).fill(now)
+        given[index] = toTimestamp(timestamp, `timestamp of ${messageField(index, name)}`)
+      }
     }
-    return { topic: name, messages: messages as readonly Message[], timestamps }
+    return { topic: name, messages: messages as readonly Message[], timestamps: { now, given } }
   }
 
   /** The partition of each message, by the custom partitioner or KafkaJS's default one. */
@@ -449,20 +474,22 @@ export class Producer {
       acks,
       compression,
     }: { partition: number; acks: Acks; compression: CompressionType },
-    indexes: Int32Array,
+    /** Which messages go, in order; null: all of them. */
+    indexes: Int32Array | null,
     messages: readonly Message[],
-    timestamps: Float64Array,
+    { now, given }: Timestamps,
   ): Promise<RecordMetadata> {
+    const count = indexes === null ? messages.length : indexes.length
     // The client retries each batch as it was encoded (see ProducerClientOptions.retrying).
     const appended = await this.#client
-      .appendWith(topic, partition, acks, compression, indexes.length, (builder, at) => {
-        const index = indexes[at] as number
+      .appendWith(topic, partition, acks, compression, count, (builder, at) => {
+        const index = indexes === null ? at : (indexes[at] as number)
         const message = messages[index] as Message
         return builder.tryAdd(
           message.key ?? null,
           message.value,
           (message.headers ?? undefined) as RecordHeaders | undefined,
-          timestamps[index] as number,
+          given === undefined ? now : (given[index] as number),
         )
       })
       .catch((error: unknown) => {
