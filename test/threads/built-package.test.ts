@@ -42,4 +42,18 @@ describe('the built package', () => {
       await rm(outDir, { recursive: true, force: true })
     }
   })
+
+  it('is packed with its build: npm pack builds dist first (prepack)', async () => {
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], {
+      cwd: root,
+      timeout: 120_000,
+      maxBuffer: 16 << 20,
+    })
+    const [packed] = JSON.parse(stdout) as { files: { path: string }[] }[]
+    const files = new Set(packed?.files.map((file) => file.path))
+    expect(files).toContain('dist/src/index.js')
+    expect(files).toContain('dist/src/index.d.ts')
+    expect(files).toContain('dist/src/actors/broker/broker.js')
+    expect(files).toContain('bin/samsa.js')
+  })
 })
