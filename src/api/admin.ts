@@ -52,7 +52,7 @@ const DEFAULT_PARTITIONS = 1
 const DEFAULT_REPLICATION_FACTOR = 1
 
 /** The topic configs samsa honours, by Kafka name. */
-const CONFIG_FIELDS: Readonly<Record<string, keyof TopicSpec>> = {
+export const TOPIC_CONFIG_FIELDS: Readonly<Record<string, keyof TopicSpec>> = {
   'retention.ms': 'retentionMs',
   'retention.bytes': 'retentionBytes',
   'max.message.bytes': 'maxMessageBytes',
@@ -82,7 +82,7 @@ function topicSpec(input: TopicConfigInput): TopicSpec {
       : input.replicationFactor
   const spec: Record<string, unknown> = { topic, numPartitions, replicationFactor }
   for (const entry of input.configEntries ?? []) {
-    const field = CONFIG_FIELDS[entry?.name]
+    const field = TOPIC_CONFIG_FIELDS[entry?.name]
     const value = Number(entry?.value)
     if (field === undefined) {
       throw createProtocolError(
