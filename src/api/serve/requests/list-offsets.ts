@@ -28,13 +28,15 @@ export const listOffsets: RequestHandler<typeof ApiKeys.ListOffsets> = {
   minVersion: 1,
   // Version 7 brings the max-timestamp query (-3), which is not answered.
   maxVersion: 6,
-  async handle(request, _version, { listener }): Promise<ListOffsetsResponse> {
+  async handle(request, version, { listener }): Promise<ListOffsetsResponse> {
     const snapshot = await listener.cluster.metadata.latest()
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((topic) => ({
         name: topic.name,
-        partitions: topic.partitions.map((asked) => lookUp(snapshot, listener, topic.name, asked)),
+        partitions: topic.partitions.map((asked) =>
+          lookUp(snapshot, listener, topic.name, asked, version),
+        ),
       })),
     }
   },
@@ -45,14 +47,16 @@ function lookUp(
   listener: ListenerContext,
   topic: string,
   asked: ListOffsetsPartition,
+  version: number,
 ): ListOffsetsPartitionResponse {
-  const answer = (errorCode: number, offset: bigint, timestamp: bigint, leaderEpoch: number) => ({
+  const answer = (errorCode: number, offset: bigint, timestamp: bigint, epoch: number) => ({
     partitionIndex: asked.partitionIndex,
     errorCode,
     oldStyleOffsets: [],
     timestamp,
     offset,
-    leaderEpoch,
+    // Leader epochs come with version 4.
+    leaderEpoch: version >= 4 ? epoch : -1,
   })
   try {
     const partition = ledPartition(snapshot, listener, topic, asked.partitionIndex)
