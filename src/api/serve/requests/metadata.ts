@@ -54,8 +54,8 @@ export const metadata: RequestHandler<typeof ApiKeys.Metadata> = {
     }
     const topics =
       names === undefined
-        ? snapshot.topics.map(({ topic }) => describeTopic(snapshot, topic))
-        : names.map((name) => describeTopic(snapshot, name))
+        ? snapshot.topics.map(({ topic }) => describeTopic(snapshot, topic, version))
+        : names.map((name) => describeTopic(snapshot, name, version))
     return {
       throttleTimeMs: 0,
       brokers: advertisedBrokers(snapshot, listener).map(({ nodeId, host, port }) => ({
@@ -92,13 +92,18 @@ function isLegalName(name: string): boolean {
   }
 }
 
-function describeTopic(snapshot: MetadataSnapshot, name: string | null): MetadataResponseTopic {
+function describeTopic(
+  snapshot: MetadataSnapshot,
+  name: string | null,
+  version: number,
+): MetadataResponseTopic {
   const found = name === null ? undefined : findTopic(snapshot, name)
   if (found === undefined) {
     return {
-      // samsa's topics have no ids, so a topic asked for by id alone is never found.
+      // samsa's topics have no ids, so a topic asked for by id alone is never found; the
+      // name may be null only from version 12.
       errorCode: codeOf(name === null ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION'),
-      name,
+      name: name ?? (version >= 12 ? null : ''),
       topicId: ZERO_UUID,
       isInternal: false,
       partitions: [],
