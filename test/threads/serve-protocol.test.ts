@@ -157,6 +157,31 @@ describe('samsa serve, over a raw socket', () => {
     ])
   })
 
+  it('answers in request order, even when a later request is done first', async () => {
+    const { cluster, bootstrap } = await serving()
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'quiet', numPartitions: 1 }] })
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: ['quiet'] })).topics
+    const leader = metadata?.partitions[0]?.leader as number
+    const [host, port] = bootstrap.split(':')
+    const connection = await client(`${host}:${Number(port) + leader}`)
+    // A long poll on an empty partition, then a request answered at once: the client's
+    // check of correlation ids fails if the second answer overtakes the first.
+    const order: string[] = []
+    const polled = connection
+      .request(ApiKeys.Fetch, 11, {
+        ...fetchRequest('quiet', 0n),
+        maxWaitMs: 1500,
+      })
+      .then(() => order.push('fetch'))
+    const versions = connection
+      .request(ApiKeys.ApiVersions, 0, { clientSoftwareName: '', clientSoftwareVersion: '' })
+      .then(() => order.push('api-versions'))
+    await within(20_000, 'both answers', Promise.all([polled, versions]))
+    expect(order).toEqual(['fetch', 'api-versions'])
+  })
+
   it('answers an ApiVersions it does not know in v0, with UNSUPPORTED_VERSION', async () => {
     const { bootstrap } = await serving()
     const connection = await client(bootstrap)
@@ -211,3 +236,36 @@ describe('samsa serve, over a raw socket', () => {
     ).toHaveLength(3)
   })
 })
+
+function fetchRequest(topic: string, fetchOffset: bigint) {
+  return {
+    clusterId: null,
+    replicaId: -1,
+    replicaState: { replicaId: -1, replicaEpoch: -1n },
+    maxWaitMs: 1000,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        topicId: ZERO_UUID,
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1n,
+            partitionMaxBytes: 1 << 20,
+            replicaDirectoryId: ZERO_UUID,
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  }
+}
