@@ -21,6 +21,7 @@ import { KafkaJSNonRetriableError } from './errors.js'
 import { type ClusterEvent, ClusterFaults } from './faults.js'
 import { defaultMaxMemoryBytes } from './memory-default.js'
 import { Producer, type ProducerConfig } from './producer.js'
+import { type ListenOptions, WireServer } from './serve/wire-server.js'
 
 export interface ClusterOptions {
   /** Brokers, each on its own worker thread. Default 3. */
@@ -95,6 +96,7 @@ export class Cluster {
   readonly #metadata: MetadataCache
   #producersMade = 0
   #stopping: Promise<void> | undefined
+  #wire: Promise<WireServer> | undefined
   /** Fault injection: kill, restart, pause, isolate and slow brokers; link faults. */
   readonly faults: ClusterFaults
 
@@ -231,9 +233,27 @@ export class Cluster {
     return this.#track(new Admin(this.#running()))
   }
 
-  /** Disconnects every client, then stops every broker thread and timer. */
+  /**
+   * Serves the Kafka wire protocol: one TCP listener per broker (broker N on `port + N`, or
+   * free ports with port 0), advertised in Metadata, so any Kafka client can use the cluster.
+   * Resolves with the bootstrap address (`host:port` of broker 0) once every listener is up.
+   */
+  async listen(options: ListenOptions = {}): Promise<string> {
+    if (this.#wire !== undefined) throw new KafkaJSNonRetriableError('the cluster already listens')
+    this.#wire = WireServer.start(this.#running(), this.brokerRefs, options)
+    try {
+      return (await this.#wire).bootstrap
+    } catch (error) {
+      this.#wire = undefined
+      throw error
+    }
+  }
+
+  /** Closes the listeners, disconnects every client, then stops every broker thread and timer. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      const wire = this.#wire
+      if (wire !== undefined) await wire.then((server) => server.close()).catch(() => {})
       await Promise.allSettled([...this.#clients].map((client) => client.disconnect()))
       this.#clients.clear()
       await this.system.stop()

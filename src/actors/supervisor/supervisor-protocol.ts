@@ -14,6 +14,7 @@ import {
   stringArrayField,
   stringField,
 } from '../protocol-fields.js'
+import { parseTopicConfig, type TopicConfig } from '../topic-config.js'
 
 /** A topic to create, as CreateTopics carries it (KafkaJS's `ITopicConfig`, validated). */
 export interface TopicSpec {
@@ -46,6 +47,8 @@ export type SupervisorRequest =
   | { readonly type: 'init-producer-id' }
   /** Kafka's FindCoordinator → CoordinatorAddress; creates the offsets topic on first use */
   | { readonly type: 'find-coordinator'; readonly groupId: string }
+  /** Kafka's DescribeConfigs of topics → TopicConfigs */
+  | { readonly type: 'topic-configs'; readonly topics: readonly string[] }
   /** → { topic, partition, leader }[] of the partitions moved back to their preferred leader */
   | { readonly type: 'elect-preferred'; readonly topics?: readonly string[] }
 
@@ -73,6 +76,26 @@ export function parseProducerIdentity(value: unknown): ProducerIdentity {
   return {
     producerId: integerField(fields, 'producerId', 0),
     producerEpoch: integerField(fields, 'producerEpoch', 0),
+  }
+}
+
+/** Topics' configs (null for a topic that does not exist), and the defaults they started from. */
+export interface TopicConfigs {
+  readonly defaults: TopicConfig
+  readonly topics: readonly { readonly topic: string; readonly config: TopicConfig | null }[]
+}
+
+export function parseTopicConfigs(value: unknown): TopicConfigs {
+  const fields = fieldsOf(value, 'topic configs')
+  return {
+    defaults: parseTopicConfig(fields.defaults),
+    topics: arrayField(fields, 'topics').map((entry) => {
+      const topic = fieldsOf(entry, 'topic config entry')
+      return {
+        topic: stringField(topic, 'topic'),
+        config: topic.config === null ? null : parseTopicConfig(topic.config),
+      }
+    }),
   }
 }
 
@@ -198,6 +221,8 @@ export function parseSupervisorRequest(value: unknown): SupervisorRequest {
       return { type: 'init-producer-id' }
     case 'find-coordinator':
       return { type: 'find-coordinator', groupId: stringField(fields, 'groupId') }
+    case 'topic-configs':
+      return { type: 'topic-configs', topics: stringArrayField(fields, 'topics') }
     case 'elect-preferred':
       return fields.topics === undefined
         ? { type: 'elect-preferred' }

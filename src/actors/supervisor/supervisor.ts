@@ -6,7 +6,7 @@ import type { TopicConfig } from '../topic-config.js'
 import { brokerRestored, restoreBroker } from './broker-restore.js'
 import { findCoordinator } from './coordinators.js'
 import { electLeaders, electPreferred, leaderElected, preferredElected } from './elections.js'
-import { parseSupervisorRequest } from './supervisor-protocol.js'
+import { parseSupervisorRequest, type TopicConfigs } from './supervisor-protocol.js'
 import type { ElectionEvent, SupervisorMessage, SupervisorState } from './supervisor-state.js'
 import { updatePartition } from './supervisor-state.js'
 import {
@@ -113,6 +113,15 @@ function handle(
       return findCoordinator(state, message.groupId, context.deferReply(), context)
     case 'offsets-topic-ready':
       return findCoordinator(state, message.groupId, message.replier, context)
+    case 'topic-configs':
+      context.reply({
+        defaults: state.topicDefaults,
+        topics: message.topics.map((topic) => ({
+          topic,
+          config: state.topics.get(topic)?.config ?? null,
+        })),
+      } satisfies TopicConfigs)
+      return state
     case 'elect-preferred':
       electPreferred(state, message.topics, context)
       return state

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util'
 import { scenarios } from '../../../bench/scenarios.js'
 import { runDemo } from './demo.js'
+import { SERVE_USAGE, serve } from './serve.js'
 
 const HELP = `samsa — a Kafka cluster inside one Node.js process
 
 Usage:
   samsa demo                     a short live demo of what is built so far
   samsa bench <scenario> [opts]  run a benchmark (samsa bench --help lists them)
+  samsa serve [opts]             a cluster that Kafka clients reach over TCP (samsa serve --help)
   samsa --help                   this text
 `
 
@@ -54,6 +56,13 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0
     case 'bench':
       return bench(rest)
+    case 'serve':
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(SERVE_USAGE)
+        return 0
+      }
+      await serve(rest)
+      return 0
     case undefined:
     case '--help':
     case '-h':

@@ -41,6 +41,7 @@ export const KAFKA_ERROR_CODES = {
   INVALID_CONFIG: { code: 40, retriable: false },
   NOT_CONTROLLER: { code: 41, retriable: true },
   INVALID_REQUEST: { code: 42, retriable: false },
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: { code: 43, retriable: false },
   POLICY_VIOLATION: { code: 44, retriable: false },
   OUT_OF_ORDER_SEQUENCE_NUMBER: { code: 45, retriable: false },
   DUPLICATE_SEQUENCE_NUMBER: { code: 46, retriable: false },
@@ -58,6 +59,7 @@ export const KAFKA_ERROR_CODES = {
   ELIGIBLE_LEADERS_NOT_AVAILABLE: { code: 83, retriable: true },
   ELECTION_NOT_NEEDED: { code: 84, retriable: true },
   INVALID_RECORD: { code: 87, retriable: false },
+  UNKNOWN_TOPIC_ID: { code: 100, retriable: true },
 } as const satisfies Record<string, { code: number; retriable: boolean }>
 
 export type KafkaErrorType = keyof typeof KAFKA_ERROR_CODES

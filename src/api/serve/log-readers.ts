@@ -1,0 +1,15 @@
+import { InterruptibleLogReader } from '../../actors/consumer/partition-fetcher.js'
+import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
+
+/** Readers by the log's header buffer: opened once per log, whatever the number of fetches. */
+const readers = new WeakMap<SharedArrayBuffer, InterruptibleLogReader>()
+
+/** A reader of the log `handle` names (a leader's log, from the metadata). */
+export function logReader(handle: PartitionLogHandle): InterruptibleLogReader {
+  let reader = readers.get(handle.header)
+  if (reader === undefined) {
+    reader = InterruptibleLogReader.open(handle)
+    readers.set(handle.header, reader)
+  }
+  return reader
+}
