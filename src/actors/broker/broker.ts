@@ -38,6 +38,7 @@ import {
   type ReplicaCreated,
   type ReplicaRole,
 } from './broker-protocol.js'
+import { describeBrokerRequest } from './broker-requests.js'
 import { type FollowerProgress, highWatermark, inSyncFollowers } from './in-sync-replicas.js'
 import { batchIdentity, ProducerStateTable } from './producer-state.js'
 
@@ -139,6 +140,7 @@ function replicaFor(state: BrokerState, topic: string, partition: number): Repli
 export const broker = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
   parseMessage: parseBrokerMessage,
   parseArgs: (value) => ({ brokerId: integerField(fieldsOf(value, 'broker args'), 'brokerId', 0) }),
+  describeRequest: (state, message) => describeBrokerRequest(state.brokerId, message),
   init: ({ brokerId }, context) => {
     const appendSignal = new SharedArrayBuffer(APPEND_SIGNAL_BYTES)
     return {
