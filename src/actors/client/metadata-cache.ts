@@ -22,7 +22,10 @@ interface HeldMetadata {
   snapshot: MetadataSnapshot | undefined
   topicsByName: Map<string, TopicMetadata>
   changes: Int32Array | undefined
-  refreshing: Promise<MetadataSnapshot> | undefined
+  /** The ask under way, and whose it is. */
+  refreshing:
+    | { readonly from: string | undefined; readonly answer: Promise<MetadataSnapshot> }
+    | undefined
   refreshedAt: number
 }
 
@@ -96,10 +99,27 @@ export class MetadataCache {
     return Atomics.load(this.#shared.changes as Int32Array, 0) === held.version ? held : undefined
   }
 
-  /** Asks the controller for all of it; concurrent callers share one request. */
+  /**
+   * Asks the controller for all of it; concurrent callers share one request. Another client's
+   * answer serves this one too, but its failure (a fault on that client's link, its shorter
+   * deadline) is not this client's: then this one asks under its own name.
+   */
   refresh(): Promise<MetadataSnapshot> {
     const shared = this.#shared
-    shared.refreshing ??= this.#supervisor
+    const inFlight = shared.refreshing
+    if (inFlight !== undefined && inFlight.from !== this.#from) {
+      return inFlight.answer.catch(() => this.#ask())
+    }
+    if (inFlight !== undefined) return inFlight.answer
+    const answer = this.#ask().finally(() => {
+      if (shared.refreshing?.answer === answer) shared.refreshing = undefined
+    })
+    shared.refreshing = { from: this.#from, answer }
+    return answer
+  }
+
+  #ask(): Promise<MetadataSnapshot> {
+    return this.#supervisor
       .ask(
         { type: 'metadata' },
         {
@@ -109,10 +129,6 @@ export class MetadataCache {
         },
       )
       .then((snapshot) => this.#hold(snapshot))
-      .finally(() => {
-        shared.refreshing = undefined
-      })
-    return shared.refreshing
   }
 
   /** The current metadata: what is held if still current, else asked for. */
