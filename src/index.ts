@@ -30,6 +30,14 @@ export {
   type StorageOnKill,
 } from './api/faults.js'
 export { type Message, Producer, type ProducerConfig, type RecordMetadata } from './api/producer.js'
+export { ClusterRequests, type RequestFilter, type RequestRecord } from './api/request-log.js'
+export {
+  ClusterRules,
+  type RequestApi,
+  type RequestRule,
+  type RequestRuleAction,
+  type RequestRuleHandle,
+} from './api/request-rules.js'
 export type { Clock } from './runtime/clock/clock.js'
 export {
   type ActorContext,

@@ -87,10 +87,11 @@ export class AdminGroups {
   async listGroups(): Promise<{ groups: { groupId: string; protocolType: string }[] }> {
     const { brokers } = await this.#metadata([])
     return this.#call(async () => {
-      const coordinators = await allCoordinators(brokers)
+      const from = this.#connection.linkName
+      const coordinators = await allCoordinators(brokers, from)
       const lists = await Promise.all(
         coordinators.map((coordinator) =>
-          coordinator.ask({ type: 'list-groups' }, { parseReply: parseListedGroups }),
+          coordinator.ask({ type: 'list-groups' }, { parseReply: parseListedGroups, from }),
         ),
       )
       const groups = lists.flat().sort((a, b) => (a.groupId < b.groupId ? -1 : 1))
@@ -264,6 +265,7 @@ export class AdminGroups {
       this.#connection.supervisor,
       this.#connection.clock,
       groupId,
+      this.#connection.linkName,
     )
     return this.#call(() => send(client))
   }

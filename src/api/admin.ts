@@ -5,6 +5,7 @@ import type {
   TopicMetadata,
   TopicResult,
 } from '../actors/supervisor/supervisor-protocol.js'
+import { OUTSIDE } from '../runtime/actor/actor-system.js'
 import { fromWireError } from '../runtime/errors/wire-error.js'
 import { PartitionLogReader } from '../runtime/log/partition-log.js'
 import { AdminGroups, type DeletedGroup, type TopicOffsets } from './admin-groups.js'
@@ -52,11 +53,14 @@ const EVENTS = {
 /** A KafkaJS-shaped admin client. It never creates topics by itself. */
 export class Admin {
   readonly events = EVENTS
+  /** samsa: whom this client's requests are from (`$admin-1`, … per cluster). */
+  readonly linkName: string
   readonly #instrumentation: InstrumentationEmitter
   readonly #groups: AdminGroups
   #connected = false
 
   constructor(private readonly connection: ClusterConnection) {
+    this.linkName = connection.linkName ?? OUTSIDE
     this.#instrumentation = new InstrumentationEmitter(EVENTS, () => connection.clock.now())
     this.#groups = new AdminGroups(
       connection,
@@ -294,7 +298,7 @@ export class Admin {
   async #ask<Reply>(request: SupervisorRequest): Promise<Reply> {
     this.#checkConnected()
     try {
-      return await this.connection.supervisor.ask<Reply>(request)
+      return await this.connection.supervisor.ask<Reply>(request, { from: this.linkName })
     } catch (error) {
       throw toKafkaJSError(error)
     }

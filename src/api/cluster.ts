@@ -14,6 +14,7 @@ import { ActorSystem } from '../runtime/actor/actor-system.js'
 import type { Clock } from '../runtime/clock/clock.js'
 import { describeValue } from '../runtime/errors/describe-value.js'
 import { isLogCapacity, LOG_CAPACITY_RULE } from '../runtime/log/partition-log.js'
+import type { RequestDispatch } from '../runtime/requests/request-dispatch.js'
 import { siblingEntry } from '../runtime/thread/spawn-thread.js'
 import { Admin } from './admin.js'
 import { Consumer, type ConsumerConfig } from './consumer.js'
@@ -21,6 +22,8 @@ import { KafkaJSNonRetriableError } from './errors.js'
 import { type ClusterEvent, ClusterFaults } from './faults.js'
 import { defaultMaxMemoryBytes } from './memory-default.js'
 import { Producer, type ProducerConfig } from './producer.js'
+import { ClusterRequests } from './request-log.js'
+import { ClusterRules } from './request-rules.js'
 import { type ListenOptions, WireServer } from './serve/wire-server.js'
 
 export interface ClusterOptions {
@@ -51,6 +54,8 @@ export interface ClusterOptions {
   /** How often brokers say they are alive, and how long silence means death. */
   readonly heartbeatIntervalMs?: number
   readonly sessionTimeoutMs?: number
+  /** Keep a log of every request (`cluster.requests`). Default off. */
+  readonly recordRequests?: boolean
 }
 
 const DEFAULT_LOG_CAPACITY = 8 * 1024 * 1024
@@ -95,18 +100,27 @@ export class Cluster {
   /** What every client of this cluster knows of its metadata, held once for all of them. */
   readonly #metadata: MetadataCache
   #producersMade = 0
+  #consumersMade = 0
+  #adminsMade = 0
   #stopping: Promise<void> | undefined
   #wire: Promise<WireServer> | undefined
   /** Fault injection: kill, restart, pause, isolate and slow brokers; link faults. */
   readonly faults: ClusterFaults
+  /** Request rules: answer requests with an error, delay, drop or hold them. */
+  readonly rules: ClusterRules
+  /** The request log, when the cluster was started with `recordRequests`. */
+  readonly requests: ClusterRequests
 
   private constructor(
     readonly system: ActorSystem,
     /** The controller: metadata, topics. Clients on any thread reach the cluster through it. */
     readonly supervisor: ActorRef<SupervisorRequest>,
     readonly brokerRefs: readonly ActorRef<BrokerMessage>[],
+    recordRequests: boolean,
   ) {
     this.#metadata = new MetadataCache(supervisor, system.clock)
+    this.rules = new ClusterRules(system, recordRequests)
+    this.requests = new ClusterRequests(system, recordRequests)
     this.faults = new ClusterFaults(
       system,
       brokerRefs,
@@ -173,7 +187,10 @@ export class Cluster {
           : positiveInteger(options.sessionTimeoutMs, 'sessionTimeoutMs', 1),
       structures: RECORD_PATH_STRUCTURES,
     })
+    const recordRequests = options.recordRequests === true
     try {
+      // Before any broker starts, so that each starts recording.
+      if (recordRequests) await system.setRequestSetup({ rules: [], record: true })
       const module = siblingEntry(import.meta.url, '../actors/broker/broker')
       const brokers = await Promise.all(
         Array.from({ length: brokerCount }, (_, id) =>
@@ -209,7 +226,12 @@ export class Cluster {
           ;(controller as ActorRef<SupervisorMessage>).tell(down, { from: '$cluster' })
         }
       })
-      const cluster = new Cluster(system, controller as ActorRef<SupervisorRequest>, brokers)
+      const cluster = new Cluster(
+        system,
+        controller as ActorRef<SupervisorRequest>,
+        brokers,
+        recordRequests,
+      )
       reportElection = (event) => cluster.faults.reportElection(event)
       return cluster
     } catch (error) {
@@ -222,15 +244,22 @@ export class Cluster {
     // Numbered per cluster, so that a run's fault decisions on a producer's links (drawn per
     // link name) replay from its seed.
     const linkName = `$producer-${++this.#producersMade}`
-    return this.#track(new Producer(this.#running(), linkName, config))
+    const connection = this.#running(linkName, config.requestTimeout)
+    return this.#track(new Producer(connection, linkName, config))
   }
 
   consumer(config: ConsumerConfig): Consumer {
-    return this.#track(new Consumer(this.#running(), config))
+    const connection = this.#running(`$consumer-${++this.#consumersMade}`)
+    return this.#track(new Consumer(connection, config))
   }
 
   admin(): Admin {
-    return this.#track(new Admin(this.#running()))
+    return this.#track(new Admin(this.#running(`$admin-${++this.#adminsMade}`)))
+  }
+
+  /** `await using cluster = await Cluster.start()`: stopped when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop()
   }
 
   /**
@@ -240,7 +269,7 @@ export class Cluster {
    */
   async listen(options: ListenOptions = {}): Promise<string> {
     if (this.#wire !== undefined) throw new KafkaJSNonRetriableError('the cluster already listens')
-    this.#wire = WireServer.start(this.#running(), this.brokerRefs, options)
+    this.#wire = WireServer.start(this.#running('$wire'), this.brokerRefs, options)
     try {
       return (await this.#wire).bootstrap
     } catch (error) {
@@ -252,6 +281,8 @@ export class Cluster {
   /** Closes the listeners, disconnects every client, then stops every broker thread and timer. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      // A held request would keep a client's last words (a LeaveGroup, say) from an answer.
+      this.rules.releaseAll()
       const wire = this.#wire
       if (wire !== undefined) await wire.then((server) => server.close()).catch(() => {})
       await Promise.allSettled([...this.#clients].map((client) => client.disconnect()))
@@ -261,15 +292,17 @@ export class Cluster {
     return this.#stopping
   }
 
-  #running(): ClusterConnection {
+  #running(linkName: string, requestTimeoutMs?: number): ClusterConnection {
     if (this.#stopping !== undefined) {
       throw new KafkaJSNonRetriableError('the cluster is stopped')
     }
     return {
       supervisor: this.supervisor,
-      metadata: this.#metadata,
+      metadata: this.#metadata.askedBy({ from: linkName, requestTimeoutMs }),
       clock: this.system.clock,
       isStopped: () => this.#stopping !== undefined,
+      linkName,
+      requests: this.system.requests,
     }
   }
 
@@ -285,4 +318,8 @@ export interface ClusterConnection {
   readonly metadata: MetadataCache
   readonly clock: Clock
   readonly isStopped: () => boolean
+  /** Whom the client's requests are from on their links (rules and the log match it). */
+  readonly linkName?: string
+  /** This thread's request rules and log, for what clients serve themselves (Fetch). */
+  readonly requests?: RequestDispatch
 }

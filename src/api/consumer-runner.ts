@@ -2,6 +2,7 @@ import { isRetriable } from '../actors/client/retry-policy.js'
 import type { CoordinatorClient } from '../actors/consumer/coordinator-client.js'
 import { FetchSession } from '../actors/consumer/fetch-session.js'
 import type { FetchedPartition, SeekTarget } from '../actors/consumer/partition-fetcher.js'
+import { OUTSIDE } from '../runtime/actor/actor-system.js'
 import type { Assigner } from './assigners/partition-assigner.js'
 import type { ClusterConnection } from './cluster.js'
 import type { ResolvedConfig } from './consumer-config.js'
@@ -87,6 +88,10 @@ export class ConsumerRunner implements HandlingRun {
       maxBytesPerPartition: config.maxBytesPerPartition,
       metadataMaxAgeMs: config.metadataMaxAgeMs,
       refreshBackoffMs: config.retry.initialRetryTime,
+      requests:
+        connection.requests === undefined
+          ? undefined
+          : { dispatch: connection.requests, client: connection.linkName ?? OUTSIDE },
     })
     this.session = session
     this.group = new ConsumerGroup({

@@ -2,6 +2,7 @@ import { CoordinatorClient } from '../actors/consumer/coordinator-client.js'
 import { partitionKey } from '../actors/consumer/fetch-session.js'
 import type { ResetPolicy, SeekTarget } from '../actors/consumer/partition-fetcher.js'
 import { parseDescribedGroup } from '../actors/coordinator/coordinator-protocol.js'
+import { OUTSIDE } from '../runtime/actor/actor-system.js'
 import type { Timer } from '../runtime/clock/clock.js'
 import { toGroupDescription } from './admin-groups.js'
 import { validateAssigners } from './assigners/partition-assigner.js'
@@ -81,6 +82,11 @@ function optionalCount(value: unknown, name: string): number | null {
  */
 export class Consumer {
   readonly events = CONSUMER_EVENTS
+  /**
+   * samsa: whom this consumer's requests are from (`$consumer-1`, … per cluster), as request
+   * rules, the request log and link faults name it.
+   */
+  readonly linkName: string
   readonly #connection: ClusterConnection
   readonly #config: ResolvedConfig
   readonly #clientId: string
@@ -103,6 +109,7 @@ export class Consumer {
 
   constructor(connection: ClusterConnection, config: ConsumerConfig) {
     this.#connection = connection
+    this.linkName = connection.linkName ?? OUTSIDE
     this.#config = resolveConfig(config)
     this.#clientId = `samsa-consumer-${nextConsumer++}`
     this.#events = new InstrumentationEmitter(CONSUMER_EVENTS, () => connection.clock.now())
@@ -118,6 +125,7 @@ export class Consumer {
       connection.supervisor,
       connection.clock,
       this.#config.groupId,
+      connection.linkName,
     )
   }
 

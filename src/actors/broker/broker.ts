@@ -39,6 +39,7 @@ import {
   type ReplicaCreated,
   type ReplicaRole,
 } from './broker-protocol.js'
+import { describeBrokerRequest } from './broker-requests.js'
 import { type FollowerProgress, highWatermark, inSyncFollowers } from './in-sync-replicas.js'
 import { batchIdentity, ProducerStateTable } from './producer-state.js'
 
@@ -140,6 +141,7 @@ function replicaFor(state: BrokerState, topic: string, partition: number): Repli
 const brokerBehaviour = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
   parseMessage: parseBrokerMessage,
   parseArgs: (value) => ({ brokerId: integerField(fieldsOf(value, 'broker args'), 'brokerId', 0) }),
+  describeRequest: (state, message) => describeBrokerRequest(state.brokerId, message),
   init: ({ brokerId }, context) => {
     const appendSignal = new SharedArrayBuffer(APPEND_SIGNAL_BYTES)
     return {

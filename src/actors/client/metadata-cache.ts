@@ -13,6 +13,20 @@ import {
 export interface MetadataCacheOptions {
   /** Deadline of one metadata request. Default 30 s (Kafka's `request.timeout.ms`). */
   readonly requestTimeoutMs?: number
+  /** Whom the requests are from on their links (a client's link name). */
+  readonly from?: string
+}
+
+/** What every client's view of one connection's metadata shares. */
+interface HeldMetadata {
+  snapshot: MetadataSnapshot | undefined
+  topicsByName: Map<string, TopicMetadata>
+  changes: Int32Array | undefined
+  /** The ask under way, and whose it is. */
+  refreshing:
+    | { readonly from: string | undefined; readonly answer: Promise<MetadataSnapshot> }
+    | undefined
+  refreshedAt: number
 }
 
 /** Topics asked for: those that exist, and the names that do not. */
@@ -38,46 +52,83 @@ export class MetadataCache {
   readonly #supervisor: ActorRef<SupervisorRequest>
   readonly #clock: Clock
   readonly #requestTimeoutMs: number
-  #held: MetadataSnapshot | undefined
-  #topicsByName = new Map<string, TopicMetadata>()
-  #changes: Int32Array | undefined
-  #refreshing: Promise<MetadataSnapshot> | undefined
-  #refreshedAt = Number.NEGATIVE_INFINITY
+  readonly #from: string | undefined
+  readonly #shared: HeldMetadata
 
   constructor(
     supervisor: ActorRef<SupervisorRequest>,
     clock: Clock,
     options: MetadataCacheOptions = {},
+    shared?: HeldMetadata,
   ) {
     this.#supervisor = supervisor
     this.#clock = clock
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000
+    this.#from = options.from
+    this.#shared = shared ?? {
+      snapshot: undefined,
+      topicsByName: new Map(),
+      changes: undefined,
+      refreshing: undefined,
+      refreshedAt: Number.NEGATIVE_INFINITY,
+    }
+  }
+
+  /**
+   * The same metadata, asked for under a client's name (and deadline) when this view is the
+   * one that asks: request rules and the request log see whose request it was.
+   */
+  askedBy(options: MetadataCacheOptions): MetadataCache {
+    return new MetadataCache(
+      this.#supervisor,
+      this.#clock,
+      { requestTimeoutMs: options.requestTimeoutMs ?? this.#requestTimeoutMs, from: options.from },
+      this.#shared,
+    )
   }
 
   /** When the metadata held was asked for, on the clock. */
   get refreshedAt(): number {
-    return this.#refreshedAt
+    return this.#shared.refreshedAt
   }
 
   /** The metadata held, unless the controller has published a newer version since. */
   current(): MetadataSnapshot | undefined {
-    const held = this.#held
+    const held = this.#shared.snapshot
     if (held === undefined) return undefined
-    return Atomics.load(this.#changes as Int32Array, 0) === held.version ? held : undefined
+    return Atomics.load(this.#shared.changes as Int32Array, 0) === held.version ? held : undefined
   }
 
-  /** Asks the controller for all of it; concurrent callers share one request. */
+  /**
+   * Asks the controller for all of it; concurrent callers share one request. Another client's
+   * answer serves this one too, but its failure (a fault on that client's link, its shorter
+   * deadline) is not this client's: then this one asks under its own name.
+   */
   refresh(): Promise<MetadataSnapshot> {
-    this.#refreshing ??= this.#supervisor
+    const shared = this.#shared
+    const inFlight = shared.refreshing
+    if (inFlight !== undefined && inFlight.from !== this.#from) {
+      return inFlight.answer.catch(() => this.#ask())
+    }
+    if (inFlight !== undefined) return inFlight.answer
+    const answer = this.#ask().finally(() => {
+      if (shared.refreshing?.answer === answer) shared.refreshing = undefined
+    })
+    shared.refreshing = { from: this.#from, answer }
+    return answer
+  }
+
+  #ask(): Promise<MetadataSnapshot> {
+    return this.#supervisor
       .ask(
         { type: 'metadata' },
-        { timeoutMs: this.#requestTimeoutMs, parseReply: parseMetadataSnapshot },
+        {
+          timeoutMs: this.#requestTimeoutMs,
+          parseReply: parseMetadataSnapshot,
+          from: this.#from,
+        },
       )
       .then((snapshot) => this.#hold(snapshot))
-      .finally(() => {
-        this.#refreshing = undefined
-      })
-    return this.#refreshing
   }
 
   /** The current metadata: what is held if still current, else asked for. */
@@ -88,7 +139,7 @@ export class MetadataCache {
 
   /** The topic's metadata when what is held is current; undefined otherwise. */
   topicNow(name: string): TopicMetadata | undefined {
-    return this.current() === undefined ? undefined : this.#topicsByName.get(name)
+    return this.current() === undefined ? undefined : this.#shared.topicsByName.get(name)
   }
 
   /** The topic's current metadata; UNKNOWN_TOPIC_OR_PARTITION if it does not exist. */
@@ -96,7 +147,7 @@ export class MetadataCache {
     const cached = this.topicNow(name)
     if (cached !== undefined) return cached
     await this.refresh()
-    const fresh = this.#topicsByName.get(name)
+    const fresh = this.#shared.topicsByName.get(name)
     if (fresh === undefined) throw unknownTopic(name)
     return fresh
   }
@@ -108,7 +159,7 @@ export class MetadataCache {
     const topics: TopicMetadata[] = []
     const missing: string[] = []
     for (const name of new Set(names)) {
-      const found = this.#topicsByName.get(name)
+      const found = this.#shared.topicsByName.get(name)
       if (found === undefined) missing.push(name)
       else topics.push(found)
     }
@@ -130,8 +181,8 @@ export class MetadataCache {
 
   #partitionIn(snapshot: MetadataSnapshot, topic: string, partition: number): PartitionMetadata {
     const partitions =
-      snapshot === this.#held
-        ? this.#topicsByName.get(topic)?.partitions
+      snapshot === this.#shared.snapshot
+        ? this.#shared.topicsByName.get(topic)?.partitions
         : snapshot.topics.find((entry) => entry.topic === topic)?.partitions
     if (partitions === undefined) throw unknownTopic(topic)
     const indexed = partitions[partition]
@@ -149,12 +200,14 @@ export class MetadataCache {
   }
 
   #hold(snapshot: MetadataSnapshot): MetadataSnapshot {
+    const shared = this.#shared
     // An older answer overtaken by a newer one is not held.
-    if (this.#held !== undefined && snapshot.version < this.#held.version) return snapshot
-    this.#held = snapshot
-    this.#refreshedAt = this.#clock.now()
-    this.#topicsByName = new Map(snapshot.topics.map((topic) => [topic.topic, topic]))
-    if (this.#changes?.buffer !== snapshot.changes) this.#changes = new Int32Array(snapshot.changes)
+    if (shared.snapshot !== undefined && snapshot.version < shared.snapshot.version) return snapshot
+    shared.snapshot = snapshot
+    shared.refreshedAt = this.#clock.now()
+    shared.topicsByName = new Map(snapshot.topics.map((topic) => [topic.topic, topic]))
+    if (shared.changes?.buffer !== snapshot.changes)
+      shared.changes = new Int32Array(snapshot.changes)
     return snapshot
   }
 }

@@ -51,11 +51,19 @@ export class CoordinatorClient {
   readonly #clock: Clock
   readonly #groupId: string
   readonly #found: Map<string, Promise<ActorRef<GroupRequest>>>
+  readonly #from: string | undefined
 
-  constructor(supervisor: ActorRef<SupervisorRequest>, clock: Clock, groupId: string) {
+  constructor(
+    supervisor: ActorRef<SupervisorRequest>,
+    clock: Clock,
+    groupId: string,
+    /** Whom the requests are from on their links (the client's link name). */
+    from?: string,
+  ) {
     this.#supervisor = supervisor
     this.#clock = clock
     this.#groupId = groupId
+    this.#from = from
     let byGroup = found.get(supervisor)
     if (byGroup === undefined) {
       byGroup = new Map()
@@ -78,7 +86,7 @@ export class CoordinatorClient {
           this.#found.set(this.#groupId, coordinator)
         }
         const ref = await coordinator
-        return ref.ask<T>(message, { parseReply, timeoutMs })
+        return ref.ask<T>(message, { parseReply, timeoutMs, from: this.#from })
       },
       this.#clock,
       {
@@ -93,11 +101,14 @@ export class CoordinatorClient {
 
   async #find(): Promise<ActorRef<GroupRequest>> {
     const request: SupervisorRequest = { type: 'find-coordinator', groupId: this.#groupId }
-    const address = await this.#supervisor.ask(request, { parseReply: parseCoordinatorAddress })
+    const address = await this.#supervisor.ask(request, {
+      parseReply: parseCoordinatorAddress,
+      from: this.#from,
+    })
     const broker: ActorRef<BrokerMessage> = address.broker
     return broker.ask<ActorRef<GroupRequest>>(
       { type: 'group-coordinator' },
-      { parseReply: (value) => refField<GroupRequest>({ ref: value }, 'ref') },
+      { parseReply: (value) => refField<GroupRequest>({ ref: value }, 'ref'), from: this.#from },
     )
   }
 }
@@ -105,6 +116,7 @@ export class CoordinatorClient {
 /** Every broker's coordinator, for requests about all groups (Kafka's ListGroups goes to each). */
 export async function allCoordinators(
   brokers: readonly { readonly ref: ActorRef<BrokerMessage>; readonly alive: boolean }[],
+  from?: string,
 ): Promise<ActorRef<GroupRequest>[]> {
   return Promise.all(
     brokers
@@ -112,7 +124,7 @@ export async function allCoordinators(
       .map((broker) =>
         broker.ref.ask<ActorRef<GroupRequest>>(
           { type: 'group-coordinator' },
-          { parseReply: (value) => refField<GroupRequest>({ ref: value }, 'ref') },
+          { parseReply: (value) => refField<GroupRequest>({ ref: value }, 'ref'), from },
         ),
       ),
   )

@@ -2,6 +2,7 @@ import type { Clock, Timer } from '../../runtime/clock/clock.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import type { MetadataCache } from '../client/metadata-cache.js'
 import type { MetadataSnapshot } from '../supervisor/supervisor-protocol.js'
+import { type FetchRequests, type FetchRuling, ruleFetchRound } from './fetch-rules.js'
 import {
   type FetchedPartition,
   InterruptibleLogReader,
@@ -23,6 +24,8 @@ export interface FetchSessionOptions {
   readonly metadataMaxAgeMs: number
   /** Least time between metadata asks while a partition's log is unusable. */
   readonly refreshBackoffMs: number
+  /** Request rules and the request log, which see each round's reads as Fetch requests. */
+  readonly requests?: FetchRequests
 }
 
 /** A partition given to the session: where it starts, and where it goes when out of range. */
@@ -56,6 +59,8 @@ export class FetchSession {
   /** What the group gave this consumer; fetchers exist for those whose log is known. */
   readonly #assigned = new Map<string, AssignedPartition>()
   readonly #fetchers = new Map<string, PartitionFetcher>()
+  /** The broker leading each fetched partition, as the metadata last followed says. */
+  readonly #leaders = new WeakMap<PartitionFetcher, number>()
   /** The metadata the fetchers were last matched against. */
   #applied: MetadataSnapshot | undefined
   /** When this session last asked for metadata itself, to space out asks about broken logs. */
@@ -142,10 +147,51 @@ export class FetchSession {
     } else if (current !== this.#applied) {
       this.#follow(current ?? (await metadata.latest()))
     }
+    const requests = this.#options.requests
+    if (requests?.dispatch.active === true) return this.#ruledRound(zeroCopy, requests)
     const fetched = this.#readAll(zeroCopy)
     if (fetched.length > 0 || this.#closed) return fetched
     await this.#waitForData(interruptsAtStart)
     return this.#closed ? [] : this.#readAll(zeroCopy)
+  }
+
+  /**
+   * A round under request rules or the request log: each partition read is judged as a Fetch
+   * would be. An error fails the round as a read's own error does (a stale leader makes the
+   * partition wait for fresh metadata); a delayed or held read waits; a dropped one gives
+   * nothing and, as an unanswered fetch, ends the round only after the max wait.
+   */
+  async #ruledRound(zeroCopy: boolean, requests: FetchRequests): Promise<FetchedPartition[]> {
+    const interruptsAtStart = this.#interrupts
+    const reads = [...this.#fetchers.values()]
+      .filter((fetcher) => !this.#options.isPaused(fetcher.topic, fetcher.partition))
+      .map((fetcher) => ({ fetcher, leader: this.#leaders.get(fetcher) ?? -1 }))
+    const ruling = ruleFetchRound(reads, requests, this.#options.clock)
+    try {
+      for (const error of ruling.errors) {
+        if (!isStaleLog(error)) throw error
+        this.#refreshDue = true
+      }
+      if (ruling.waits.length > 0) await this.#waitOrInterrupt(Promise.all(ruling.waits))
+      const fetched = this.#readAll(zeroCopy, ruling)
+      if (fetched.length > 0 || this.#closed) return fetched
+      await this.#waitForData(interruptsAtStart, ruling)
+      return this.#closed ? [] : this.#readAll(zeroCopy, ruling)
+    } finally {
+      ruling.finish()
+    }
+  }
+
+  /** Waits for `work`, or until an interrupt (a stop, a seek) ends the wait. */
+  async #waitOrInterrupt(work: Promise<unknown>): Promise<void> {
+    const interrupted = new Promise<void>((resolve) => {
+      this.#wakeIdle = resolve
+    })
+    try {
+      await Promise.race([work, interrupted])
+    } finally {
+      this.#wakeIdle = undefined
+    }
   }
 
   /** Ends the current wait at once: a seek, a resume or a stop wants the loop to look again. */
@@ -160,7 +206,7 @@ export class FetchSession {
     this.interrupt()
   }
 
-  #readAll(zeroCopy: boolean): FetchedPartition[] {
+  #readAll(zeroCopy: boolean, ruling?: FetchRuling): FetchedPartition[] {
     const fetchers = [...this.#fetchers.values()]
     const fetched: FetchedPartition[] = []
     let budget = this.#options.maxBytes
@@ -169,6 +215,7 @@ export class FetchSession {
     for (let i = 0; i < count && budget > 0; i++) {
       const fetcher = fetchers[(first + i) % count] as PartitionFetcher
       if (this.#options.isPaused(fetcher.topic, fetcher.partition)) continue
+      if (ruling?.skipped.has(fetcher)) continue
       let result: FetchedPartition | null
       try {
         result = fetcher.read(Math.min(this.#options.maxBytesPerPartition, budget), zeroCopy)
@@ -184,12 +231,16 @@ export class FetchSession {
     return fetched
   }
 
-  async #waitForData(interruptsAtStart: number): Promise<void> {
+  async #waitForData(interruptsAtStart: number, ruling?: FetchRuling): Promise<void> {
     const { clock, maxWaitTimeMs, isPaused } = this.#options
     const fetchers = [...this.#fetchers.values()]
     if (fetchers.some((fetcher) => !fetcher.available)) this.#refreshDue = true
+    // A read a rule skipped is not waited on: its data is there, and the wait would end at once.
     const waiting = fetchers.filter(
-      (fetcher) => fetcher.available && !isPaused(fetcher.topic, fetcher.partition),
+      (fetcher) =>
+        fetcher.available &&
+        !isPaused(fetcher.topic, fetcher.partition) &&
+        ruling?.skipped.has(fetcher) !== true,
     )
     let settled = false
     const interrupted = () => settled || this.#interrupts !== interruptsAtStart
@@ -233,20 +284,26 @@ export class FetchSession {
       if (partitions === undefined) continue
       const { topic, partition } = assigned
       const indexed = partitions[partition]
-      const log =
+      const found =
         indexed?.partition === partition
-          ? indexed.log
-          : partitions.find((entry) => entry.partition === partition)?.log
-      if (log === undefined) continue
+          ? indexed
+          : partitions.find((entry) => entry.partition === partition)
+      if (found === undefined) continue
       const existing = this.#fetchers.get(key)
-      if (existing?.reader.sameLog(log)) continue
-      const reader = InterruptibleLogReader.open(log)
+      if (existing !== undefined) this.#leaders.set(existing, found.leader)
+      if (existing?.reader.sameLog(found.log)) continue
+      const reader = InterruptibleLogReader.open(found.log)
       if (existing !== undefined) existing.replaceLog(reader)
       else {
-        this.#fetchers.set(
-          key,
-          new PartitionFetcher(topic, partition, reader, assigned.policy, assigned.start),
+        const fetcher = new PartitionFetcher(
+          topic,
+          partition,
+          reader,
+          assigned.policy,
+          assigned.start,
         )
+        this.#fetchers.set(key, fetcher)
+        this.#leaders.set(fetcher, found.leader)
       }
     }
     for (const fetcher of this.#fetchers.values()) {

@@ -22,6 +22,7 @@ import {
   type ListedGroup,
   parseCoordinatorMessage,
 } from './coordinator-protocol.js'
+import { describeCoordinatorRequest } from './coordinator-requests.js'
 import {
   commit,
   emptyGroup,
@@ -95,6 +96,7 @@ const offsetKey = (topic: string, partition: number) => `${topic}\u0000${partiti
  */
 export const coordinator = defineActor<CoordinatorMessage, CoordinatorState, CoordinatorArgs>({
   parseMessage: parseCoordinatorMessage,
+  describeRequest: (state, message) => describeCoordinatorRequest(state.brokerId, message),
   init: ({ brokerId, broker }) => ({
     brokerId,
     broker,

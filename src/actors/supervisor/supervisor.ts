@@ -7,6 +7,7 @@ import { brokerRestored, restoreBroker } from './broker-restore.js'
 import { findCoordinator } from './coordinators.js'
 import { electLeaders, electPreferred, leaderElected, preferredElected } from './elections.js'
 import { parseSupervisorRequest, type TopicConfigs } from './supervisor-protocol.js'
+import { describeSupervisorRequest } from './supervisor-requests.js'
 import type { ElectionEvent, SupervisorMessage, SupervisorState } from './supervisor-state.js'
 import { updatePartition } from './supervisor-state.js'
 import {
@@ -38,6 +39,7 @@ export interface SupervisorArgs {
  */
 export const supervisor = defineActor<SupervisorMessage, SupervisorState, SupervisorArgs>({
   parseMessage: parseSupervisorRequest,
+  describeRequest: (_state, message) => describeSupervisorRequest(message),
   init: ({ brokers, topicDefaults, maxMemoryBytes, uncleanLeaderElection, onElection }) => ({
     brokers: brokers.map((entry) => ({ ...entry, alive: true })),
     topics: new Map(),

@@ -1,4 +1,5 @@
 import type { Clock, Timer } from '../clock/clock.js'
+import type { RequestDescription } from '../requests/request-rules.js'
 import type { ActorRef } from './actor-ref.js'
 import type { SupervisionPolicy } from './supervision.js'
 
@@ -61,6 +62,11 @@ export interface ActorDefinition<Msg, State, Args = undefined> {
   readonly parseMessage: (value: unknown) => Msg
   /** Validates spawn arguments that arrived from another thread (needed for thread spawns). */
   readonly parseArgs?: (value: unknown) => Args
+  /**
+   * Which of Kafka's requests a message is (undefined for messages between actors), so that
+   * request rules and the request log see it. Called only while rules or the log are on.
+   */
+  readonly describeRequest?: (state: State, message: Msg) => RequestDescription | undefined
   init(args: Args, context: ActorContext<Msg>): State
   receive(state: State, message: Msg, context: ActorContext<Msg>): State
   onChildTerminated?(state: State, signal: ChildTerminated, context: ActorContext<Msg>): State

@@ -10,6 +10,9 @@ import {
 } from '../errors/actor-errors.js'
 import { InvalidArgumentError } from '../errors/samsa-error.js'
 import { fromWireError, toWireError } from '../errors/wire-error.js'
+import { RequestDispatch, type RequestSetup } from '../requests/request-dispatch.js'
+import type { RequestRecord } from '../requests/request-log.js'
+import { injectedError, type RuleVerdict, waitOut } from '../requests/request-rules.js'
 import type { GuestLinks } from '../thread/guest-links.js'
 import {
   type ThreadSpawnSpec,
@@ -56,6 +59,8 @@ export interface ActorSystemOptions extends ThreadSupervisorOptions {
   readonly defaultAskTimeoutMs?: number
   /** Message shapes (key lists) encoded as shared msgpackr records on every thread. */
   readonly structures?: AgreedStructures
+  /** Where a worker thread sends the request log's answered records (see RequestRecorder). */
+  readonly publishRequests?: (records: RequestRecord[]) => void
 }
 
 /** Events a system emits about its actors. */
@@ -112,6 +117,8 @@ interface PendingAsk {
 export class ActorSystem implements MessageRouter {
   readonly clock: TrackedClock
   readonly faults: LinkFaults
+  /** Request rules and the request log on this thread. */
+  readonly requests: RequestDispatch
   readonly #events = new EventEmitter<ActorSystemEvents>()
   readonly #codec: WireCodec
   readonly #actors = new Map<string, LocalActor>()
@@ -126,6 +133,8 @@ export class ActorSystem implements MessageRouter {
   #current: LocalActor | undefined
   #stopped = false
   #threads: ThreadSupervisor | undefined
+  /** `requests.active`, kept here: all that requests cost a message while nothing is on. */
+  #requestsOn = false
 
   constructor(
     readonly node: number,
@@ -133,6 +142,7 @@ export class ActorSystem implements MessageRouter {
   ) {
     this.clock = new TrackedClock(options.clock ?? new SystemClock())
     this.faults = new LinkFaults(options.seed ?? 0)
+    this.requests = new RequestDispatch(this.clock, options.publishRequests)
     this.#codec = new WireCodec(options.structures ?? [], this)
     this.#defaultAskTimeoutMs = options.defaultAskTimeoutMs ?? 5_000
   }
@@ -166,6 +176,26 @@ export class ActorSystem implements MessageRouter {
   /** Replaces the link faults on every thread; resolves once every running thread has them. */
   setFaultRules(rules: readonly LinkFaultRule[]): Promise<void> {
     return this.#mainThreadOnly().setFaultRules(rules)
+  }
+
+  /** Replaces the request rules (and turns the log on or off) on every thread, as faults. */
+  setRequestSetup(setup: RequestSetup): Promise<void> {
+    return this.#mainThreadOnly().setRequestSetup(setup)
+  }
+
+  /**
+   * The request log of every thread: answered requests, then those unanswered now. With
+   * `clear`, everything recorded so far is forgotten instead (and nothing is returned).
+   */
+  async collectRequests(clear: boolean): Promise<RequestRecord[]> {
+    const elsewhere = await this.#mainThreadOnly().collectRequests(clear)
+    const recorder = this.requests.recorder
+    if (clear) {
+      recorder?.clear()
+      return []
+    }
+    if (recorder === undefined) return []
+    return [...recorder.answered(), ...recorder.unanswered(), ...elsewhere]
   }
 
   /** Kills the thread hosting `ref` as a crash would; its supervision policy then applies. */
@@ -317,6 +347,12 @@ export class ActorSystem implements MessageRouter {
   /** Replaces the link faults on this thread (the main thread spreads them to every thread). */
   applyFaultRules(rules: readonly LinkFaultRule[]): void {
     this.faults.setRules(rules)
+  }
+
+  /** Replaces the request rules and log setting on this thread. */
+  applyRequestSetup(setup: RequestSetup): void {
+    this.requests.apply(setup)
+    this.#requestsOn = this.requests.active
   }
 
   /** @internal Connects the link to another thread (again, after it restarted). */
@@ -565,14 +601,85 @@ export class ActorSystem implements MessageRouter {
       }
       return
     }
-    actor.pendingReply =
+    const address: ReplyAddress | undefined =
       entry.askId === 0 ? undefined : { node: entry.origin, askId: entry.askId, asker: entry.from }
+    if (this.#requestsOn && this.#ruledOut(actor, entry, address)) return
+    actor.pendingReply = address
     actor.currentSender = entry.from.startsWith('$')
       ? undefined
       : new ActorRef<never>(entry.origin, entry.from, this)
     this.#runHandler(actor, () => actor.definition.receive(actor.state, entry.body, actor.context))
     actor.pendingReply = undefined
     actor.currentSender = undefined
+  }
+
+  /**
+   * The dispatch point's request rules and log: whether a rule keeps the request from being
+   * handled now (it answered it with an error, dropped it, or parked it for a while).
+   */
+  #ruledOut(
+    actor: LocalActor,
+    entry: Extract<MailboxEntry, { kind: 'message' }>,
+    address: ReplyAddress | undefined,
+  ): boolean {
+    const describe = actor.definition.describeRequest
+    if (describe === undefined) return false
+    const requests = this.requests
+    if (requests.wasAdmitted(entry)) {
+      const record = requests.rekey(entry, address)
+      if (record !== undefined && address === undefined) requests.finish(record, null)
+      return false
+    }
+    const request = describe(actor.state, entry.body)
+    if (request === undefined) return false
+    const { verdict, record } = requests.arrive(request, entry.from)
+    const awaitAnswer = () => {
+      if (record === undefined) return
+      if (address === undefined) requests.finish(record, null)
+      else requests.keep(address, record)
+    }
+    if (verdict === undefined) {
+      awaitAnswer()
+      return false
+    }
+    const { action } = verdict
+    if (action.kind === 'error') {
+      awaitAnswer()
+      if (address !== undefined) {
+        this.#sendReply(actor, address, false, toWireError(injectedError(action.error)))
+      }
+    } else if (action.kind !== 'drop') {
+      if (record !== undefined) requests.keep(entry, record)
+      this.#park(actor, entry, verdict, record?.time ?? this.clock.now())
+    }
+    return true
+  }
+
+  /** A delayed or held request goes back to its actor once its time comes or it is let go. */
+  #park(
+    actor: LocalActor,
+    entry: Extract<MailboxEntry, { kind: 'message' }>,
+    verdict: RuleVerdict,
+    since: number,
+  ): void {
+    void waitOut(verdict, this.clock, since).then(() => {
+      if (this.#stopped) return
+      if (!actor.alive) {
+        if (entry.askId === 0) return
+        const address = { node: entry.origin, askId: entry.askId, asker: entry.from }
+        const reason = 'it stopped while a request rule held the request'
+        this.#sendReply(
+          actor,
+          address,
+          false,
+          toWireError(ActorTerminatedError.notRunning(actor.ref.toString(), reason)),
+        )
+        return
+      }
+      this.requests.readmit(entry)
+      actor.mailbox.push(entry)
+      this.#markReady(actor)
+    })
   }
 
   #runHandler(actor: LocalActor, handler: () => unknown): void {
@@ -666,6 +773,7 @@ export class ActorSystem implements MessageRouter {
 
   #sendReply(actor: LocalActor, address: ReplyAddress, ok: boolean, value: unknown): void {
     if (this.#stopped) return
+    if (this.#requestsOn) this.requests.replied(address, ok, value)
     this.#send([REPLY, address.asker, actor.name, address.askId, ok ? 1 : 0, value], address.node)
   }
 

@@ -1,3 +1,4 @@
+import { parseRequestSetup, type RequestSetup } from '../requests/request-dispatch.js'
 import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
 import type { AgreedStructures } from '../transport/wire-codec.js'
 
@@ -13,6 +14,8 @@ export interface ActorThreadData {
   readonly heartbeatIntervalMs: number
   readonly faultRules: readonly LinkFaultRule[]
   readonly faultsVersion: number
+  readonly requestSetup: RequestSetup
+  readonly requestsVersion: number
 }
 
 function isStructures(value: unknown): value is AgreedStructures {
@@ -48,5 +51,7 @@ export function parseActorThreadData(value: unknown): ActorThreadData {
     heartbeatIntervalMs: integer('heartbeatIntervalMs'),
     faultRules: parseFaultRules(data.faultRules),
     faultsVersion: integer('faultsVersion'),
+    requestSetup: parseRequestSetup(data.requestSetup),
+    requestsVersion: integer('requestsVersion'),
   }
 }

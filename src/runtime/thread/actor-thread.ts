@@ -13,8 +13,13 @@ import { parseActorThreadData } from './actor-thread-data.js'
 const parent = parentPort as MessagePort
 const toParent = (frame: ThreadToParent) => parent.postMessage(frame)
 const data = parseActorThreadData(workerData)
-const system = new ActorSystem(data.node, { seed: data.seed, structures: data.structures })
+const system = new ActorSystem(data.node, {
+  seed: data.seed,
+  structures: data.structures,
+  publishRequests: (records) => toParent({ kind: 'requests-recorded', records }),
+})
 system.applyFaultRules(data.faultRules)
+system.applyRequestSetup(data.requestSetup)
 
 /** Frames that arrive before the actor exists wait, so none meets "no such actor". */
 let held: [number, unknown][] | undefined = []
@@ -50,6 +55,19 @@ parent.on('message', (value: unknown) => {
       system.applyFaultRules(frame.rules)
       toParent({ kind: 'faults-applied', version: frame.version })
       return
+    case 'requests':
+      system.applyRequestSetup(frame.setup)
+      toParent({ kind: 'requests-applied', version: frame.version })
+      return
+    case 'collect-requests': {
+      const recorder = system.requests.recorder
+      // Answered records go first, so the collector has them all when the answer comes.
+      recorder?.flush()
+      if (frame.clear) recorder?.clear()
+      const unanswered = frame.clear ? [] : (recorder?.unanswered() ?? [])
+      toParent({ kind: 'requests-collected', id: frame.id, unanswered })
+      return
+    }
     case undefined:
       return
   }

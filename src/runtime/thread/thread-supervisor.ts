@@ -9,6 +9,12 @@ import {
 } from '../actor/supervision.js'
 import { ActorTerminatedError } from '../errors/actor-errors.js'
 import { InvalidArgumentError, SamsaError } from '../errors/samsa-error.js'
+import {
+  NO_REQUEST_SETUP,
+  parseRequestSetup,
+  type RequestSetup,
+} from '../requests/request-dispatch.js'
+import type { RequestRecord } from '../requests/request-log.js'
 import { PauseGate, parseThreadToParent, type ThreadToParent } from '../transport/control-frames.js'
 import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
 import type { ActorThreadData } from './actor-thread-data.js'
@@ -34,6 +40,8 @@ export interface ThreadSupervisorOptions {
 
 /** How often a pauser looks whether its thread died or was resumed before it stalled. */
 const PAUSE_CHECK_MS = 5
+/** The longest a collection of the request log waits for a thread that does not answer. */
+const COLLECT_TIMEOUT_MS = 2_000
 
 type ChildStatus = 'starting' | 'running' | 'down' | 'stopped'
 
@@ -47,8 +55,16 @@ interface ThreadChild {
   history: RestartHistory
   firstStart: { resolve: () => void; reject: (error: unknown) => void } | undefined
   appliedFaultsVersion: number
+  appliedRequestsVersion: number
   /** Set while the thread is paused; storing 1 in it lets the thread go on. */
   pauseGate: Int32Array | undefined
+}
+
+/** A collection of the request log under way: the threads yet to answer, what came so far. */
+interface RequestCollection {
+  readonly waitingOn: Set<number>
+  readonly unanswered: RequestRecord[]
+  readonly done: () => void
 }
 
 /** Failed to start an actor thread: its module, export or arguments are wrong. */
@@ -66,12 +82,16 @@ export class ThreadSupervisor {
   readonly #children = new Map<number, ThreadChild>()
   readonly #heartbeatIntervalMs: number
   readonly #heartbeatTimeoutMs: number
-  readonly #faultWaiters = new Set<() => void>()
+  readonly #applyWaiters = new Set<() => void>()
   /** Guests by node: this thread's end of the channel to each. */
   readonly #guests = new Map<number, MessagePort>()
   #nextNode = 1
   #faultRules: readonly LinkFaultRule[] = []
   #faultsVersion = 0
+  #requestSetup: RequestSetup = NO_REQUEST_SETUP
+  #requestsVersion = 0
+  readonly #collections = new Map<number, RequestCollection>()
+  #nextCollection = 1
   #monitoring = false
   #stopped = false
 
@@ -98,6 +118,7 @@ export class ThreadSupervisor {
       history: { restartTimes: [] },
       firstStart: undefined,
       appliedFaultsVersion: 0,
+      appliedRequestsVersion: 0,
       pauseGate: undefined,
     }
     this.#children.set(child.node, child)
@@ -205,20 +226,73 @@ export class ThreadSupervisor {
     this.system.applyFaultRules(this.#faultRules)
     const frame = { kind: 'faults', version, rules: this.#faultRules }
     for (const child of this.#children.values()) child.worker?.postMessage(frame)
+    await this.#appliedEverywhere((child) => child.appliedFaultsVersion >= version)
+  }
+
+  /** Replaces the request rules and log setting on every thread, as `setFaultRules` does. */
+  async setRequestSetup(setup: unknown): Promise<void> {
+    this.#requestSetup = parseRequestSetup(setup)
+    const version = ++this.#requestsVersion
+    this.system.applyRequestSetup(this.#requestSetup)
+    const frame = { kind: 'requests', version, setup: this.#requestSetup }
+    for (const child of this.#children.values()) child.worker?.postMessage(frame)
+    await this.#appliedEverywhere((child) => child.appliedRequestsVersion >= version)
+  }
+
+  /**
+   * Every running thread's unanswered requests, once the answered ones it had have arrived
+   * (they come on their own, a turn after each answer). With `clear`, each forgets its log.
+   * A paused thread cannot answer and is not asked.
+   */
+  async collectRequests(clear: boolean): Promise<RequestRecord[]> {
+    const asked = [...this.#children.values()].filter(
+      (child) =>
+        child.status === 'running' && child.worker !== undefined && child.pauseGate === undefined,
+    )
+    const unanswered: RequestRecord[] = []
+    if (asked.length === 0 || this.#stopped) return unanswered
+    const id = this.#nextCollection++
     await new Promise<void>((resolve) => {
-      const check = () => {
-        const waiting = [...this.#children.values()].some(
-          (child) =>
-            (child.status === 'running' || child.status === 'starting') &&
-            child.appliedFaultsVersion < version,
-        )
-        if (waiting) return
-        this.#faultWaiters.delete(check)
+      const timer = this.system.clock.schedule(COLLECT_TIMEOUT_MS, () => done())
+      const done = () => {
+        this.system.clock.cancel(timer)
+        this.#collections.delete(id)
         resolve()
       }
-      this.#faultWaiters.add(check)
+      this.#collections.set(id, {
+        waitingOn: new Set(asked.map((child) => child.node)),
+        unanswered,
+        done,
+      })
+      for (const child of asked) child.worker?.postMessage({ kind: 'collect-requests', id, clear })
+    })
+    return unanswered
+  }
+
+  /** Resolves once every running or starting thread has what `applied` looks for. */
+  #appliedEverywhere(applied: (child: ThreadChild) => boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        const waiting = [...this.#children.values()].some(
+          (child) => (child.status === 'running' || child.status === 'starting') && !applied(child),
+        )
+        if (waiting) return
+        this.#applyWaiters.delete(check)
+        resolve()
+      }
+      this.#applyWaiters.add(check)
       check()
     })
+  }
+
+  /** A thread answered a collection, or will never answer it. */
+  #collected(node: number, id: number | undefined, unanswered: readonly RequestRecord[]): void {
+    for (const [collectionId, collection] of this.#collections) {
+      if (id !== undefined && id !== collectionId) continue
+      if (!collection.waitingOn.delete(node)) continue
+      collection.unanswered.push(...unanswered)
+      if (collection.waitingOn.size === 0) collection.done()
+    }
   }
 
   async stop(): Promise<void> {
@@ -232,7 +306,8 @@ export class ThreadSupervisor {
       if (child.worker !== undefined) exits.push(child.worker.terminate())
       child.worker = undefined
     }
-    for (const waiter of this.#faultWaiters) waiter()
+    for (const waiter of this.#applyWaiters) waiter()
+    for (const collection of [...this.#collections.values()]) collection.done()
     for (const port of this.#guests.values()) port.close()
     this.#guests.clear()
     await Promise.all(exits)
@@ -250,12 +325,15 @@ export class ThreadSupervisor {
       heartbeatIntervalMs: this.#heartbeatIntervalMs,
       faultRules: this.#faultRules,
       faultsVersion: this.#faultsVersion,
+      requestSetup: this.#requestSetup,
+      requestsVersion: this.#requestsVersion,
     }
     const worker = spawnThread(siblingEntry(import.meta.url, 'actor-thread'), { workerData: data })
     child.worker = worker
     child.status = 'starting'
     child.pauseGate = undefined
     child.appliedFaultsVersion = this.#faultsVersion
+    child.appliedRequestsVersion = this.#requestsVersion
     this.system.attachNode(child.node, worker)
     for (const other of this.#children.values()) {
       if (other === child || other.worker === undefined) continue
@@ -296,7 +374,17 @@ export class ThreadSupervisor {
         return
       case 'faults-applied':
         child.appliedFaultsVersion = Math.max(child.appliedFaultsVersion, frame.version)
-        for (const waiter of [...this.#faultWaiters]) waiter()
+        for (const waiter of [...this.#applyWaiters]) waiter()
+        return
+      case 'requests-applied':
+        child.appliedRequestsVersion = Math.max(child.appliedRequestsVersion, frame.version)
+        for (const waiter of [...this.#applyWaiters]) waiter()
+        return
+      case 'requests-recorded':
+        this.system.requests.recorder?.accept(frame.records)
+        return
+      case 'requests-collected':
+        this.#collected(child.node, frame.id, frame.unanswered)
         return
       case undefined:
         return
@@ -317,7 +405,8 @@ export class ThreadSupervisor {
     } else {
       this.#reportTerminated(child, error.message, false)
     }
-    for (const waiter of [...this.#faultWaiters]) waiter()
+    for (const waiter of [...this.#applyWaiters]) waiter()
+    this.#collected(child.node, undefined, [])
   }
 
   #died(child: ThreadChild, worker: Worker, reason: string): void {
@@ -335,7 +424,8 @@ export class ThreadSupervisor {
     child.history = decision.history
     const why = decision.restart ? reason : `${reason} (${decision.reason})`
     this.#reportTerminated(child, why, decision.restart)
-    for (const waiter of [...this.#faultWaiters]) waiter()
+    for (const waiter of [...this.#applyWaiters]) waiter()
+    this.#collected(child.node, undefined, [])
     if (decision.restart) this.#start(child)
     else child.status = 'stopped'
   }

@@ -1,4 +1,6 @@
 import { MessagePort } from 'node:worker_threads'
+import { parseRequestSetup, type RequestSetup } from '../requests/request-dispatch.js'
+import { parseRequestRecords, type RequestRecord } from '../requests/request-log.js'
 import { type LinkFaultRule, parseFaultRules } from './link-faults.js'
 
 /**
@@ -11,6 +13,9 @@ export type ParentToThread =
   | { readonly kind: 'faults'; readonly version: number; readonly rules: readonly LinkFaultRule[] }
   /** Stall the whole thread (a paused process); see PauseGate. */
   | { readonly kind: 'pause'; readonly gate: SharedArrayBuffer }
+  | { readonly kind: 'requests'; readonly version: number; readonly setup: RequestSetup }
+  /** Send what the request log holds; with `clear`, forget it instead. */
+  | { readonly kind: 'collect-requests'; readonly id: number; readonly clear: boolean }
 
 export type ThreadToParent =
   | { readonly kind: 'ready' }
@@ -18,6 +23,15 @@ export type ThreadToParent =
   | { readonly kind: 'heartbeat' }
   | { readonly kind: 'actor-failed'; readonly message: string }
   | { readonly kind: 'faults-applied'; readonly version: number }
+  | { readonly kind: 'requests-applied'; readonly version: number }
+  /** Requests answered on the thread since its last such frame. */
+  | { readonly kind: 'requests-recorded'; readonly records: readonly RequestRecord[] }
+  /** The answer to a collect: sent after every answered record, with the unanswered ones. */
+  | {
+      readonly kind: 'requests-collected'
+      readonly id: number
+      readonly unanswered: readonly RequestRecord[]
+    }
 
 /**
  * The Int32 words of a pause's gate: the thread stores 1 in `stalled` once it has stopped
@@ -59,8 +73,31 @@ export function parseParentToThread(value: unknown): ParentToThread | undefined 
       } catch {
         return undefined
       }
+    case 'requests':
+      if (!Number.isInteger(frame.version)) return undefined
+      try {
+        return {
+          kind: 'requests',
+          version: frame.version as number,
+          setup: parseRequestSetup(frame.setup),
+        }
+      } catch {
+        return undefined
+      }
+    case 'collect-requests':
+      return Number.isInteger(frame.id) && typeof frame.clear === 'boolean'
+        ? { kind: 'collect-requests', id: frame.id as number, clear: frame.clear }
+        : undefined
     default:
       return undefined
+  }
+}
+
+function recordsOrUndefined(value: unknown): RequestRecord[] | undefined {
+  try {
+    return parseRequestRecords(value)
+  } catch {
+    return undefined
   }
 }
 
@@ -77,9 +114,20 @@ export function parseThreadToParent(value: unknown): ThreadToParent | undefined 
         ? { kind: frame.kind, message: frame.message }
         : undefined
     case 'faults-applied':
+    case 'requests-applied':
       return Number.isInteger(frame.version)
-        ? { kind: 'faults-applied', version: frame.version as number }
+        ? { kind: frame.kind, version: frame.version as number }
         : undefined
+    case 'requests-recorded': {
+      const records = recordsOrUndefined(frame.records)
+      return records === undefined ? undefined : { kind: 'requests-recorded', records }
+    }
+    case 'requests-collected': {
+      const unanswered = recordsOrUndefined(frame.unanswered)
+      return unanswered === undefined || !Number.isInteger(frame.id)
+        ? undefined
+        : { kind: 'requests-collected', id: frame.id as number, unanswered }
+    }
     default:
       return undefined
   }

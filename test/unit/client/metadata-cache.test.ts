@@ -49,6 +49,7 @@ function controller(topics: string[], malformed = false) {
   )
   return {
     cache: new MetadataCache(ref as ActorRef<SupervisorRequest>, system.clock),
+    system,
     asks: () => asks,
     publish: () => Atomics.add(changes, 0, 1),
   }
@@ -88,5 +89,23 @@ describe('MetadataCache', () => {
     const { cache } = controller(['a'], true)
     await expect(cache.latest()).rejects.toMatchObject({ name: 'MalformedMessageError' })
     expect(cache.current()).toBeUndefined()
+  })
+
+  it('shares one ask between clients, but not one client’s failed ask', async () => {
+    const { cache, asks, system } = controller(['a'])
+    const steady = cache.askedBy({ from: 'steady' })
+    const [first, second] = await Promise.all([
+      cache.askedBy({ from: 'other' }).latest(),
+      steady.latest(),
+    ])
+    expect(first).toBe(second)
+    expect(asks()).toBe(1)
+    system.applyFaultRules([{ from: 'lossy', to: '*', cut: true }])
+    const lossy = cache.askedBy({ from: 'lossy', requestTimeoutMs: 50 })
+    const lost = lossy.refresh()
+    const joined = steady.refresh()
+    await expect(lost).rejects.toMatchObject({ name: 'AskTimeoutError' })
+    expect((await joined).topics.map((topic) => topic.topic)).toEqual(['a'])
+    expect(asks()).toBe(2)
   })
 })
