@@ -122,6 +122,8 @@ export class ProducerClient {
   /** The last batch being compressed: the next waits for it, so batches keep their order. */
   #compressing: Promise<unknown> = Promise.resolve()
   #generation: Promise<Generation> | undefined
+  /** What `#generation` resolved to, once it has. */
+  #adopted: Generation | undefined
   #staging: StagingArea | undefined
 
   constructor(
@@ -384,7 +386,8 @@ export class ProducerClient {
       stampIdentity(batch)
       return this.#retrying(() => this.#dispatch(topic, partition, acks, batch))
     }
-    let generation = await this.#currentGeneration()
+    // The generation in use is taken without an await (see #dispatch).
+    let generation = this.#adopted ?? (await this.#currentGeneration())
     // A batch given up on meanwhile retired it: this one waits for the next epoch.
     while (generation.retired) generation = await this.#currentGeneration()
     const { producerId, producerEpoch } = generation.identity
@@ -417,7 +420,9 @@ export class ProducerClient {
     acks: Acks,
     batch: Uint8Array,
   ): Promise<ProduceResponse> {
-    const snapshot = await this.metadata.latest()
+    // Current metadata is used without an await, so the batch reaches its broker's queue in
+    // this turn and goes with the flush at its end, not a turn later.
+    const snapshot = this.metadata.current() ?? (await this.metadata.latest())
     const leader = this.metadata.leaderIn(snapshot, topic, partition)
     try {
       return await this.#queueFor(leader, acks).send(topic, partition, batch)
@@ -484,10 +489,16 @@ export class ProducerClient {
 
   #adopt(next: Promise<Generation>): Promise<Generation> {
     this.#generation = next
-    // A failed start is not kept: the next batch asks again.
-    next.catch(() => {
-      if (this.#generation === next) this.#generation = undefined
-    })
+    this.#adopted = undefined
+    next.then(
+      (generation) => {
+        if (this.#generation === next) this.#adopted = generation
+      },
+      () => {
+        // A failed start is not kept: the next batch asks again.
+        if (this.#generation === next) this.#generation = undefined
+      },
+    )
     return next
   }
 
