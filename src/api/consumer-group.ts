@@ -342,6 +342,8 @@ export class ConsumerGroup {
       groupProtocol: generation.assigner.name,
       memberId: generation.memberId,
       memberAssignment: Object.fromEntries(this.#options.session.assignment()),
+      // samsa's: which generation this is, as COMMIT_OFFSETS and HEARTBEAT say it.
+      groupGenerationId: generation.generationId,
     })
   }
 
