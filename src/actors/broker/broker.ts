@@ -573,7 +573,7 @@ function fetchFromLeader(
     if (state.leaderWaits.has(signal)) continue
     state.leaderWaits.add(signal)
     const moved = () => Atomics.load(word.words, word.notifyIndex) !== seen
-    const woken = waitUntil(word, moved, idleMs)
+    const woken = waitUntil(word, moved, idleMs, context.clock)
       .catch(() => false)
       .finally(() => state.leaderWaits.delete(signal))
     context.pipeToSelf(woken, () => ({ type: 'replica-fetch', leader: leaderName }))
