@@ -43,7 +43,9 @@ export class VirtualClock implements Clock {
   }
 
   schedule(delayMs: number, callback: () => void): Timer {
-    const timer = this.#timers.add(this.now() + (delayMs > 0 ? delayMs : 0), callback)
+    // As for setTimeout, a delay that is not a positive number means none.
+    const delay = Number.isNaN(delayMs) ? 0 : Math.max(0, delayMs)
+    const timer = this.#timers.add(this.now() + delay, callback)
     // Due already: it runs in a later turn, as a real timer of 0 ms would, with no step of time.
     if (timer.dueAt <= this.now() && this.#dueSoon === undefined) {
       this.#dueSoon = setImmediate(() => this.runDue())
