@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { AssignerProtocol } from '../../src/api/assigners/index.js'
 import { Cluster, type ClusterOptions } from '../../src/api/cluster.js'
 import { defineActor } from '../../src/runtime/index.js'
+import { readTopic } from '../../src/testing/index.js'
 import type { JoinGroup, MemberReport } from '../fixtures/group-member-thread.js'
 
 const clusters: Cluster[] = []
@@ -176,5 +177,28 @@ describe('virtual time', () => {
     const alone = await assignments(cluster, 'g', 'shared')
     expect([...alone.byMember.values()]).toEqual([[0, 1, 2, 3]])
     await survivor.disconnect()
+  })
+
+  it('keeps a record through its hour of retention.ms, and drops it once it is older', async () => {
+    // Broker liveness beats once a minute: an hour is then about a hundred steps, not 18,000.
+    const cluster = await startVirtual({
+      brokers: 1,
+      heartbeatIntervalMs: 60_000,
+      sessionTimeoutMs: 600_000,
+    })
+    await createTopic(cluster, 'hourly', 1, 1, [{ name: 'retention.ms', value: '3600000' }])
+    const producer = cluster.producer()
+    await producer.connect()
+    await producer.send({ topic: 'hourly', messages: [{ value: 'for an hour' }] })
+    await producer.disconnect()
+    const values = async () =>
+      (await readTopic(cluster, 'hourly')).map((record) => record.value?.toString())
+    await cluster.clock.advance(3_599_999)
+    expect(await values()).toEqual(['for an hour'])
+    // Exactly an hour old: Kafka deletes only what is older than retention.ms.
+    await cluster.clock.advance(1)
+    expect(await values()).toEqual(['for an hour'])
+    await cluster.clock.advance(1)
+    expect(await values()).toEqual([])
   })
 })

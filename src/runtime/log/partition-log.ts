@@ -698,6 +698,17 @@ export class PartitionLog extends PartitionLogReader {
     this.notifyReaders()
   }
 
+  /**
+   * When time retention will next evict something: the oldest batch goes once its newest
+   * record is more than retentionMs old. Infinity with no retentionMs or no batch.
+   */
+  get expiresAt(): number {
+    if (this.retentionMs === Number.POSITIVE_INFINITY || this.firstBatch >= this.endBatch) {
+      return Number.POSITIVE_INFINITY
+    }
+    return this.index.maxTimestamp(this.firstBatch) + this.retentionMs + 1
+  }
+
   /** Applies time retention now (appends apply it too); size retention needs no call. */
   enforceRetention(): void {
     this.checkNotClosed()
