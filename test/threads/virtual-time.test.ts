@@ -81,6 +81,40 @@ describe('virtual time', () => {
     await expect(cluster.clock.advance(-1)).rejects.toThrow('advance')
   })
 
+  it('resolves an advance once what fell due has run through: a linger, the produce, the consume', async () => {
+    const cluster = await startVirtual({ brokers: 1 })
+    await createTopic(cluster, 'lingering', 1, 1)
+    const consumer = cluster.consumer({ groupId: 'reader', maxWaitTimeInMs: 5_000 })
+    const seen: string[] = []
+    await consumer.connect()
+    await consumer.subscribe({ topic: 'lingering', fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(String(message.value))
+      },
+    })
+    await advanceUntil(cluster, 'the consumer assigned', async () => {
+      const { state } = await assignments(cluster, 'reader', 'lingering')
+      return state === 'Stable'
+    })
+    const producer = cluster.producer({ lingerMs: 1_000 })
+    await producer.connect()
+    let sent = false
+    const sending = producer
+      .send({ topic: 'lingering', messages: [{ value: 'a' }, { value: 'b' }] })
+      .then(() => {
+        sent = true
+      })
+    await cluster.clock.advance(999)
+    expect(sent).toBe(false)
+    await cluster.clock.advance(1)
+    expect(sent).toBe(true)
+    expect(seen).toEqual(['a', 'b'])
+    await sending
+    await producer.disconnect()
+    await consumer.disconnect()
+  })
+
   it('refuses to advance a cluster on the real clock', async () => {
     const cluster = await Cluster.start({ brokers: 1 })
     clusters.push(cluster)

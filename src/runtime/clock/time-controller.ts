@@ -12,8 +12,8 @@ type Wave = readonly ThreadTimeReport[]
  * The one mover of virtual time, on the main thread. `advance(ms)` steps the time to each
  * due timer of any thread in turn, up to the target, and after each step waits until the
  * cluster is quiet: every thread has run what was due and reported, twice running with the
- * same message counts, every message sent between two of them received, no thread busy, no
- * timer due. (Two equal rounds with nothing in flight: whatever a thread did between them it
+ * same message counts (and progress noted), every message sent between two of them received,
+ * no thread busy, no timer due. (Two equal rounds with nothing in flight: whatever a thread did between them it
  * would have had to send or receive a message for, and that would show.)
  */
 export class TimeController {
@@ -100,8 +100,8 @@ function nothingInFlight(wave: Wave): boolean {
   return true
 }
 
-/** The wave's message counts, as one comparable string. */
+/** The wave's message counts and noted progress, as one comparable string. */
 function countsOf(wave: Wave): string {
   const sorted = [...wave].sort((a, b) => a.node - b.node)
-  return JSON.stringify(sorted.map((report) => [report.node, report.traffic]))
+  return JSON.stringify(sorted.map((report) => [report.node, report.traffic, report.progress]))
 }

@@ -1,6 +1,6 @@
 import type { ActorSystem } from '../actor/actor-system.js'
 import type { ThreadTimeReport } from '../transport/control-frames.js'
-import { aWaitIsEnding } from './pending-wakes.js'
+import { aWaitIsEnding, progressNoted } from './local-activity.js'
 import type { VirtualClock } from './virtual-clock.js'
 
 /**
@@ -16,6 +16,7 @@ export function reportTime(system: ActorSystem, clock: VirtualClock): Promise<Th
         earliestDue: clock.earliestDue,
         busy: ran > 0 || system.busy || aWaitIsEnding(),
         traffic: system.traffic.snapshot(),
+        progress: progressNoted(),
       }),
     )
   })

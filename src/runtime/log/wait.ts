@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js'
-import { registerWait } from '../clock/pending-wakes.js'
+import { registerWait } from '../clock/local-activity.js'
 
 /*
  * Waiting for a shared word to change without blocking the event loop.

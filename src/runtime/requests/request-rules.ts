@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js'
-import { registerWait } from '../clock/pending-wakes.js'
+import { registerWait } from '../clock/local-activity.js'
 import { KAFKA_ERROR_CODES, type KafkaErrorType } from '../errors/kafka-error-codes.js'
 import { InvalidArgumentError, KafkaProtocolError } from '../errors/samsa-error.js'
 

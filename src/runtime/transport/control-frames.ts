@@ -45,6 +45,8 @@ export interface ThreadTimeReport {
   /** It ran timers just now, has messages waiting, or a wait of its is about to end. */
   readonly busy: boolean
   readonly traffic: TrafficCounts
+  /** Rounds of work it noted that needed no message (see local-activity.ts). */
+  readonly progress: number
 }
 
 /** Validates a time report that crossed a thread boundary; undefined when malformed. */
@@ -56,12 +58,14 @@ export function parseThreadTimeReport(value: unknown): ThreadTimeReport | undefi
     typeof report.earliestDue === 'number' &&
     !Number.isNaN(report.earliestDue) &&
     typeof report.busy === 'boolean' &&
+    Number.isInteger(report.progress) &&
     traffic !== undefined
     ? {
         node: report.node as number,
         earliestDue: report.earliestDue,
         busy: report.busy,
         traffic,
+        progress: report.progress as number,
       }
     : undefined
 }
