@@ -9,6 +9,7 @@ export {
   PartitionAssigners,
 } from './api/assigners/index.js'
 export { Cluster, type ClusterOptions } from './api/cluster.js'
+export type { ClusterClock } from './api/cluster-clock.js'
 export {
   type Batch,
   CONSUMER_EVENTS,

@@ -17,6 +17,7 @@ import { isLogCapacity, LOG_CAPACITY_RULE } from '../runtime/log/partition-log.j
 import type { RequestDispatch } from '../runtime/requests/request-dispatch.js'
 import { siblingEntry } from '../runtime/thread/spawn-thread.js'
 import { Admin } from './admin.js'
+import { type ClusterClock, clusterClock, mainThreadClock } from './cluster-clock.js'
 import { Consumer, type ConsumerConfig } from './consumer.js'
 import { KafkaJSNonRetriableError } from './errors.js'
 import { type ClusterEvent, ClusterFaults } from './faults.js'
@@ -31,8 +32,12 @@ export interface ClusterOptions {
   readonly brokers?: number
   /** The one seed behind every random choice (fault decisions), so a run replays. */
   readonly seed?: number
-  /** Drives the cluster's timers; a `ManualClock` lets tests jump over timeouts. */
-  readonly clock?: Clock
+  /**
+   * `'virtual'`: one time for every thread and client of the cluster, moved only by
+   * `cluster.clock.advance(ms)`. A `Clock` object drives the main thread's timers only (the
+   * supervisor, clients made here, broker liveness). Default: the system's time.
+   */
+  readonly clock?: Clock | 'virtual'
   /** Bytes of each partition replica's ring (a power of two). Default 8 MiB. */
   readonly logCapacityBytes?: number
   /**
@@ -71,21 +76,6 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
   return value
 }
 
-function validClock(clock: unknown): Clock | undefined {
-  if (clock === undefined) return undefined
-  const methods = ['now', 'schedule', 'cancel', 'cancelAll'] as const
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    methods.some((method) => typeof (clock as Partial<Clock>)[method] !== 'function')
-  ) {
-    throw new KafkaJSNonRetriableError(
-      `clock must be a Clock (now, schedule, cancel, cancelAll), got ${describeValue(clock)}`,
-    )
-  }
-  return clock as Clock
-}
-
 /** Something that must be shut when the cluster stops. */
 interface Client {
   disconnect(): Promise<void>
@@ -110,6 +100,8 @@ export class Cluster {
   readonly rules: ClusterRules
   /** The request log, when the cluster was started with `recordRequests`. */
   readonly requests: ClusterRequests
+  /** The cluster's time; under `clock: 'virtual'`, `advance(ms)` moves it. */
+  readonly clock: ClusterClock
 
   private constructor(
     readonly system: ActorSystem,
@@ -117,7 +109,9 @@ export class Cluster {
     readonly supervisor: ActorRef<SupervisorRequest>,
     readonly brokerRefs: readonly ActorRef<BrokerMessage>[],
     recordRequests: boolean,
+    mainClock: Clock | undefined,
   ) {
+    this.clock = clusterClock(system, mainClock)
     this.#metadata = new MetadataCache(supervisor, system.clock)
     this.rules = new ClusterRules(system, recordRequests)
     this.requests = new ClusterRequests(system, recordRequests)
@@ -174,9 +168,10 @@ export class Cluster {
         `seed must be an integer, got ${describeValue(options.seed)}`,
       )
     }
+    const mainClock = mainThreadClock(options.clock)
     const system = ActorSystem.start({
       seed: options.seed,
-      clock: validClock(options.clock),
+      clock: mainClock,
       heartbeatIntervalMs:
         options.heartbeatIntervalMs === undefined
           ? undefined
@@ -231,6 +226,7 @@ export class Cluster {
         controller as ActorRef<SupervisorRequest>,
         brokers,
         recordRequests,
+        mainClock,
       )
       reportElection = (event) => cluster.faults.reportElection(event)
       return cluster

@@ -11,6 +11,7 @@ import {
 import { isInternalTopic } from '../actors/coordinator/offsets-topic.js'
 import type { Clock } from '../runtime/clock/clock.js'
 import { KafkaProtocolError } from '../runtime/errors/samsa-error.js'
+import { waitForWordChange } from '../runtime/log/wait.js'
 import {
   type Assignment,
   type Generation,
@@ -245,17 +246,13 @@ export class ConsumerGroup {
     const changed =
       changes === undefined
         ? new Promise<never>(() => {})
-        : (() => {
-            const wait = Atomics.waitAsync(
-              changes,
-              0,
-              this.#metadataVersion,
-              this.#options.heartbeatIntervalMs,
-            )
-            return (wait.async ? wait.value : Promise.resolve(wait.value)).then(
-              () => 'change' as const,
-            )
-          })()
+        : waitForWordChange(
+            changes,
+            0,
+            this.#metadataVersion,
+            this.#options.heartbeatIntervalMs,
+            this.#options.clock,
+          ).then(() => 'change' as const)
     try {
       outcome = await Promise.race([beat.then(() => 'beat' as const), changed, woken])
     } finally {

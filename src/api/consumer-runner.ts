@@ -3,6 +3,7 @@ import type { CoordinatorClient } from '../actors/consumer/coordinator-client.js
 import { FetchSession } from '../actors/consumer/fetch-session.js'
 import type { FetchedPartition, SeekTarget } from '../actors/consumer/partition-fetcher.js'
 import { OUTSIDE } from '../runtime/actor/actor-system.js'
+import { noteProgress } from '../runtime/clock/local-activity.js'
 import type { Assigner } from './assigners/partition-assigner.js'
 import type { ClusterConnection } from './cluster.js'
 import type { ResolvedConfig } from './consumer-config.js'
@@ -185,7 +186,10 @@ export class ConsumerRunner implements HandlingRun {
           this.#commitInBackground()
           return fetched.length > 0
         })
-        if (progressed) retryCount = 0
+        if (progressed) {
+          retryCount = 0
+          noteProgress()
+        }
       } catch (error) {
         if (!this.active) break
         // What was handled before the failure is committed; the rest comes again (KafkaJS).

@@ -2,6 +2,7 @@ import type { ActorContext } from '../../runtime/actor/actor-definition.js'
 import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { answeringRequestFailures } from '../../runtime/actor/request-failures.js'
+import type { Timer } from '../../runtime/clock/clock.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
 import { readInt16, readInt32 } from '../../runtime/log/big-endian.js'
 import { COMPRESSION_CODEC_MASK } from '../../runtime/log/compression.js'
@@ -91,7 +92,8 @@ interface BrokerState {
   readonly coordinator: ActorRef<CoordinatorControl>
   /** Replicas by `topic/partition`; this broker is the only writer of their logs. */
   readonly replicas: Map<string, Replica>
-  retentionTimerSet: boolean
+  /** The next time-retention check, when one is set (see `watchRetention`). */
+  retentionCheck: { readonly at: number; readonly timer: Timer } | undefined
   isrTimerSet: boolean
   /** Shared by every log this broker writes, bumped after each produce: followers wait on it. */
   readonly appendSignal: SharedArrayBuffer
@@ -151,7 +153,7 @@ const brokerBehaviour = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         args: { brokerId, broker: context.self },
       }),
       replicas: new Map(),
-      retentionTimerSet: false,
+      retentionCheck: undefined,
       isrTimerSet: false,
       appendSignal,
       appendSignalWord: appendSignalWord(appendSignal),
@@ -266,8 +268,11 @@ const brokerBehaviour = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
         return state
       }
       case 'enforce-retention': {
-        for (const { log } of state.replicas.values()) log.enforceRetention()
-        context.scheduleSelf(RETENTION_CHECK_MS, { type: 'enforce-retention' })
+        state.retentionCheck = undefined
+        for (const { log } of state.replicas.values()) {
+          log.enforceRetention()
+          watchRetention(state, log, context)
+        }
         return state
       }
     }
@@ -330,13 +335,33 @@ function createReplica(
     if (replica.role === 'follower') {
       fetchFromLeader(state, replica.leader.leader.name, [replica], context)
     }
-    if (config.retentionMs !== undefined && !state.retentionTimerSet) {
-      state.retentionTimerSet = true
-      context.scheduleSelf(RETENTION_CHECK_MS, { type: 'enforce-retention' })
-    }
+    watchRetention(state, replica.log, context)
   }
   const created: ReplicaCreated = { log: replica.log.handle() }
   context.reply(created)
+}
+
+/**
+ * Sets the next time-retention check early enough for what `log` holds: when its oldest batch
+ * expires, but no sooner than RETENTION_CHECK_MS from now. Checks come only when something can
+ * expire (so virtual time skips the hours between), and a check sets the next one.
+ */
+function watchRetention(
+  state: BrokerState,
+  log: PartitionLog,
+  context: ActorContext<BrokerMessage>,
+): void {
+  const expiresAt = log.expiresAt
+  if (expiresAt === Number.POSITIVE_INFINITY) return
+  const now = context.clock.now()
+  const at = Math.max(expiresAt, now + RETENTION_CHECK_MS)
+  const set = state.retentionCheck
+  if (set !== undefined && set.at <= at) return
+  if (set !== undefined) context.cancelTimer(set.timer)
+  state.retentionCheck = {
+    at,
+    timer: context.scheduleSelf(at - now, { type: 'enforce-retention' }),
+  }
 }
 
 /** The coordinator serves a group's offsets partition exactly while this broker leads it. */
@@ -370,6 +395,7 @@ function produce(
   for (const [index, entry] of message.partitions.entries()) {
     try {
       const appended = appendBatch(state, entry, message.acks, now)
+      watchRetention(state, appended.replica.log, context)
       answers.push(partitionProduced(appended.baseOffset, appended.replica.log.logStartOffset))
       if (message.acks === -1 && appended.replica.followers.size > 0) {
         waits.push({ replica: appended.replica, index, endOffset: appended.endOffset })
@@ -568,12 +594,15 @@ function fetchFromLeader(
   // Read before copying, so that an append made while this round copies wakes the wait.
   const signals = signalsOf(followers)
   const now = context.clock.now()
-  for (const replica of followers) copyFromLeader(state, replica, now)
+  for (const replica of followers) {
+    copyFromLeader(state, replica, now)
+    watchRetention(state, replica.log, context)
+  }
   for (const [signal, { word, seen, idleMs }] of signals) {
     if (state.leaderWaits.has(signal)) continue
     state.leaderWaits.add(signal)
     const moved = () => Atomics.load(word.words, word.notifyIndex) !== seen
-    const woken = waitUntil(word, moved, idleMs)
+    const woken = waitUntil(word, moved, idleMs, context.clock)
       .catch(() => false)
       .finally(() => state.leaderWaits.delete(signal))
     context.pipeToSelf(woken, () => ({ type: 'replica-fetch', leader: leaderName }))

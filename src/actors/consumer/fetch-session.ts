@@ -245,7 +245,7 @@ export class FetchSession {
     let settled = false
     const interrupted = () => settled || this.#interrupts !== interruptsAtStart
     const waits = waiting.map((fetcher) =>
-      fetcher.reader.waitForDataOr(fetcher.position, maxWaitTimeMs, interrupted),
+      fetcher.reader.waitForDataOr(fetcher.position, maxWaitTimeMs, interrupted, clock),
     )
     // With no log to wait on (all paused, or none usable), or a metadata ask to make soon,
     // a timer on the clock bounds the wait instead.

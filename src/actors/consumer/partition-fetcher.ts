@@ -1,3 +1,4 @@
+import { type Clock, SystemClock } from '../../runtime/clock/clock.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { LogHeader, LogState, Word } from '../../runtime/log/log-header.js'
 import {
@@ -48,11 +49,17 @@ export class InterruptibleLogReader extends PartitionLogReader {
    * active; false after `timeoutMs`), but also true once `interrupted()` holds and
    * `interrupt()` is called.
    */
-  waitForDataOr(offset: number, timeoutMs: number, interrupted: () => boolean): Promise<boolean> {
+  waitForDataOr(
+    offset: number,
+    timeoutMs: number,
+    interrupted: () => boolean,
+    clock: Clock = new SystemClock(),
+  ): Promise<boolean> {
     return waitUntil(
       this.#waitWord,
       () => interrupted() || this.highWatermark > offset || this.state !== LogState.Active,
       timeoutMs,
+      clock,
     )
   }
 

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events'
 import { type Clock, SystemClock, type Timer } from '../clock/clock.js'
+import { ThreadTraffic } from '../clock/thread-traffic.js'
 import { TrackedClock } from '../clock/tracked-clock.js'
+import { VirtualClock } from '../clock/virtual-clock.js'
 import {
   ActorTerminatedError,
   AskTimeoutError,
@@ -19,6 +21,7 @@ import {
   ThreadSupervisor,
   type ThreadSupervisorOptions,
 } from '../thread/thread-supervisor.js'
+import type { ThreadTimeReport } from '../transport/control-frames.js'
 import {
   ASK,
   type AskEnvelope,
@@ -52,7 +55,10 @@ import {
 } from './supervision.js'
 
 export interface ActorSystemOptions extends ThreadSupervisorOptions {
-  /** Drives every timer of the system (ask deadlines, heartbeats, fault delays). */
+  /**
+   * Drives every timer of the system (ask deadlines, heartbeats, fault delays). A
+   * `VirtualClock` reaches the worker threads too: each gets its own view of the same time.
+   */
   readonly clock?: Clock
   /** The one seed behind every fault decision, so a run replays. */
   readonly seed?: number
@@ -119,6 +125,8 @@ export class ActorSystem implements MessageRouter {
   readonly faults: LinkFaults
   /** Request rules and the request log on this thread. */
   readonly requests: RequestDispatch
+  /** Frames to and from each other thread, so virtual time knows when none is in flight. */
+  readonly traffic = new ThreadTraffic()
   readonly #events = new EventEmitter<ActorSystemEvents>()
   readonly #codec: WireCodec
   readonly #actors = new Map<string, LocalActor>()
@@ -153,7 +161,8 @@ export class ActorSystem implements MessageRouter {
    */
   static start(options: ActorSystemOptions = {}): ActorSystem {
     const system = new ActorSystem(0, options)
-    system.#threads = new ThreadSupervisor(system, options)
+    const virtualClock = options.clock instanceof VirtualClock ? options.clock : undefined
+    system.#threads = new ThreadSupervisor(system, options, virtualClock)
     return system
   }
 
@@ -213,6 +222,16 @@ export class ActorSystem implements MessageRouter {
 
   resumeThread<Msg>(ref: ActorRef<Msg>): void {
     this.#mainThreadOnly().resume(ref as unknown as ActorRef<never>)
+  }
+
+  /** Asks every running thread to catch up with virtual time and say how it stands. */
+  reportTimeOfThreads(): Promise<ThreadTimeReport[]> {
+    return this.#mainThreadOnly().reportTime()
+  }
+
+  /** Whether actors here have messages waiting for their turn. */
+  get busy(): boolean {
+    return this.#ready.length > 0
   }
 
   /** Starts again a thread that is down for good (stop policy, or budget spent). */
@@ -358,12 +377,19 @@ export class ActorSystem implements MessageRouter {
   /** @internal Connects the link to another thread (again, after it restarted). */
   attachNode(node: number, port: FramePort): void {
     this.#downNodes.delete(node)
-    this.#linkTo(node).attach(port)
+    const traffic = this.traffic
+    this.#linkTo(node).attach({
+      postMessage(value, transfer) {
+        traffic.sent(node)
+        port.postMessage(value, transfer)
+      },
+    })
   }
 
   /** @internal The thread `node` died: nothing waits on it any longer. */
   nodeDown(node: number, reason: string): void {
     this.#downNodes.set(node, reason)
+    this.traffic.forget(node)
     const link = this.#links.get(node)
     if (link !== undefined) {
       for (const envelope of link.detach()) this.#undeliverable(envelope, node, reason)
@@ -383,6 +409,7 @@ export class ActorSystem implements MessageRouter {
   receiveFrame(origin: number, posted: unknown): boolean {
     const frame = fromPostedFrame(posted)
     if (frame === undefined) return false
+    this.traffic.received(origin)
     if (!this.#stopped) this.#receiveEnvelopes(origin, frame)
     return true
   }

@@ -1,3 +1,4 @@
+import { type Clock, SystemClock } from '../clock/clock.js'
 import { InvalidArgumentError, KafkaProtocolError, SamsaError } from '../errors/samsa-error.js'
 import { type LeaderEpoch, type Offset, toLeaderEpoch, toOffset } from '../ids.js'
 import { readInt32, readInt64, writeInt32, writeInt64 } from './big-endian.js'
@@ -59,7 +60,7 @@ export interface PartitionLogOptions {
    * its leader's ring does not pay for it a second time.
    */
   readonly verifyCrc?: boolean
-  /** The clock retention reads. Default Date.now. */
+  /** The clock retention reads. Default the system's time. */
   readonly now?: () => number
   /** The writer's append signal, shared by its logs (see PartitionLogHandle). Default: its own. */
   readonly appendSignal?: SharedArrayBuffer
@@ -423,7 +424,10 @@ export class PartitionLogReader {
   waitForData(
     offset: number,
     timeoutMs: number,
-    options: ReadOptions & { readonly spinIterations?: number } = DEFAULT_READ,
+    options: ReadOptions & {
+      readonly spinIterations?: number
+      readonly clock?: Clock
+    } = DEFAULT_READ,
   ): Promise<boolean> {
     toOffset(offset)
     const counter = options.upTo === 'log-end' ? Counter.LogEndOffset : Counter.HighWatermark
@@ -432,6 +436,7 @@ export class PartitionLogReader {
       this.waitWord,
       () => header.load(counter) > offset || header.loadWord(Word.State) !== LogState.Active,
       timeoutMs,
+      options.clock ?? new SystemClock(),
       options.spinIterations ?? 0,
     )
   }
@@ -691,6 +696,17 @@ export class PartitionLog extends PartitionLogReader {
     this.header.store(Counter.LogEndOffset, startOffset)
     this.header.store(Counter.HighWatermark, startOffset)
     this.notifyReaders()
+  }
+
+  /**
+   * When time retention will next evict something: the oldest batch goes once its newest
+   * record is more than retentionMs old. Infinity with no retentionMs or no batch.
+   */
+  get expiresAt(): number {
+    if (this.retentionMs === Number.POSITIVE_INFINITY || this.firstBatch >= this.endBatch) {
+      return Number.POSITIVE_INFINITY
+    }
+    return this.index.maxTimestamp(this.firstBatch) + this.retentionMs + 1
   }
 
   /** Applies time retention now (appends apply it too); size retention needs no call. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js'
+import { registerWait } from '../clock/local-activity.js'
 import { KAFKA_ERROR_CODES, type KafkaErrorType } from '../errors/kafka-error-codes.js'
 import { InvalidArgumentError, KafkaProtocolError } from '../errors/samsa-error.js'
 
@@ -271,10 +272,16 @@ export function waitOut(verdict: RuleVerdict, clock: Clock, since: number): Prom
       check()
     })
   }
+  const released = () => Atomics.load(words, RuleWord.released) !== 0
   return (async () => {
-    while (Atomics.load(words, RuleWord.released) === 0) {
-      const waited = Atomics.waitAsync(words, RuleWord.released, 0)
-      if (waited.async) await waited.value
+    const ended = registerWait(released)
+    try {
+      while (!released()) {
+        const waited = Atomics.waitAsync(words, RuleWord.released, 0)
+        if (waited.async) await waited.value
+      }
+    } finally {
+      ended()
     }
   })()
 }

@@ -1,3 +1,4 @@
+import { isVirtualTime } from '../clock/virtual-clock.js'
 import { parseRequestSetup, type RequestSetup } from '../requests/request-dispatch.js'
 import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
 import type { AgreedStructures } from '../transport/wire-codec.js'
@@ -16,6 +17,8 @@ export interface ActorThreadData {
   readonly faultsVersion: number
   readonly requestSetup: RequestSetup
   readonly requestsVersion: number
+  /** The cluster's shared virtual time, when it runs on one (else the system's time). */
+  readonly virtualTime: SharedArrayBuffer | undefined
 }
 
 function isStructures(value: unknown): value is AgreedStructures {
@@ -40,6 +43,9 @@ export function parseActorThreadData(value: unknown): ActorThreadData {
     return found
   }
   if (!isStructures(data.structures)) throw new TypeError('workerData.structures is malformed')
+  if (data.virtualTime !== undefined && !isVirtualTime(data.virtualTime)) {
+    throw new TypeError('workerData.virtualTime must be the shared time word')
+  }
   return {
     node: integer('node'),
     name: text('name'),
@@ -53,5 +59,6 @@ export function parseActorThreadData(value: unknown): ActorThreadData {
     faultsVersion: integer('faultsVersion'),
     requestSetup: parseRequestSetup(data.requestSetup),
     requestsVersion: integer('requestsVersion'),
+    virtualTime: data.virtualTime,
   }
 }

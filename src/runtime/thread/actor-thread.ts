@@ -1,6 +1,8 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import type { ActorDefinition } from '../actor/actor-definition.js'
 import { ActorSystem } from '../actor/actor-system.js'
+import { reportTime } from '../clock/time-report.js'
+import { VirtualClock } from '../clock/virtual-clock.js'
 import { PauseGate, parseParentToThread, type ThreadToParent } from '../transport/control-frames.js'
 import { fromPostedFrame } from '../transport/wire-codec.js'
 import { parseActorThreadData } from './actor-thread-data.js'
@@ -11,13 +13,18 @@ import { parseActorThreadData } from './actor-thread-data.js'
  */
 
 const parent = parentPort as MessagePort
-const toParent = (frame: ThreadToParent) => parent.postMessage(frame)
 const data = parseActorThreadData(workerData)
+const clock = data.virtualTime === undefined ? undefined : new VirtualClock(data.virtualTime)
 const system = new ActorSystem(data.node, {
+  clock,
   seed: data.seed,
   structures: data.structures,
   publishRequests: (records) => toParent({ kind: 'requests-recorded', records }),
 })
+const toParent = (frame: ThreadToParent) => {
+  system.traffic.sent(0)
+  parent.postMessage(frame)
+}
 system.applyFaultRules(data.faultRules)
 system.applyRequestSetup(data.requestSetup)
 
@@ -31,18 +38,36 @@ const receiveFrame = (origin: number, posted: unknown): boolean => {
   return true
 }
 
+/** This thread's end of the channel to each other worker thread. */
+const peers = new Map<number, MessagePort>()
+
 system.attachNode(0, parent)
 parent.on('message', (value: unknown) => {
   if (receiveFrame(0, value)) return
   const frame = parseParentToThread(value)
+  // Probes are about the traffic, not part of it.
+  if (frame !== undefined && frame.kind !== 'time-probe') system.traffic.received(0)
   switch (frame?.kind) {
     case 'peer':
+      peers.get(frame.node)?.close()
+      peers.set(frame.node, frame.port)
       system.attachNode(frame.node, frame.port)
       frame.port.on('message', (peerFrame: unknown) => receiveFrame(frame.node, peerFrame))
       return
     case 'node-down':
+      // What a dead thread still had on its way is dropped, as the main thread drops it.
+      peers.get(frame.node)?.close()
+      peers.delete(frame.node)
       system.nodeDown(frame.node, frame.reason)
       return
+    case 'time-probe': {
+      if (clock === undefined) return
+      const { id } = frame
+      void reportTime(system, clock).then((report) =>
+        parent.postMessage({ kind: 'time-report', id, report } satisfies ThreadToParent),
+      )
+      return
+    }
     case 'pause': {
       // Blocks this thread outright, as a stopped process would be: no messages, no heartbeats.
       const gate = new Int32Array(frame.gate, 0, PauseGate.bytes / 4)

@@ -7,6 +7,7 @@ import {
   type RestartHistory,
   type SupervisionPolicy,
 } from '../actor/supervision.js'
+import type { VirtualClock } from '../clock/virtual-clock.js'
 import { ActorTerminatedError } from '../errors/actor-errors.js'
 import { InvalidArgumentError, SamsaError } from '../errors/samsa-error.js'
 import {
@@ -15,7 +16,13 @@ import {
   type RequestSetup,
 } from '../requests/request-dispatch.js'
 import type { RequestRecord } from '../requests/request-log.js'
-import { PauseGate, parseThreadToParent, type ThreadToParent } from '../transport/control-frames.js'
+import {
+  type ParentToThread,
+  PauseGate,
+  parseThreadToParent,
+  type ThreadTimeReport,
+  type ThreadToParent,
+} from '../transport/control-frames.js'
 import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
 import type { ActorThreadData } from './actor-thread-data.js'
 import type { GuestLinks } from './guest-links.js'
@@ -67,6 +74,13 @@ interface RequestCollection {
   readonly done: () => void
 }
 
+/** A time probe under way: the threads yet to report, and the reports so far. */
+interface TimeProbe {
+  readonly waitingOn: Set<number>
+  readonly reports: ThreadTimeReport[]
+  readonly done: () => void
+}
+
 /** Failed to start an actor thread: its module, export or arguments are wrong. */
 export class ThreadSpawnError extends SamsaError {
   override readonly name: string = 'ThreadSpawnError'
@@ -92,12 +106,16 @@ export class ThreadSupervisor {
   #requestsVersion = 0
   readonly #collections = new Map<number, RequestCollection>()
   #nextCollection = 1
+  readonly #timeProbes = new Map<number, TimeProbe>()
+  #nextTimeProbe = 1
   #monitoring = false
   #stopped = false
 
   constructor(
     private readonly system: ActorSystem,
     options: ThreadSupervisorOptions = {},
+    /** The main thread's view of virtual time, when the system runs on it: threads share it. */
+    private readonly virtualClock?: VirtualClock,
   ) {
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 200
     this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3_000
@@ -141,7 +159,7 @@ export class ThreadSupervisor {
     for (const child of this.#children.values()) {
       if (child.worker === undefined) continue
       const { port1, port2 } = new MessageChannel()
-      child.worker.postMessage({ kind: 'peer', node, port: port1 }, [port1])
+      this.#post(child.node, child.worker, { kind: 'peer', node, port: port1 }, [port1])
       peers.push({ node: child.node, port: port2 })
     }
     return { node, peers, structures: this.system.structures }
@@ -174,8 +192,9 @@ export class ThreadSupervisor {
     const worker = child?.worker
     if (child === undefined || worker === undefined) return
     if (child.pauseGate === undefined) {
-      child.pauseGate = new Int32Array(new SharedArrayBuffer(PauseGate.bytes))
-      worker.postMessage({ kind: 'pause', gate: child.pauseGate.buffer })
+      const gate = new SharedArrayBuffer(PauseGate.bytes)
+      child.pauseGate = new Int32Array(gate)
+      this.#post(child.node, worker, { kind: 'pause', gate })
     }
     const gate = child.pauseGate
     const waiting = () =>
@@ -224,8 +243,8 @@ export class ThreadSupervisor {
     this.#faultRules = parseFaultRules(rules)
     const version = ++this.#faultsVersion
     this.system.applyFaultRules(this.#faultRules)
-    const frame = { kind: 'faults', version, rules: this.#faultRules }
-    for (const child of this.#children.values()) child.worker?.postMessage(frame)
+    const frame: ParentToThread = { kind: 'faults', version, rules: this.#faultRules }
+    for (const child of this.#children.values()) this.#post(child.node, child.worker, frame)
     await this.#appliedEverywhere((child) => child.appliedFaultsVersion >= version)
   }
 
@@ -234,8 +253,8 @@ export class ThreadSupervisor {
     this.#requestSetup = parseRequestSetup(setup)
     const version = ++this.#requestsVersion
     this.system.applyRequestSetup(this.#requestSetup)
-    const frame = { kind: 'requests', version, setup: this.#requestSetup }
-    for (const child of this.#children.values()) child.worker?.postMessage(frame)
+    const frame: ParentToThread = { kind: 'requests', version, setup: this.#requestSetup }
+    for (const child of this.#children.values()) this.#post(child.node, child.worker, frame)
     await this.#appliedEverywhere((child) => child.appliedRequestsVersion >= version)
   }
 
@@ -264,9 +283,59 @@ export class ThreadSupervisor {
         unanswered,
         done,
       })
-      for (const child of asked) child.worker?.postMessage({ kind: 'collect-requests', id, clear })
+      for (const child of asked) {
+        this.#post(child.node, child.worker, { kind: 'collect-requests', id, clear })
+      }
     })
     return unanswered
+  }
+
+  /**
+   * Under virtual time: asks every thread that can answer (running or starting, not paused) to
+   * run what has fallen due and report; resolves with the reports of those that did not die.
+   */
+  async reportTime(): Promise<ThreadTimeReport[]> {
+    const asked = [...this.#children.values()].filter(
+      (child) => child.worker !== undefined && child.pauseGate === undefined,
+    )
+    const reports: ThreadTimeReport[] = []
+    if (asked.length === 0 || this.#stopped) return reports
+    const id = this.#nextTimeProbe++
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.#timeProbes.delete(id)
+        resolve()
+      }
+      this.#timeProbes.set(id, {
+        waitingOn: new Set(asked.map((child) => child.node)),
+        reports,
+        done,
+      })
+      for (const child of asked) child.worker?.postMessage({ kind: 'time-probe', id })
+    })
+    return reports
+  }
+
+  /** A thread reported on a time probe, or will never report (no report). */
+  #timeReported(node: number, id: number | undefined, report: ThreadTimeReport | undefined): void {
+    for (const [probeId, probe] of this.#timeProbes) {
+      if (id !== undefined && id !== probeId) continue
+      if (!probe.waitingOn.delete(node)) continue
+      if (report !== undefined) probe.reports.push(report)
+      if (probe.waitingOn.size === 0) probe.done()
+    }
+  }
+
+  /** Posts a control frame to a thread, counted as traffic to it. */
+  #post(
+    node: number,
+    worker: Worker | undefined,
+    frame: ParentToThread,
+    transfer?: readonly MessagePort[],
+  ): void {
+    if (worker === undefined) return
+    this.system.traffic.sent(node)
+    worker.postMessage(frame, transfer)
   }
 
   /** Resolves once every running or starting thread has what `applied` looks for. */
@@ -308,6 +377,7 @@ export class ThreadSupervisor {
     }
     for (const waiter of this.#applyWaiters) waiter()
     for (const collection of [...this.#collections.values()]) collection.done()
+    for (const probe of [...this.#timeProbes.values()]) probe.done()
     for (const port of this.#guests.values()) port.close()
     this.#guests.clear()
     await Promise.all(exits)
@@ -327,6 +397,7 @@ export class ThreadSupervisor {
       faultsVersion: this.#faultsVersion,
       requestSetup: this.#requestSetup,
       requestsVersion: this.#requestsVersion,
+      virtualTime: this.virtualClock?.shared,
     }
     const worker = spawnThread(siblingEntry(import.meta.url, 'actor-thread'), { workerData: data })
     child.worker = worker
@@ -338,14 +409,17 @@ export class ThreadSupervisor {
     for (const other of this.#children.values()) {
       if (other === child || other.worker === undefined) continue
       const { port1, port2 } = new MessageChannel()
-      other.worker.postMessage({ kind: 'peer', node: child.node, port: port1 }, [port1])
-      worker.postMessage({ kind: 'peer', node: other.node, port: port2 }, [port2])
+      this.#post(other.node, other.worker, { kind: 'peer', node: child.node, port: port1 }, [port1])
+      this.#post(child.node, worker, { kind: 'peer', node: other.node, port: port2 }, [port2])
     }
     worker.on('message', (value: unknown) => {
       if (child.worker !== worker) return
-      if (!this.system.receiveFrame(child.node, value)) {
-        this.#control(child, worker, parseThreadToParent(value))
-      }
+      if (this.system.receiveFrame(child.node, value)) return
+      const frame = parseThreadToParent(value)
+      // Time reports are about the traffic, not part of it.
+      if (frame !== undefined && frame.kind !== 'time-report')
+        this.system.traffic.received(child.node)
+      this.#control(child, worker, frame)
     })
     worker.on('error', (error) => this.#died(child, worker, `uncaught error: ${error.message}`))
     worker.on('exit', (code) => this.#died(child, worker, `thread exited with code ${code}`))
@@ -386,6 +460,9 @@ export class ThreadSupervisor {
       case 'requests-collected':
         this.#collected(child.node, frame.id, frame.unanswered)
         return
+      case 'time-report':
+        this.#timeReported(child.node, frame.id, frame.report)
+        return
       case undefined:
         return
     }
@@ -407,6 +484,7 @@ export class ThreadSupervisor {
     }
     for (const waiter of [...this.#applyWaiters]) waiter()
     this.#collected(child.node, undefined, [])
+    this.#timeReported(child.node, undefined, undefined)
   }
 
   #died(child: ThreadChild, worker: Worker, reason: string): void {
@@ -426,6 +504,7 @@ export class ThreadSupervisor {
     this.#reportTerminated(child, why, decision.restart)
     for (const waiter of [...this.#applyWaiters]) waiter()
     this.#collected(child.node, undefined, [])
+    this.#timeReported(child.node, undefined, undefined)
     if (decision.restart) this.#start(child)
     else child.status = 'stopped'
   }
@@ -441,7 +520,7 @@ export class ThreadSupervisor {
 
   #broadcastNodeDown(node: number, reason: string): void {
     for (const other of this.#children.values()) {
-      other.worker?.postMessage({ kind: 'node-down', node, reason })
+      this.#post(other.node, other.worker, { kind: 'node-down', node, reason })
     }
   }
 

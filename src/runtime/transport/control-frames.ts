@@ -1,4 +1,5 @@
 import { MessagePort } from 'node:worker_threads'
+import { parseTrafficCounts, type TrafficCounts } from '../clock/thread-traffic.js'
 import { parseRequestSetup, type RequestSetup } from '../requests/request-dispatch.js'
 import { parseRequestRecords, type RequestRecord } from '../requests/request-log.js'
 import { type LinkFaultRule, parseFaultRules } from './link-faults.js'
@@ -16,6 +17,8 @@ export type ParentToThread =
   | { readonly kind: 'requests'; readonly version: number; readonly setup: RequestSetup }
   /** Send what the request log holds; with `clear`, forget it instead. */
   | { readonly kind: 'collect-requests'; readonly id: number; readonly clear: boolean }
+  /** Run the timers virtual time has made due, then say how this thread stands. */
+  | { readonly kind: 'time-probe'; readonly id: number }
 
 export type ThreadToParent =
   | { readonly kind: 'ready' }
@@ -32,6 +35,40 @@ export type ThreadToParent =
       readonly id: number
       readonly unanswered: readonly RequestRecord[]
     }
+  | { readonly kind: 'time-report'; readonly id: number; readonly report: ThreadTimeReport }
+
+/** How a thread stands under virtual time, once it has run what was due. */
+export interface ThreadTimeReport {
+  readonly node: number
+  /** When its next timer falls due; Infinity when none is pending. */
+  readonly earliestDue: number
+  /** It ran timers just now, has messages waiting, or a wait of its is about to end. */
+  readonly busy: boolean
+  readonly traffic: TrafficCounts
+  /** Rounds of work it noted that needed no message (see local-activity.ts). */
+  readonly progress: number
+}
+
+/** Validates a time report that crossed a thread boundary; undefined when malformed. */
+export function parseThreadTimeReport(value: unknown): ThreadTimeReport | undefined {
+  const report = fields(value)
+  if (report === undefined) return undefined
+  const traffic = parseTrafficCounts(report.traffic)
+  return Number.isInteger(report.node) &&
+    typeof report.earliestDue === 'number' &&
+    !Number.isNaN(report.earliestDue) &&
+    typeof report.busy === 'boolean' &&
+    Number.isInteger(report.progress) &&
+    traffic !== undefined
+    ? {
+        node: report.node as number,
+        earliestDue: report.earliestDue,
+        busy: report.busy,
+        traffic,
+        progress: report.progress as number,
+      }
+    : undefined
+}
 
 /**
  * The Int32 words of a pause's gate: the thread stores 1 in `stalled` once it has stopped
@@ -88,6 +125,8 @@ export function parseParentToThread(value: unknown): ParentToThread | undefined 
       return Number.isInteger(frame.id) && typeof frame.clear === 'boolean'
         ? { kind: 'collect-requests', id: frame.id as number, clear: frame.clear }
         : undefined
+    case 'time-probe':
+      return Number.isInteger(frame.id) ? { kind: 'time-probe', id: frame.id as number } : undefined
     default:
       return undefined
   }
@@ -127,6 +166,12 @@ export function parseThreadToParent(value: unknown): ThreadToParent | undefined 
       return unanswered === undefined || !Number.isInteger(frame.id)
         ? undefined
         : { kind: 'requests-collected', id: frame.id as number, unanswered }
+    }
+    case 'time-report': {
+      const report = parseThreadTimeReport(frame.report)
+      return report === undefined || !Number.isInteger(frame.id)
+        ? undefined
+        : { kind: 'time-report', id: frame.id as number, report }
     }
     default:
       return undefined
