@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../../runtime/errors/samsa-error.js'
 import { readTopic, waitForZeroLag } from '../../testing/index.js'
 import { Cluster } from '../cluster.js'
 import type { Consumer, InstrumentationEvent } from '../consumer.js'
@@ -52,6 +53,11 @@ export function allowedAnomalies(options: ChaosOptions): AnomalyKind[] {
  * nemesis applies the seed's schedule; then everything healed, read back and checked.
  */
 export async function runChaosSeed(seed: number, options: ChaosOptions): Promise<ChaosSeedReport> {
+  if (options.idempotent && options.acks !== -1) {
+    throw new InvalidArgumentError(
+      'an idempotent producer sends with acks all (-1), as Kafka requires',
+    )
+  }
   const schedule = nemesisSchedule(seed, { ...options, kinds: options.nemesis })
   const cluster = await Cluster.start({
     brokers: options.brokers,
@@ -198,6 +204,10 @@ async function produce(
       completedAt: now(),
       ...outcome,
     })
+    // A send refused at once settles in a microtask: without a turn of the event loop now and
+    // then, the nemesis's timers would never run.
+    if (outcome.outcome !== 'acknowledged') await new Promise((resolve) => setTimeout(resolve, 10))
+    else if (count % 64 === 0) await new Promise((resolve) => setImmediate(resolve))
   }
   await producer.disconnect()
   return count

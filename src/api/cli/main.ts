@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { scenarios } from '../../../bench/scenarios.js'
+import { CHAOS_USAGE, chaos } from './chaos.js'
 import { runDemo } from './demo.js'
 import { SERVE_USAGE, serve } from './serve.js'
 
@@ -9,6 +10,7 @@ Usage:
   samsa demo                     a short live demo of what is built so far
   samsa bench <scenario> [opts]  run a benchmark (samsa bench --help lists them)
   samsa serve [opts]             a cluster that Kafka clients reach over TCP (samsa serve --help)
+  samsa chaos [opts]             seeded fault schedules checked against Kafka's guarantees (samsa chaos --help)
   samsa --help                   this text
 `
 
@@ -63,6 +65,12 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       await serve(rest)
       return 0
+    case 'chaos':
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(CHAOS_USAGE)
+        return 0
+      }
+      return chaos(rest)
     case undefined:
     case '--help':
     case '-h':
