@@ -10,10 +10,11 @@ interface KcatJsonRecord {
   readonly headers?: readonly string[]
 }
 
-/** The records `kcat -C -J` printed, one JSON object a line. */
+/** The records `kcat -C -J` printed, one JSON object a line (a line still coming is left out). */
 export function kcatRecords(stdout: string): ClientRecord[] {
   return stdout
     .split('\n')
+    .slice(0, -1)
     .filter((line) => line.startsWith('{'))
     .map((line) => {
       const record = JSON.parse(line) as KcatJsonRecord
