@@ -8,6 +8,7 @@ import { rebalanceBench } from './rebalance/rebalance-bench.js'
 import { scaleBench } from './scale/scale-bench.js'
 import type { BenchScenario } from './scenario.js'
 import { startupBench } from './startup/startup-bench.js'
+import { wireBench } from './wire/wire-bench.js'
 
 /** Every scenario `samsa bench` knows, in `--help` order. A new one is one more entry. */
 export const scenarios: readonly BenchScenario[] = [
@@ -20,4 +21,5 @@ export const scenarios: readonly BenchScenario[] = [
   failoverBench,
   scaleBench,
   rebalanceBench,
+  wireBench,
 ]

@@ -265,7 +265,7 @@ export class Cluster {
    */
   async listen(options: ListenOptions = {}): Promise<string> {
     if (this.#wire !== undefined) throw new KafkaJSNonRetriableError('the cluster already listens')
-    this.#wire = WireServer.start(this.#running('$wire'), this.brokerRefs, options)
+    this.#wire = WireServer.start(this.#running('$wire'), this.brokerRefs, options, this.faults)
     try {
       return (await this.#wire).bootstrap
     } catch (error) {

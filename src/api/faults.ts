@@ -6,6 +6,7 @@ import type { ActorSystem } from '../runtime/actor/actor-system.js'
 import { describeValue } from '../runtime/errors/describe-value.js'
 import type { LinkFaultRule } from '../runtime/transport/link-faults.js'
 import { KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+import type { ListenerFaults } from './serve/listener-gate.js'
 
 /** Every fault and every broker death, as `cluster.on(name, listener)` delivers them. */
 export interface ClusterEvent {
@@ -54,6 +55,9 @@ export class ClusterFaults {
   readonly #events = new EventEmitter()
   readonly #storageOnRestart = new Map<number, StorageOnKill>()
   #rules: LinkFaultRule[] = []
+  readonly #down = new Set<number>()
+  readonly #paused = new Set<number>()
+  readonly #listenerWatchers = new Set<(brokerId: number, faults: ListenerFaults) => void>()
 
   constructor(
     private readonly system: ActorSystem,
@@ -62,8 +66,46 @@ export class ClusterFaults {
   ) {
     system.on('terminated', (signal) => {
       const brokerId = brokers.findIndex((ref) => ref.equals(signal.child))
-      if (brokerId >= 0) this.#emit(CLUSTER_EVENTS.BROKER_DOWN, brokerId, signal.reason)
+      if (brokerId < 0) return
+      this.#down.add(brokerId)
+      this.#paused.delete(brokerId)
+      this.#listenersChanged()
+      this.#emit(CLUSTER_EVENTS.BROKER_DOWN, brokerId, signal.reason)
     })
+  }
+
+  /**
+   * @internal Calls `watcher` with each broker's listener faults now and whenever they change:
+   * how `cluster.listen`'s listeners follow kills, pauses, isolation and slowness.
+   */
+  watchListeners(watcher: (brokerId: number, faults: ListenerFaults) => void): () => void {
+    this.#listenerWatchers.add(watcher)
+    this.#tellListeners(watcher)
+    return () => {
+      this.#listenerWatchers.delete(watcher)
+    }
+  }
+
+  #listenerFaults(id: number): ListenerFaults {
+    const name = brokerName(id)
+    const isolated = this.#rules.some(
+      (rule) => rule.cut === true && rule.from === name && rule.to === '*',
+    )
+    let delayMs = 0
+    for (const rule of this.#rules) {
+      if (rule.from === '*' && rule.to === name && typeof rule.delayMs === 'number') {
+        delayMs += rule.delayMs
+      }
+    }
+    return { down: this.#down.has(id), held: isolated || this.#paused.has(id), delayMs }
+  }
+
+  #listenersChanged(): void {
+    for (const watcher of this.#listenerWatchers) this.#tellListeners(watcher)
+  }
+
+  #tellListeners(watcher: (brokerId: number, faults: ListenerFaults) => void): void {
+    for (const id of this.brokers.keys()) watcher(id, this.#listenerFaults(id))
   }
 
   on(eventName: string, listener: (event: ClusterEvent) => void): () => void {
@@ -105,6 +147,8 @@ export class ClusterFaults {
       })
     })
     this.#storageOnRestart.set(id, storage)
+    this.#down.add(id)
+    this.#listenersChanged()
     this.#emit(CLUSTER_EVENTS.BROKER_KILLED, id, { storage })
     this.system.crashThread(ref, `killed (storage ${storage === 'keep' ? 'kept' : 'lost'})`)
     await down
@@ -125,6 +169,8 @@ export class ClusterFaults {
       throw toKafkaJSError(error)
     }
     this.#storageOnRestart.delete(id)
+    this.#down.delete(id)
+    this.#listenersChanged()
     this.#emit(CLUSTER_EVENTS.BROKER_RESTARTED, id, { storage })
   }
 
@@ -134,12 +180,16 @@ export class ClusterFaults {
    */
   pauseBroker(id: number): Promise<void> {
     const paused = this.system.pauseThread(this.#broker(id))
+    this.#paused.add(id)
+    this.#listenersChanged()
     this.#emit(CLUSTER_EVENTS.BROKER_PAUSED, id)
     return paused
   }
 
   resumeBroker(id: number): void {
     this.system.resumeThread(this.#broker(id))
+    this.#paused.delete(id)
+    this.#listenersChanged()
     this.#emit(CLUSTER_EVENTS.BROKER_RESUMED, id)
   }
 
@@ -171,6 +221,7 @@ export class ClusterFaults {
   async heal(): Promise<void> {
     this.#rules = []
     await this.system.setFaultRules([])
+    this.#listenersChanged()
     this.#emit(CLUSTER_EVENTS.HEALED)
   }
 
@@ -182,6 +233,7 @@ export class ClusterFaults {
       throw toKafkaJSError(error)
     }
     this.#rules = rules
+    this.#listenersChanged()
     this.#emit(CLUSTER_EVENTS.LINK_FAULTS, undefined, rule)
   }
 

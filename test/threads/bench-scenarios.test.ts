@@ -16,6 +16,7 @@ import { runMicro } from '../../bench/micro/micro-bench.js'
 import { runRebalance } from '../../bench/rebalance/rebalance-run.js'
 import { runScale } from '../../bench/scale/scale-run.js'
 import { runStartup } from '../../bench/startup/startup-bench.js'
+import { runWire } from '../../bench/wire/wire-bench.js'
 import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
 
 // The scenarios' cores at tiny settings: they run, verify what they measured, report every
@@ -104,6 +105,18 @@ describe('bench scenarios', () => {
     }
     expect(report.startMs).toBe(run?.startMs)
     await expectNothingLeftSince(before)
+  })
+})
+
+describe('bench wire', () => {
+  it('KafkaJS and kcat read back every record through samsa serve and the librdkafka mock', async () => {
+    const report = await runWire({ records: 300, recordBytes: 100, batch: 100, brokers: 3 })
+    expect(report.problems).toEqual([])
+    expect(report.verified).toBe(true)
+    expect(report.partitions).toBeGreaterThan(0)
+    for (const figures of [report.samsa, report.mock]) {
+      for (const figure of Object.values(figures)) expect(figure).toBeGreaterThan(0)
+    }
   })
 })
 

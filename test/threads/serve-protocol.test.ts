@@ -39,7 +39,8 @@ describe('samsa serve, over a raw socket', () => {
     })
     expect(answer.errorCode).toBe(0)
     const byKey = new Map(answer.apiKeys.map((entry) => [entry.apiKey, entry]))
-    expect(byKey.get(ApiKeys.Produce)).toEqual({ apiKey: 0, minVersion: 3, maxVersion: 9 })
+    // From v0, as librdkafka ≤ 2.11 requires of a broker before it compresses a batch.
+    expect(byKey.get(ApiKeys.Produce)).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 9 })
     expect(byKey.get(ApiKeys.Fetch)).toEqual({ apiKey: 1, minVersion: 4, maxVersion: 12 })
     expect(byKey.get(ApiKeys.Metadata)).toEqual({ apiKey: 3, minVersion: 0, maxVersion: 12 })
     // Transactions are not served, so they are not advertised.
@@ -155,6 +156,41 @@ describe('samsa serve, over a raw socket', () => {
     expect(records[0]?.headers.map((header) => [header.key, text(header.value)])).toEqual([
       ['h', 'v'],
     ])
+  })
+
+  it('refuses a Produce v2 message set of the old format per partition, and stays connected', async () => {
+    const { cluster, bootstrap } = await serving()
+    const admin = cluster.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'old-format', numPartitions: 1 }] })
+    const connection = await client(bootstrap)
+    // One magic-1 message: offset, size, crc, magic, attributes, timestamp, null key, value.
+    const value = bytes('v'.repeat(40))
+    const message = new DataView(new ArrayBuffer(12 + 22 + value.length))
+    message.setInt32(8, 22 + value.length)
+    message.setInt8(16, 1)
+    message.setBigInt64(18, BigInt(Date.now()))
+    message.setInt32(26, -1)
+    message.setInt32(30, value.length)
+    const records = new Uint8Array(message.buffer)
+    records.set(value, 34)
+    const answer = await connection.request(ApiKeys.Produce, 2, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 10_000,
+      topicData: [{ name: 'old-format', partitionData: [{ index: 0, records }] }],
+    })
+    const UNSUPPORTED_FOR_MESSAGE_FORMAT = 43
+    expect(answer.responses[0]?.partitionResponses[0]?.errorCode).toBe(
+      UNSUPPORTED_FOR_MESSAGE_FORMAT,
+    )
+    const metadata = await connection.request(ApiKeys.Metadata, 1, {
+      topics: [{ topicId: ZERO_UUID, name: 'old-format' }],
+      allowAutoTopicCreation: true,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    })
+    expect(metadata.topics[0]?.errorCode).toBe(0)
   })
 
   it('answers in request order, even when a later request is done first', async () => {

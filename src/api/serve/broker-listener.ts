@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net'
+import { type ListenerFaults, ListenerGate } from './listener-gate.js'
 import type { RequestDispatcher } from './request-dispatcher.js'
 import type { BrokerAddress, ListenerContext } from './serve-context.js'
 import { WireConnection } from './wire-connection.js'
@@ -21,11 +22,15 @@ export class BrokerListener {
   readonly #connections = new Set<WireConnection>()
   readonly #context: ListenerContext
   readonly #shared: ListenerShared
+  readonly #gate: ListenerGate
+  /** Its broker is killed or dead: no connection is kept or taken until it is restarted. */
+  #down = false
 
   private constructor(server: Server, context: ListenerContext, shared: ListenerShared) {
     this.#server = server
     this.#context = context
     this.#shared = shared
+    this.#gate = new ListenerGate(context.cluster.clock)
     server.on('connection', (socket) => this.#accept(socket))
   }
 
@@ -54,6 +59,15 @@ export class BrokerListener {
     return { listener, address: { host, port: boundPort } }
   }
 
+  /** Acts out the faults now set on its broker, as a Kafka broker's clients would see them. */
+  applyFaults(faults: ListenerFaults): void {
+    this.#gate.apply(faults)
+    if (faults.down && !this.#down) {
+      for (const connection of this.#connections) connection.close()
+    }
+    this.#down = faults.down
+  }
+
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
@@ -62,6 +76,10 @@ export class BrokerListener {
   }
 
   #accept(socket: Socket): void {
+    if (this.#down) {
+      socket.destroy()
+      return
+    }
     if (!this.#shared.admit()) {
       this.#shared.log(
         `samsa serve: broker ${this.brokerId}: refusing ${socket.remoteAddress}:${socket.remotePort}: too many connections`,
@@ -73,6 +91,7 @@ export class BrokerListener {
       socket,
       this.#shared.dispatcher,
       this.#context,
+      this.#gate,
       this.#shared.log,
     )
     this.#connections.add(connection)

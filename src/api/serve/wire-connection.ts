@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
 import { FrameSplitter } from '../../runtime/kafka-protocol/index.js'
+import type { ListenerGate } from './listener-gate.js'
 import type { RequestDispatcher } from './request-dispatcher.js'
 import type { ListenerContext } from './serve-context.js'
 
@@ -10,12 +11,14 @@ const MAX_UNANSWERED = 64
  * One client's TCP connection to a broker's listener: cuts the byte stream into request
  * frames, hands each to its handler as it arrives (so a long poll does not hold up a
  * heartbeat), and writes the answers in request order, as Kafka promises per connection.
- * A frame that cannot be read closes this connection only.
+ * A frame that cannot be read closes this connection only. While its broker is held (paused,
+ * isolated) or slowed, requests and answers wait at the listener's gate.
  */
 export class WireConnection {
   readonly #socket: Socket
   readonly #dispatcher: RequestDispatcher
   readonly #listener: ListenerContext
+  readonly #gate: ListenerGate
   readonly #log: (line: string) => void
   readonly #splitter: FrameSplitter
   readonly #closed = new AbortController()
@@ -27,12 +30,14 @@ export class WireConnection {
     socket: Socket,
     dispatcher: RequestDispatcher,
     listener: ListenerContext,
+    gate: ListenerGate,
     log: (line: string) => void,
     maxFrameBytes?: number,
   ) {
     this.#socket = socket
     this.#dispatcher = dispatcher
     this.#listener = listener
+    this.#gate = gate
     this.#log = log
     this.#splitter = new FrameSplitter(maxFrameBytes)
     socket.setNoDelay(true)
@@ -62,6 +67,14 @@ export class WireConnection {
     }
     for (const frame of frames) {
       if (this.#closed.signal.aborted) return
+      if (!this.#gate.isClear) {
+        this.#queue(
+          this.#gate
+            .passage()
+            .then(() => this.#dispatcher.dispatch(frame, this.#listener, this.#closed.signal)),
+        )
+        continue
+      }
       let answer: Promise<Uint8Array | undefined>
       try {
         answer = this.#dispatcher.dispatch(frame, this.#listener, this.#closed.signal)
@@ -80,6 +93,8 @@ export class WireConnection {
     this.#answered = this.#answered.then(async () => {
       try {
         const frame = await answer
+        // An answer made before its broker was held goes out only when the broker is back.
+        await this.#gate.open()
         if (frame !== undefined && !this.#closed.signal.aborted) this.#socket.write(frame)
       } catch (error) {
         this.#fail(error)

@@ -5,6 +5,7 @@ import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { InvalidArgumentError } from '../../runtime/errors/samsa-error.js'
 import type { ClusterConnection } from '../cluster.js'
 import { BrokerListener, type ListenerShared } from './broker-listener.js'
+import type { ListenerFaults } from './listener-gate.js'
 import { RequestDispatcher } from './request-dispatcher.js'
 import { REQUEST_HANDLERS } from './request-handlers.js'
 import type { BrokerAddress, ListenerContext } from './serve-context.js'
@@ -23,6 +24,11 @@ export interface ListenOptions {
   readonly log?: (line: string) => void
 }
 
+/** Where the listeners learn of the faults set on their brokers (`cluster.faults`). */
+export interface ListenerFaultSource {
+  watchListeners(watcher: (brokerId: number, faults: ListenerFaults) => void): () => void
+}
+
 const DEFAULT_HOST = '127.0.0.1'
 const DEFAULT_MAX_CONNECTIONS = 1000
 const CLUSTER_ID = 'samsa'
@@ -38,10 +44,19 @@ function logToStderr(line: string): void {
 export class WireServer {
   readonly #listeners: BrokerListener[]
   readonly #addresses: ReadonlyMap<number, BrokerAddress>
+  readonly #unwatchFaults: () => void
 
-  private constructor(listeners: BrokerListener[], addresses: ReadonlyMap<number, BrokerAddress>) {
+  private constructor(
+    listeners: BrokerListener[],
+    addresses: ReadonlyMap<number, BrokerAddress>,
+    faults: ListenerFaultSource | undefined,
+  ) {
     this.#listeners = listeners
     this.#addresses = addresses
+    this.#unwatchFaults =
+      faults?.watchListeners((brokerId, brokerFaults) =>
+        listeners.find((listener) => listener.brokerId === brokerId)?.applyFaults(brokerFaults),
+      ) ?? (() => {})
   }
 
   /** `host:port` of the first broker's listener, what a client takes as its bootstrap. */
@@ -58,6 +73,7 @@ export class WireServer {
     cluster: ClusterConnection,
     brokers: readonly ActorRef<BrokerMessage>[],
     options: ListenOptions = {},
+    faults?: ListenerFaultSource,
   ): Promise<WireServer> {
     const host = options.host ?? DEFAULT_HOST
     const port = options.port ?? 0
@@ -98,11 +114,12 @@ export class WireServer {
       await Promise.all(listeners.map((listener) => listener.close()))
       throw error
     }
-    return new WireServer(listeners, addresses)
+    return new WireServer(listeners, addresses, faults)
   }
 
   /** Closes every listener and connection. */
   async close(): Promise<void> {
+    this.#unwatchFaults()
     await Promise.all(this.#listeners.map((listener) => listener.close()))
   }
 }

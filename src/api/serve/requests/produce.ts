@@ -36,14 +36,17 @@ interface PartitionEntry {
 }
 
 /**
- * Produce (v3+, RecordBatch v2 only): every partition's batches go to this listener's broker
- * in one produce request, exactly as an in-process producer's do, so the broker checks
- * leadership, CRCs, sizes and idempotent producers' sequences alike for both. acks 0 gets no
- * response.
+ * Produce (RecordBatch v2 only): every partition's batches go to this listener's broker in one
+ * produce request, exactly as an in-process producer's do, so the broker checks leadership,
+ * CRCs, sizes and idempotent producers' sequences alike for both. acks 0 gets no response.
+ *
+ * Versions from 0 are advertised, as Kafka 3.x brokers do, because librdkafka up to 2.11 only
+ * gzips, snappies or lz4s a batch for a broker that lists Produce v0. Versions 0 to 2 carry
+ * the old message formats, whose partitions are refused with UNSUPPORTED_FOR_MESSAGE_FORMAT.
  */
 export const produce: RequestHandler<typeof ApiKeys.Produce> = {
   apiKey: ApiKeys.Produce,
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 9,
   async handle(request, _version, { listener }): Promise<ProduceResponse | undefined> {
     const acks = request.acks
