@@ -193,7 +193,7 @@ async function waitForAny(
   const timer = waitables.length === 0 ? clock.schedule(timeoutMs, wake) : undefined
   connectionClosed.addEventListener('abort', wake, { once: true })
   const waits = waitables.map(({ reader, offset }) =>
-    reader.waitForDataOr(offset, timeoutMs, interrupted),
+    reader.waitForDataOr(offset, timeoutMs, interrupted, clock),
   )
   try {
     await Promise.race([woken, ...waits])
