@@ -1,5 +1,5 @@
 import type { ActorSystem } from '../runtime/actor/actor-system.js'
-import type { Clock } from '../runtime/clock/clock.js'
+import { type Clock, SystemClock } from '../runtime/clock/clock.js'
 import { TimeController } from '../runtime/clock/time-controller.js'
 import { createVirtualTime, VirtualClock } from '../runtime/clock/virtual-clock.js'
 import { describeValue } from '../runtime/errors/describe-value.js'
@@ -20,7 +20,8 @@ export interface ClusterClock {
 /** The clock a cluster's main thread runs on, from the `clock` option. */
 export function mainThreadClock(option: unknown): Clock | undefined {
   if (option === undefined) return undefined
-  if (option === 'virtual') return new VirtualClock(createVirtualTime(Date.now()))
+  // Virtual time starts where the system's time is now, so timestamps still read as dates.
+  if (option === 'virtual') return new VirtualClock(createVirtualTime(new SystemClock().now()))
   const methods = ['now', 'schedule', 'cancel', 'cancelAll'] as const
   if (
     typeof option !== 'object' ||

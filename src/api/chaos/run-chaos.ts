@@ -1,3 +1,4 @@
+import type { Clock } from '../../runtime/clock/clock.js'
 import { InvalidArgumentError } from '../../runtime/errors/samsa-error.js'
 import { readTopic, waitForZeroLag } from '../../testing/index.js'
 import { Cluster } from '../cluster.js'
@@ -67,8 +68,10 @@ export async function runChaosSeed(seed: number, options: ChaosOptions): Promise
     heartbeatIntervalMs: BROKER_SESSION_MS / 5,
     sessionTimeoutMs: BROKER_SESSION_MS,
   })
-  const started = performance.now()
-  const now = () => performance.now() - started
+  // The cluster's clock, so that the schedule and the history follow whatever time it runs on.
+  const { clock } = cluster.system
+  const started = clock.now()
+  const now = () => clock.now() - started
   const events: HistoryEvent[] = []
   try {
     const admin = cluster.admin()
@@ -98,16 +101,16 @@ export async function runChaosSeed(seed: number, options: ChaosOptions): Promise
       produce(cluster, `p${index}`, options, events, now, () => running),
     )
     for (const step of schedule) {
-      await sleepUntil(started, step.atMs)
+      await sleepUntil(clock, started, step.atMs)
       events.push({ type: 'fault', time: now(), description: describeStep(step) })
       await apply(cluster, step).catch((error: unknown) => {
         events.push({ type: 'fault', time: now(), description: `${step.kind} failed: ${error}` })
       })
-      await sleepUntil(started, step.healAtMs)
+      await sleepUntil(clock, started, step.healAtMs)
       await heal(cluster, step, down)
       events.push({ type: 'fault', time: now(), description: `healed: ${describeStep(step)}` })
     }
-    await sleepUntil(started, options.seconds * 1000)
+    await sleepUntil(clock, started, options.seconds * 1000)
     running = false
     const sends = (await Promise.all(producing)).reduce((sum, count) => sum + count, 0)
     await restoreAll(cluster, down)
@@ -122,9 +125,9 @@ export async function runChaosSeed(seed: number, options: ChaosOptions): Promise
   }
 }
 
-function sleepUntil(started: number, atMs: number): Promise<void> {
-  const waitMs = started + atMs - performance.now()
-  return waitMs <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, waitMs))
+function sleepUntil(clock: Clock, started: number, atMs: number): Promise<void> {
+  const waitMs = started + atMs - clock.now()
+  return waitMs <= 0 ? Promise.resolve() : new Promise((resolve) => clock.schedule(waitMs, resolve))
 }
 
 async function apply(cluster: Cluster, step: FaultStep): Promise<void> {
@@ -206,8 +209,9 @@ async function produce(
     })
     // A send refused at once settles in a microtask: without a turn of the event loop now and
     // then, the nemesis's timers would never run.
-    if (outcome.outcome !== 'acknowledged') await new Promise((resolve) => setTimeout(resolve, 10))
-    else if (count % 64 === 0) await new Promise((resolve) => setImmediate(resolve))
+    if (outcome.outcome !== 'acknowledged') {
+      await new Promise<void>((resolve) => cluster.system.clock.schedule(10, resolve))
+    } else if (count % 64 === 0) await new Promise((resolve) => setImmediate(resolve))
   }
   await producer.disconnect()
   return count
