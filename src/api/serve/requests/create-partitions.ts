@@ -1,9 +1,8 @@
-import type { TopicResult } from '../../../actors/supervisor/supervisor-protocol.js'
 import type { CreatePartitionsResponse } from '../../../runtime/kafka-protocol/generated/create-partitions.js'
 import { ApiKeys } from '../../../runtime/kafka-protocol/index.js'
 import { codeOf, NONE } from '../error-codes.js'
 import type { RequestHandler } from '../request-handler.js'
-import { failedOutcome, type TopicOutcome, topicOutcome } from './topic-results.js'
+import { askTopicOutcomes, type TopicOutcome } from './topic-results.js'
 
 /** CreatePartitions: grows topics to `count` partitions, replicas placed by the controller. */
 export const createPartitions: RequestHandler<typeof ApiKeys.CreatePartitions> = {
@@ -15,19 +14,10 @@ export const createPartitions: RequestHandler<typeof ApiKeys.CreatePartitions> =
     const growing = request.topics.filter((topic) => topic.assignments === null)
     let outcomes: (name: string) => TopicOutcome = () => ({ errorCode: NONE, errorMessage: null })
     if (!request.validateOnly && growing.length > 0) {
-      try {
-        const results = await listener.cluster.supervisor.ask<TopicResult[]>({
-          type: 'create-partitions',
-          topicPartitions: growing.map(({ name, count }) => ({ topic: name, count })),
-        })
-        outcomes = (name) =>
-          topicOutcome(
-            name,
-            results.find((result) => result.topic === name),
-          )
-      } catch (error) {
-        outcomes = () => failedOutcome(error)
-      }
+      outcomes = await askTopicOutcomes(listener.cluster.supervisor, {
+        type: 'create-partitions',
+        topicPartitions: growing.map(({ name, count }) => ({ topic: name, count })),
+      })
     }
     return {
       throttleTimeMs: 0,

@@ -1,9 +1,8 @@
-import type { TopicResult } from '../../../actors/supervisor/supervisor-protocol.js'
 import type { DeleteTopicsResponse } from '../../../runtime/kafka-protocol/generated/delete-topics.js'
 import { ApiKeys, ZERO_UUID } from '../../../runtime/kafka-protocol/index.js'
 import { codeOf } from '../error-codes.js'
 import type { RequestHandler } from '../request-handler.js'
-import { failedOutcome, type TopicOutcome, topicOutcome } from './topic-results.js'
+import { askTopicOutcomes, type TopicOutcome, topicOutcome } from './topic-results.js'
 
 /** DeleteTopics, by name (samsa's topics have no ids), through the controller. */
 export const deleteTopics: RequestHandler<typeof ApiKeys.DeleteTopics> = {
@@ -13,23 +12,13 @@ export const deleteTopics: RequestHandler<typeof ApiKeys.DeleteTopics> = {
   async handle(request, version, { listener }): Promise<DeleteTopicsResponse> {
     const asked = version >= 6 ? request.topics.map((topic) => topic.name) : request.topicNames
     const names = asked.filter((name): name is string => name !== null)
-    let outcomes: (name: string) => TopicOutcome
-    try {
-      const results =
-        names.length === 0
-          ? []
-          : await listener.cluster.supervisor.ask<TopicResult[]>({
-              type: 'delete-topics',
-              topics: names,
-            })
-      outcomes = (name) =>
-        topicOutcome(
-          name,
-          results.find((result) => result.topic === name),
-        )
-    } catch (error) {
-      outcomes = () => failedOutcome(error)
-    }
+    const outcomes: (name: string) => TopicOutcome =
+      names.length === 0
+        ? (name) => topicOutcome(name, undefined)
+        : await askTopicOutcomes(listener.cluster.supervisor, {
+            type: 'delete-topics',
+            topics: names,
+          })
     return {
       throttleTimeMs: 0,
       responses: asked.map((name) => ({

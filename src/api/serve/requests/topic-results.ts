@@ -1,4 +1,8 @@
-import type { TopicResult } from '../../../actors/supervisor/supervisor-protocol.js'
+import type {
+  SupervisorRequest,
+  TopicResult,
+} from '../../../actors/supervisor/supervisor-protocol.js'
+import type { ActorRef } from '../../../runtime/actor/actor-ref.js'
 import { KafkaProtocolError } from '../../../runtime/errors/samsa-error.js'
 import { fromWireError } from '../../../runtime/errors/wire-error.js'
 import { errorCodeOf, errorMessageOf, NONE } from '../error-codes.js'
@@ -26,4 +30,24 @@ export function topicOutcome(topic: string, result: TopicResult | undefined): To
 /** Every topic failed alike: the controller could not be asked. */
 export function failedOutcome(error: unknown): TopicOutcome {
   return { errorCode: errorCodeOf(error, 'NOT_CONTROLLER'), errorMessage: errorMessageOf(error) }
+}
+
+/**
+ * Asks the controller a per-topic request (create partitions, delete topics) and gives each
+ * topic's outcome: the controller's answer for it, or, when it could not be asked, that failure.
+ */
+export async function askTopicOutcomes(
+  supervisor: ActorRef<SupervisorRequest>,
+  request: SupervisorRequest,
+): Promise<(topic: string) => TopicOutcome> {
+  try {
+    const results = await supervisor.ask<TopicResult[]>(request)
+    return (topic) =>
+      topicOutcome(
+        topic,
+        results.find((result) => result.topic === topic),
+      )
+  } catch (error) {
+    return () => failedOutcome(error)
+  }
 }
