@@ -74,6 +74,28 @@ describe('replication', () => {
     cluster.faults.resumeBroker(lagging)
   })
 
+  it('lets a follower many reads behind catch up with no further appends to wake it', async () => {
+    // On the virtual clock no idle timer fires: only the followers' own rounds can catch up.
+    const { cluster, admin, partition0 } = await replicatedTopic({ clock: 'virtual' })
+    const producer = cluster.producer({ idempotent: false })
+    await producer.connect()
+    const followers = partition0.replicas.slice(1)
+    await Promise.all(followers.map((id) => cluster.faults.pauseBroker(id)))
+    const value = Buffer.alloc(100, 7)
+    const sends = 40
+    for (let send = 0; send < sends; send++) {
+      const messages = Array.from({ length: 1_000 }, () => ({ value, partition: 0 }))
+      await producer.send({ topic: 'r', acks: 1, messages })
+    }
+    expect(await high(admin)).toBe('0')
+    for (const id of followers) cluster.faults.resumeBroker(id)
+    const deadline = Date.now() + 10_000
+    while ((await high(admin)) !== String(sends * 1_000) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(await high(admin)).toBe(String(sends * 1_000))
+  })
+
   it('refuses acks=all below min.insync.replicas, and accepts again once the follower is back', async () => {
     const { cluster, partition0 } = await replicatedTopic(
       { replicaLagTimeMaxMs: 300, sessionTimeoutMs: 60_000 },

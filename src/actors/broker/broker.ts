@@ -594,9 +594,16 @@ function fetchFromLeader(
   // Read before copying, so that an append made while this round copies wakes the wait.
   const signals = signalsOf(followers)
   const now = context.clock.now()
+  let behind = false
   for (const replica of followers) {
-    copyFromLeader(state, replica, now)
+    if (copyFromLeader(state, replica, now)) behind = true
     watchRetention(state, replica.log, context)
+  }
+  // One round copies at most a read's worth: a follower still behind goes again at once
+  // rather than waiting for an append that may never come (the producer may be done).
+  if (behind) {
+    context.self.tell({ type: 'replica-fetch', leader: leaderName })
+    return
   }
   for (const [signal, { word, seen, idleMs }] of signals) {
     if (state.leaderWaits.has(signal)) continue
@@ -634,15 +641,18 @@ function signalsOf(
   return signals
 }
 
-/** Copies what the leader has past this follower's log end, and reports when it should. */
-function copyFromLeader(state: BrokerState, replica: FollowerReplica, now: number): void {
+/**
+ * Copies what the leader has past this follower's log end, and reports when it should. True
+ * when it copied something and the leader still has more past the new log end.
+ */
+function copyFromLeader(state: BrokerState, replica: FollowerReplica, now: number): boolean {
   const { log, leaderLog, leader, topic, partition } = replica
   const before = log.logEndOffset
   const reportDue = now - replica.reportedAt >= idleReportEvery(replica.config)
   // A round visits every partition of the leader, and most have nothing new: one load says so.
-  if (leaderLog.logEndOffset === before && !reportDue) return
+  if (leaderLog.logEndOffset === before && !reportDue) return false
   // A fenced or closed leader log has no more to give: wait for the controller's `follow`.
-  if (leaderLog.state !== LogState.Active) return
+  if (leaderLog.state !== LogState.Active) return false
   try {
     if (leaderLog.logStartOffset > log.logEndOffset) {
       // The leader no longer has what comes next here: start again where it starts.
@@ -670,6 +680,8 @@ function copyFromLeader(state: BrokerState, replica: FollowerReplica, now: numbe
     replica.reportedAt = now
     leader.leader.tell(followerProgress(topic, partition, state.brokerId, log.logEndOffset))
   }
+  // Only after progress: a round that copied nothing (a race undone) waits for the next append.
+  return log.logEndOffset !== before && leaderLog.logEndOffset > log.logEndOffset
 }
 
 function isrCheckEvery(state: BrokerState, config?: TopicConfig): number {
