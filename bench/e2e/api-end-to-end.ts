@@ -1,4 +1,4 @@
-import { Cluster } from '../../src/api/cluster.js'
+import { Cluster, DEFAULT_LOG_CAPACITY_BYTES } from '../../src/api/cluster.js'
 import type { Consumer } from '../../src/api/consumer.js'
 import type { Producer } from '../../src/api/producer.js'
 import { type ProgressSample, ProgressSampler } from '../report/progress-sampler.js'
@@ -12,12 +12,18 @@ import { MIN_SEQUENCED_BYTES, SequenceCheck, sequencedMessages } from './sequenc
  * `run({ eachBatch })` or `run({ eachMessage })`). Three phases, each timed on its own:
  *
  *   send             the producer writes `records` records into a topic;
- *   consume          a consumer reads them all back (from `run()` to the last record);
+ *   consume          a consumer reads `records` records back from a topic the producer filled
+ *                    beforehand, untimed (from `run()` to the last record);
  *   produceConsume   a consumer runs on a fresh topic while the producer sends `records`
  *                    more (from the first send to the last record consumed).
  *
- * The consumers check every record (see SequenceCheck), and at the end each topic must hold
- * exactly `records` records from offset 0. A figure counts only when all of that holds.
+ * The send and produce-and-consume topics have the rings a user's topic gets by default, so
+ * a long phase wraps them as a running service does: the first pass over a ring's memory is
+ * paid in page faults (see bench/README.md), later passes are not. The consume phase's topic
+ * must keep every record until it is read, so it has a ring that holds them all, written
+ * before the phase. The consumers check every record (see SequenceCheck), and at the end each
+ * topic's high watermarks must add up to exactly `records`. A figure counts only when all of
+ * that holds.
  */
 
 export type ConsumeHandler = 'eachBatch' | 'eachMessage'
@@ -35,8 +41,9 @@ export interface ApiEndToEndOptions {
   readonly messagesPerSend: number
   readonly handler: ConsumeHandler
   /**
-   * Bytes of each replica's ring of the two topics (their `samsa.log.capacity.bytes`; default:
-   * room for a phase's records, see apiLogCapacity).
+   * Bytes of each replica's ring of the send and produce-and-consume topics (their
+   * `samsa.log.capacity.bytes`; default: the cluster's default, as a user's topic has, or
+   * less when that holds the whole phase).
    */
   readonly logCapacityBytes?: number
   /** A phase whose consumer gets nothing for this long fails (default 10 s). */
@@ -64,6 +71,8 @@ export interface ConsumePhaseFigures extends PhaseFigures {
 
 export interface ApiEndToEndReport extends ApiEndToEndOptions {
   readonly logCapacityBytes: number
+  /** The consume phase topic's rings: room for all its records (see apiLogCapacity). */
+  readonly consumeLogCapacityBytes: number
   readonly send: PhaseFigures
   readonly consume: ConsumePhaseFigures
   readonly produceConsume: PhaseFigures
@@ -80,6 +89,7 @@ export interface ApiRunHooks {
 }
 
 const SEND_TOPIC = 'api-send'
+const CONSUME_TOPIC = 'api-consume'
 const BOTH_TOPIC = 'api-produce-consume'
 const WARM_UP_TOPIC = 'api-warm-up'
 const DEFAULT_IDLE_MS = 10_000
@@ -95,7 +105,7 @@ const nextPowerOfTwo = (value: number) => 2 ** Math.ceil(Math.log2(value))
 
 /**
  * A ring per replica that holds every record of a phase with room to spare, so nothing is
- * evicted before the consume phase reads it: the producer's partitioner spreads each send
+ * evicted before a consumer reads it: the producer's partitioner spreads each send
  * over the partitions, so a partition's batches carry about messagesPerSend / partitions
  * records (at least one, and at most what fits in Kafka's batch.size).
  */
@@ -158,7 +168,11 @@ export async function runApiEndToEnd(
   hooks: ApiRunHooks = {},
 ): Promise<ApiEndToEndReport> {
   checkOptions(options)
-  const logCapacityBytes = options.logCapacityBytes ?? apiLogCapacity(options)
+  const consumeLogCapacityBytes = apiLogCapacity(options)
+  // A ring larger than a phase writes is memory no record touches: at many partitions the
+  // default would only strain the cluster's memory budget.
+  const logCapacityBytes =
+    options.logCapacityBytes ?? Math.min(DEFAULT_LOG_CAPACITY_BYTES, consumeLogCapacityBytes)
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS
   const { partitions, records, recordSize } = options
   hooks.phase?.('api: starting the cluster')
@@ -171,6 +185,7 @@ export async function runApiEndToEnd(
     const warmUp = { ...options, records: options.warmUpRecords ?? 0 }
     const rings = [
       [SEND_TOPIC, logCapacityBytes],
+      [CONSUME_TOPIC, consumeLogCapacityBytes],
       [BOTH_TOPIC, logCapacityBytes],
       ...(warmUp.records > 0 ? [[WARM_UP_TOPIC, apiLogCapacity(warmUp)] as const] : []),
     ] as const
@@ -214,6 +229,13 @@ export async function runApiEndToEnd(
     // With acks 0 a send resolves before its records are in: wait for them, untimed.
     if (sent.problems.length === 0) await highWatermarksReach(admin, SEND_TOPIC, records, idleMs)
 
+    hooks.phase?.('api: filling the consume phase topic (not timed)')
+    const filled = await new Sending(producer, options).run(CONSUME_TOPIC)
+    problems.push(...filled.problems.map((problem) => `filling: ${problem}`))
+    if (filled.problems.length === 0) {
+      await highWatermarksReach(admin, CONSUME_TOPIC, records, idleMs)
+    }
+
     hooks.phase?.('api: consume')
     const consumeCheck = new SequenceCheck(records, partitions, recordSize)
     const consumer = cluster.consumer({ groupId: 'bench-consume' })
@@ -221,13 +243,13 @@ export async function runApiEndToEnd(
       () => ({ produced: records, consumed: consumeCheck.consumed }),
       hooks.sample,
     )
-    await subscribeFromBeginning(consumer, SEND_TOPIC)
+    await subscribeFromBeginning(consumer, CONSUME_TOPIC)
     const consumeStart = performance.now()
     try {
       await runInto(consumer, options.handler, consumeCheck)
       consumeCheck.restartIdleClock()
       await consumeCheck.allConsumed(idleMs, () =>
-        sent.problems.length > 0 ? 'the send phase failed' : undefined,
+        filled.problems.length > 0 ? 'filling its topic failed' : undefined,
       )
     } finally {
       consumeSampler.stop()
@@ -285,13 +307,15 @@ export async function runApiEndToEnd(
     await disconnect(producer, 'the producer', problems)
 
     hooks.phase?.('api: checking the logs')
-    for (const topic of [SEND_TOPIC, BOTH_TOPIC]) {
+    for (const topic of [SEND_TOPIC, CONSUME_TOPIC, BOTH_TOPIC]) {
       problems.push(...(await logProblems(admin, topic, records)))
     }
+    problems.push(...(await evictionProblems(admin, CONSUME_TOPIC)))
     await admin.disconnect()
     return {
       ...options,
       logCapacityBytes,
+      consumeLogCapacityBytes,
       send,
       consume,
       produceConsume,
@@ -387,15 +411,18 @@ async function highWatermarksReach(
   }
 }
 
-/** What is wrong with a topic's logs at the end: records missing or extra, or evicted. */
+/** Records missing or extra in a topic at the end: its high watermarks add up to `records`. */
 async function logProblems(admin: Admin, topic: string, records: number): Promise<string[]> {
   const offsets = await admin.fetchTopicOffsets(topic)
-  const problems: string[] = []
   const held = offsets.reduce((total, entry) => total + Number(entry.high), 0)
-  if (held !== records) problems.push(`topic ${topic} holds ${held} records, not ${records}`)
+  return held === records ? [] : [`topic ${topic} took ${held} records, not ${records}`]
+}
+
+/** A topic whose rings were sized to keep everything must still start at offset 0. */
+async function evictionProblems(admin: Admin, topic: string): Promise<string[]> {
+  const offsets = await admin.fetchTopicOffsets(topic)
   const evicted = offsets.filter((entry) => entry.low !== '0')
-  if (evicted.length > 0) {
-    problems.push(`topic ${topic}: ${evicted.length} partition(s) evicted records before the end`)
-  }
-  return problems
+  return evicted.length === 0
+    ? []
+    : [`topic ${topic}: ${evicted.length} partition(s) evicted records before the end`]
 }

@@ -312,11 +312,11 @@ export function sweepText(
   for (const entry of entries) {
     const where = entries.length > 1 ? ` (${entry.partitions} partitions)` : ''
     if (entry.api !== undefined) {
-      const { send, consume, produceConsume, logCapacityBytes } = entry.api
+      const { send, consume, produceConsume, logCapacityBytes, consumeLogCapacityBytes } = entry.api
       const phase = (name: string, figures: typeof send, extra = '') =>
         `    ${name.padEnd(16)}${count(figures.records).padStart(12)} records in ${count(figures.elapsedMs)} ms: ${count(figures.recordsPerSec)} records/s, ${(figures.bytesPerSec / 1e6).toFixed(0)} MB/s${extra}`
       lines.push(
-        `  api${where}, ${size(logCapacityBytes)} rings:`,
+        `  api${where}, ${size(logCapacityBytes)} rings (the consume phase's topic: ${size(consumeLogCapacityBytes)}):`,
         phase('send', send),
         phase('consume', consume, ` (first record after ${count(consume.firstRecordMs)} ms)`),
         phase('produce+consume', produceConsume),

@@ -63,7 +63,8 @@ export interface ClusterOptions {
   readonly recordRequests?: boolean
 }
 
-const DEFAULT_LOG_CAPACITY = 8 * 1024 * 1024
+/** Each replica ring's bytes when neither the cluster nor the topic sets it. */
+export const DEFAULT_LOG_CAPACITY_BYTES = 8 * 1024 * 1024
 const KAFKA_MAX_MESSAGE_BYTES = 1_048_588
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
@@ -134,7 +135,7 @@ export class Cluster {
       )
     }
     const brokerCount = positiveInteger(options.brokers, 'brokers', 3)
-    const logCapacityBytes = options.logCapacityBytes ?? DEFAULT_LOG_CAPACITY
+    const logCapacityBytes = options.logCapacityBytes ?? DEFAULT_LOG_CAPACITY_BYTES
     if (!isLogCapacity(logCapacityBytes)) {
       throw new KafkaJSNonRetriableError(
         `logCapacityBytes must be ${LOG_CAPACITY_RULE}, got ${describeValue(logCapacityBytes)}`,

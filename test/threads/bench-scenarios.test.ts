@@ -204,7 +204,9 @@ describe('bench e2e', () => {
       })
       expect(phase.recordsPerSec).toBeGreaterThan(0)
     }
+    // Rings that hold the phase (smaller than a user's default here), and so for consuming.
     expect(report.logCapacityBytes).toBe(apiLogCapacity(report))
+    expect(report.consumeLogCapacityBytes).toBe(apiLogCapacity(report))
     expect(report.samples.at(-1)).toMatchObject({ produced: 3_000, consumed: 3_000 })
     await expectNothingLeftSince(before)
   })
