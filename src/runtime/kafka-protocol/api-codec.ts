@@ -1,5 +1,4 @@
 import { KafkaProtocolError } from '../errors/samsa-error.js'
-import { API_CODECS, type ApiKey } from './generated/index.js'
 import type { ProtocolReader } from './protocol-reader.js'
 import type { ProtocolWriter } from './protocol-writer.js'
 
@@ -22,12 +21,6 @@ export interface ApiCodec<Request, Response> {
 
 export function isFlexibleVersion(codec: ApiCodec<unknown, unknown>, apiVersion: number): boolean {
   return codec.firstFlexibleVersion !== null && apiVersion >= codec.firstFlexibleVersion
-}
-
-export function codecFor(apiKey: number): ApiCodec<unknown, unknown> | undefined {
-  return Object.hasOwn(API_CODECS, apiKey)
-    ? (API_CODECS[apiKey as ApiKey] as ApiCodec<unknown, unknown>)
-    : undefined
 }
 
 export function checkVersion(codec: ApiCodec<unknown, unknown>, apiVersion: number): void {

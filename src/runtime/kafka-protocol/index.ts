@@ -1,10 +1,11 @@
-export { type ApiCodec, codecFor, isFlexibleVersion } from './api-codec.js'
+export { type ApiCodec, isFlexibleVersion } from './api-codec.js'
 export { DEFAULT_MAX_FRAME_BYTES, FrameSplitter } from './frame-splitter.js'
 export * from './generated/index.js'
 export type { RequestHeader } from './generated/request-header.js'
 export { ProtocolReader } from './protocol-reader.js'
 export { ProtocolWriter } from './protocol-writer.js'
 export {
+  codecFor,
   type DecodedRequest,
   decodeRequestFrame,
   encodeRequestFrame,

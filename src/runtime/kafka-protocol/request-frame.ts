@@ -1,4 +1,4 @@
-import { type ApiCodec, checkVersion, codecFor, isFlexibleVersion } from './api-codec.js'
+import { type ApiCodec, checkVersion, isFlexibleVersion } from './api-codec.js'
 import {
   API_CODECS,
   type ApiKey,
@@ -14,6 +14,13 @@ import { withMessageContext } from './message-context.js'
 import { ProtocolReader } from './protocol-reader.js'
 import { ProtocolWriter } from './protocol-writer.js'
 import { generatedVersions, isSupported, type SupportedVersions } from './supported-versions.js'
+
+/** The generated codec of the API `apiKey`; undefined when Kafka has no such API. */
+export function codecFor(apiKey: number): ApiCodec<unknown, unknown> | undefined {
+  return Object.hasOwn(API_CODECS, apiKey)
+    ? (API_CODECS[apiKey as ApiKey] as ApiCodec<unknown, unknown>)
+    : undefined
+}
 
 /*
  * A request frame (without its size prefix) is a request header, then the body of the API

@@ -129,7 +129,7 @@ try {
     )
   }
   const args = definition.parseArgs ? definition.parseArgs(data.args) : undefined
-  system.spawnLocal(definition, { name: data.name, args }, undefined, 'escalate')
+  system.spawnThreadActor(definition, { name: data.name, args })
   const waiting = held
   held = undefined
   for (const [origin, frame] of waiting) system.receiveFrame(origin, frame)

@@ -1,6 +1,9 @@
 import { MessagePort } from 'node:worker_threads'
 import { ActorSystem } from '../actor/actor-system.js'
 import type { AgreedStructures } from '../transport/wire-codec.js'
+import type { GuestLinks } from './guest-links-data.js'
+
+export type { GuestLinks } from './guest-links-data.js'
 
 /*
  * A guest: a thread the main system did not start and does not supervise (a worker of a
@@ -9,13 +12,6 @@ import type { AgreedStructures } from '../transport/wire-codec.js'
  * the main thread included, so its clients reach brokers in one hop as actor threads do.
  * Threads started or restarted later do not know it; it is meant for short-lived work.
  */
-
-export interface GuestLinks {
-  readonly node: number
-  /** One port per thread of the network: transfer them to the guest with this object. */
-  readonly peers: readonly { readonly node: number; readonly port: MessagePort }[]
-  readonly structures: AgreedStructures
-}
 
 /** The ports to list in the transfer list of the message that carries `links`. */
 export function guestPorts(links: GuestLinks): MessagePort[] {

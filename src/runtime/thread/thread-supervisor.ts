@@ -1,6 +1,5 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads'
 import type { ActorRef } from '../actor/actor-ref.js'
-import type { ActorSystem } from '../actor/actor-system.js'
 import {
   DEFAULT_SUPERVISION,
   decideRestart,
@@ -25,8 +24,10 @@ import {
 } from '../transport/control-frames.js'
 import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
 import type { ActorThreadData } from './actor-thread-data.js'
-import type { GuestLinks } from './guest-links.js'
+import type { GuestLinks } from './guest-links-data.js'
 import { importableInThread, siblingEntry, spawnThread } from './spawn-thread.js'
+import type { ThreadHost } from './thread-host.js'
+import { ThreadPolls } from './thread-polls.js'
 
 /** An actor to run alone on its own worker thread, loaded there from `module`. */
 export interface ThreadSpawnSpec<Args> {
@@ -67,20 +68,6 @@ interface ThreadChild {
   pauseGate: Int32Array | undefined
 }
 
-/** A collection of the request log under way: the threads yet to answer, what came so far. */
-interface RequestCollection {
-  readonly waitingOn: Set<number>
-  readonly unanswered: RequestRecord[]
-  readonly done: () => void
-}
-
-/** A time probe under way: the threads yet to report, and the reports so far. */
-interface TimeProbe {
-  readonly waitingOn: Set<number>
-  readonly reports: ThreadTimeReport[]
-  readonly done: () => void
-}
-
 /** Failed to start an actor thread: its module, export or arguments are wrong. */
 export class ThreadSpawnError extends SamsaError {
   override readonly name: string = 'ThreadSpawnError'
@@ -104,21 +91,23 @@ export class ThreadSupervisor {
   #faultsVersion = 0
   #requestSetup: RequestSetup = NO_REQUEST_SETUP
   #requestsVersion = 0
-  readonly #collections = new Map<number, RequestCollection>()
-  #nextCollection = 1
-  readonly #timeProbes = new Map<number, TimeProbe>()
-  #nextTimeProbe = 1
+  /** Threads asked for their unanswered requests (see collectRequests). */
+  readonly #collections: ThreadPolls<RequestRecord>
+  /** Threads asked how they stand under virtual time (see reportTime). */
+  readonly #timeProbes: ThreadPolls<ThreadTimeReport>
   #monitoring = false
   #stopped = false
 
   constructor(
-    private readonly system: ActorSystem,
+    private readonly host: ThreadHost,
     options: ThreadSupervisorOptions = {},
     /** The main thread's view of virtual time, when the system runs on it: threads share it. */
     private readonly virtualClock?: VirtualClock,
   ) {
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 200
     this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3_000
+    this.#collections = new ThreadPolls(host.clock)
+    this.#timeProbes = new ThreadPolls(host.clock)
   }
 
   spawn<Msg, Args>(spec: ThreadSpawnSpec<Args>): Promise<ActorRef<Msg>> {
@@ -132,7 +121,7 @@ export class ThreadSupervisor {
       policy: spec.supervision ?? DEFAULT_SUPERVISION,
       worker: undefined,
       status: 'starting',
-      lastHeartbeatAt: this.system.clock.now(),
+      lastHeartbeatAt: this.host.clock.now(),
       history: { restartTimes: [] },
       firstStart: undefined,
       appliedFaultsVersion: 0,
@@ -145,15 +134,15 @@ export class ThreadSupervisor {
     })
     this.#start(child)
     this.#monitorHeartbeats()
-    return started.then(() => this.system.refFor<Msg>(child.node, spec.name))
+    return started.then(() => this.host.refFor<Msg>(child.node, spec.name))
   }
 
   /** Links for a guest thread (see guest-links.ts): a node number, a channel to every thread. */
   connectGuest(): GuestLinks {
     const node = this.#nextNode++
     const own = new MessageChannel()
-    this.system.attachNode(node, own.port1)
-    own.port1.on('message', (frame: unknown) => this.system.receiveFrame(node, frame))
+    this.host.attachNode(node, own.port1)
+    own.port1.on('message', (frame: unknown) => this.host.receiveFrame(node, frame))
     this.#guests.set(node, own.port1)
     const peers = [{ node: 0, port: own.port2 }]
     for (const child of this.#children.values()) {
@@ -162,7 +151,7 @@ export class ThreadSupervisor {
       this.#post(child.node, child.worker, { kind: 'peer', node, port: port1 }, [port1])
       peers.push({ node: child.node, port: port2 })
     }
-    return { node, peers, structures: this.system.structures }
+    return { node, peers, structures: this.host.structures }
   }
 
   /** The guest left: nothing waits on it any longer, here or on any thread. */
@@ -170,7 +159,7 @@ export class ThreadSupervisor {
     const port = this.#guests.get(node)
     if (port === undefined) return
     this.#guests.delete(node)
-    this.system.nodeDown(node, 'the guest thread left')
+    this.host.nodeDown(node, 'the guest thread left')
     this.#broadcastNodeDown(node, 'the guest thread left')
     port.close()
   }
@@ -217,7 +206,7 @@ export class ThreadSupervisor {
     Atomics.store(gate, PauseGate.go, 1)
     Atomics.notify(gate, PauseGate.go)
     // The silence was ordered: the clock of heartbeats starts again now.
-    child.lastHeartbeatAt = this.system.clock.now()
+    child.lastHeartbeatAt = this.host.clock.now()
   }
 
   /** Starts again a thread that is down and not being restarted; resolves once it is up. */
@@ -235,14 +224,14 @@ export class ThreadSupervisor {
       child.firstStart = { resolve, reject }
     })
     this.#start(child)
-    return started.then(() => this.system.reportRestarted(ref))
+    return started.then(() => this.host.threadRestarted(ref))
   }
 
   /** Replaces the link fault rules on every thread, resolving once each running thread has them. */
   async setFaultRules(rules: unknown): Promise<void> {
     this.#faultRules = parseFaultRules(rules)
     const version = ++this.#faultsVersion
-    this.system.applyFaultRules(this.#faultRules)
+    this.host.applyFaultRules(this.#faultRules)
     const frame: ParentToThread = { kind: 'faults', version, rules: this.#faultRules }
     for (const child of this.#children.values()) this.#post(child.node, child.worker, frame)
     await this.#appliedEverywhere((child) => child.appliedFaultsVersion >= version)
@@ -252,7 +241,7 @@ export class ThreadSupervisor {
   async setRequestSetup(setup: unknown): Promise<void> {
     this.#requestSetup = parseRequestSetup(setup)
     const version = ++this.#requestsVersion
-    this.system.applyRequestSetup(this.#requestSetup)
+    this.host.applyRequestSetup(this.#requestSetup)
     const frame: ParentToThread = { kind: 'requests', version, setup: this.#requestSetup }
     for (const child of this.#children.values()) this.#post(child.node, child.worker, frame)
     await this.#appliedEverywhere((child) => child.appliedRequestsVersion >= version)
@@ -268,26 +257,16 @@ export class ThreadSupervisor {
       (child) =>
         child.status === 'running' && child.worker !== undefined && child.pauseGate === undefined,
     )
-    const unanswered: RequestRecord[] = []
-    if (asked.length === 0 || this.#stopped) return unanswered
-    const id = this.#nextCollection++
-    await new Promise<void>((resolve) => {
-      const timer = this.system.clock.schedule(COLLECT_TIMEOUT_MS, () => done())
-      const done = () => {
-        this.system.clock.cancel(timer)
-        this.#collections.delete(id)
-        resolve()
-      }
-      this.#collections.set(id, {
-        waitingOn: new Set(asked.map((child) => child.node)),
-        unanswered,
-        done,
-      })
-      for (const child of asked) {
-        this.#post(child.node, child.worker, { kind: 'collect-requests', id, clear })
-      }
-    })
-    return unanswered
+    if (asked.length === 0 || this.#stopped) return []
+    return this.#collections.run(
+      asked.map((child) => child.node),
+      (id) => {
+        for (const child of asked) {
+          this.#post(child.node, child.worker, { kind: 'collect-requests', id, clear })
+        }
+      },
+      COLLECT_TIMEOUT_MS,
+    )
   }
 
   /**
@@ -298,32 +277,13 @@ export class ThreadSupervisor {
     const asked = [...this.#children.values()].filter(
       (child) => child.worker !== undefined && child.pauseGate === undefined,
     )
-    const reports: ThreadTimeReport[] = []
-    if (asked.length === 0 || this.#stopped) return reports
-    const id = this.#nextTimeProbe++
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        this.#timeProbes.delete(id)
-        resolve()
-      }
-      this.#timeProbes.set(id, {
-        waitingOn: new Set(asked.map((child) => child.node)),
-        reports,
-        done,
-      })
-      for (const child of asked) child.worker?.postMessage({ kind: 'time-probe', id })
-    })
-    return reports
-  }
-
-  /** A thread reported on a time probe, or will never report (no report). */
-  #timeReported(node: number, id: number | undefined, report: ThreadTimeReport | undefined): void {
-    for (const [probeId, probe] of this.#timeProbes) {
-      if (id !== undefined && id !== probeId) continue
-      if (!probe.waitingOn.delete(node)) continue
-      if (report !== undefined) probe.reports.push(report)
-      if (probe.waitingOn.size === 0) probe.done()
-    }
+    if (asked.length === 0 || this.#stopped) return []
+    return this.#timeProbes.run(
+      asked.map((child) => child.node),
+      (id) => {
+        for (const child of asked) child.worker?.postMessage({ kind: 'time-probe', id })
+      },
+    )
   }
 
   /** Posts a control frame to a thread, counted as traffic to it. */
@@ -334,7 +294,7 @@ export class ThreadSupervisor {
     transfer?: readonly MessagePort[],
   ): void {
     if (worker === undefined) return
-    this.system.traffic.sent(node)
+    this.host.traffic.sent(node)
     worker.postMessage(frame, transfer)
   }
 
@@ -354,16 +314,6 @@ export class ThreadSupervisor {
     })
   }
 
-  /** A thread answered a collection, or will never answer it. */
-  #collected(node: number, id: number | undefined, unanswered: readonly RequestRecord[]): void {
-    for (const [collectionId, collection] of this.#collections) {
-      if (id !== undefined && id !== collectionId) continue
-      if (!collection.waitingOn.delete(node)) continue
-      collection.unanswered.push(...unanswered)
-      if (collection.waitingOn.size === 0) collection.done()
-    }
-  }
-
   async stop(): Promise<void> {
     this.#stopped = true
     const exits: Promise<number>[] = []
@@ -376,8 +326,8 @@ export class ThreadSupervisor {
       child.worker = undefined
     }
     for (const waiter of this.#applyWaiters) waiter()
-    for (const collection of [...this.#collections.values()]) collection.done()
-    for (const probe of [...this.#timeProbes.values()]) probe.done()
+    this.#collections.stop()
+    this.#timeProbes.stop()
     for (const port of this.#guests.values()) port.close()
     this.#guests.clear()
     await Promise.all(exits)
@@ -390,8 +340,8 @@ export class ThreadSupervisor {
       module: importableInThread(child.spec.module),
       exportName: child.spec.exportName,
       args: child.spec.args,
-      seed: this.system.faults.seed,
-      structures: this.system.structures,
+      seed: this.host.seed,
+      structures: this.host.structures,
       heartbeatIntervalMs: this.#heartbeatIntervalMs,
       faultRules: this.#faultRules,
       faultsVersion: this.#faultsVersion,
@@ -405,7 +355,7 @@ export class ThreadSupervisor {
     child.pauseGate = undefined
     child.appliedFaultsVersion = this.#faultsVersion
     child.appliedRequestsVersion = this.#requestsVersion
-    this.system.attachNode(child.node, worker)
+    this.host.attachNode(child.node, worker)
     for (const other of this.#children.values()) {
       if (other === child || other.worker === undefined) continue
       const { port1, port2 } = new MessageChannel()
@@ -414,11 +364,11 @@ export class ThreadSupervisor {
     }
     worker.on('message', (value: unknown) => {
       if (child.worker !== worker) return
-      if (this.system.receiveFrame(child.node, value)) return
+      if (this.host.receiveFrame(child.node, value)) return
       const frame = parseThreadToParent(value)
       // Time reports are about the traffic, not part of it.
       if (frame !== undefined && frame.kind !== 'time-report')
-        this.system.traffic.received(child.node)
+        this.host.traffic.received(child.node)
       this.#control(child, worker, frame)
     })
     worker.on('error', (error) => this.#died(child, worker, `uncaught error: ${error.message}`))
@@ -428,16 +378,16 @@ export class ThreadSupervisor {
   #control(child: ThreadChild, worker: Worker, frame: ThreadToParent | undefined): void {
     switch (frame?.kind) {
       case 'heartbeat':
-        child.lastHeartbeatAt = this.system.clock.now()
+        child.lastHeartbeatAt = this.host.clock.now()
         return
       case 'ready':
         child.status = 'running'
-        child.lastHeartbeatAt = this.system.clock.now()
+        child.lastHeartbeatAt = this.host.clock.now()
         if (child.firstStart !== undefined) {
           child.firstStart.resolve()
           child.firstStart = undefined
         } else {
-          this.system.reportRestarted(this.system.refFor(child.node, child.spec.name))
+          this.host.threadRestarted(this.host.refFor(child.node, child.spec.name))
         }
         return
       case 'spawn-failed':
@@ -455,13 +405,13 @@ export class ThreadSupervisor {
         for (const waiter of [...this.#applyWaiters]) waiter()
         return
       case 'requests-recorded':
-        this.system.requests.recorder?.accept(frame.records)
+        this.host.acceptRequests(frame.records)
         return
       case 'requests-collected':
-        this.#collected(child.node, frame.id, frame.unanswered)
+        this.#collections.answered(child.node, frame.id, frame.unanswered)
         return
       case 'time-report':
-        this.#timeReported(child.node, frame.id, frame.report)
+        this.#timeProbes.answered(child.node, frame.id, [frame.report])
         return
       case undefined:
         return
@@ -474,7 +424,7 @@ export class ThreadSupervisor {
     child.worker = undefined
     child.status = 'stopped'
     void worker.terminate()
-    this.system.nodeDown(child.node, error.message)
+    this.host.nodeDown(child.node, error.message)
     this.#broadcastNodeDown(child.node, error.message)
     if (child.firstStart !== undefined) {
       child.firstStart.reject(error)
@@ -483,8 +433,8 @@ export class ThreadSupervisor {
       this.#reportTerminated(child, error.message, false)
     }
     for (const waiter of [...this.#applyWaiters]) waiter()
-    this.#collected(child.node, undefined, [])
-    this.#timeReported(child.node, undefined, undefined)
+    this.#collections.lost(child.node)
+    this.#timeProbes.lost(child.node)
   }
 
   #died(child: ThreadChild, worker: Worker, reason: string): void {
@@ -496,23 +446,23 @@ export class ThreadSupervisor {
     child.worker = undefined
     child.status = 'down'
     void worker.terminate()
-    this.system.nodeDown(child.node, reason)
+    this.host.nodeDown(child.node, reason)
     this.#broadcastNodeDown(child.node, reason)
-    const decision = decideRestart(child.policy, child.history, this.system.clock.now())
+    const decision = decideRestart(child.policy, child.history, this.host.clock.now())
     child.history = decision.history
     const why = decision.restart ? reason : `${reason} (${decision.reason})`
     this.#reportTerminated(child, why, decision.restart)
     for (const waiter of [...this.#applyWaiters]) waiter()
-    this.#collected(child.node, undefined, [])
-    this.#timeReported(child.node, undefined, undefined)
+    this.#collections.lost(child.node)
+    this.#timeProbes.lost(child.node)
     if (decision.restart) this.#start(child)
     else child.status = 'stopped'
   }
 
   #reportTerminated(child: ThreadChild, reason: string, restarting: boolean): void {
-    this.system.reportTerminated({
+    this.host.threadTerminated({
       type: 'child-terminated',
-      child: this.system.refFor(child.node, child.spec.name),
+      child: this.host.refFor(child.node, child.spec.name),
       reason,
       restarting,
     })
@@ -529,15 +479,15 @@ export class ThreadSupervisor {
     this.#monitoring = true
     const check = () => {
       if (this.#stopped) return
-      const now = this.system.clock.now()
+      const now = this.host.clock.now()
       for (const child of this.#children.values()) {
         const silentFor = now - child.lastHeartbeatAt
         if (child.status === 'running' && child.worker && silentFor > this.#heartbeatTimeoutMs) {
           this.#died(child, child.worker, `missed heartbeats for ${silentFor} ms`)
         }
       }
-      this.system.clock.schedule(this.#heartbeatIntervalMs, check)
+      this.host.clock.schedule(this.#heartbeatIntervalMs, check)
     }
-    this.system.clock.schedule(this.#heartbeatIntervalMs, check)
+    this.host.clock.schedule(this.#heartbeatIntervalMs, check)
   }
 }
