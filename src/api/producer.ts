@@ -335,6 +335,8 @@ export class Producer {
     }
     const written: Promise<RecordMetadata>[] = []
     for (const { topic, messages, partitions, timestamps, numPartitions } of routed) {
+      // KafkaJS sends nothing for a topic without messages, and answers nothing for it.
+      if (messages.length === 0) continue
       if (onePartition(partitions)) {
         const partition = partitions[0] as number
         written.push(

@@ -349,6 +349,25 @@ describe('producer', () => {
       'and forget',
     ])
   })
+  it('answers [] for a send without messages, compressed or not, and writes nothing', async () => {
+    const { cluster, admin } = await startCluster({ brokers: 1 })
+    await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] })
+    const producer = cluster.producer()
+    await producer.connect()
+    for (const compression of [0, 1]) {
+      await expect(producer.send({ topic: 't', messages: [], compression })).resolves.toEqual([])
+    }
+    await expect(
+      producer.sendBatch({
+        topicMessages: [
+          { topic: 't', messages: [] },
+          { topic: 't', messages: [{ value: 'one', partition: 1 }] },
+        ],
+      }),
+    ).resolves.toMatchObject([{ partition: 1, baseOffset: '0' }])
+    expect(await readPartition(cluster, 't', 0)).toEqual([])
+  })
+
   it('sends large batches with acks 0 from memory it copied: the next sends are intact', async () => {
     const { cluster, admin } = await startCluster({ brokers: 1 })
     await admin.createTopics({ topics: [{ topic: 't' }] })
