@@ -79,7 +79,8 @@ function seedLines(report: ChaosSeedReport, options: ChaosOptions): string[] {
     )
     .join(', ')
   const lines = [
-    `seed ${seed}: ${check.verified ? 'verified' : 'FAILED'}, ${check.acknowledged} of ${report.sends} sends acknowledged, ${report.schedule.length} faults${found === '' ? '' : `; ${found}`}`,
+    `seed ${seed}: ${report.verified ? 'verified' : 'FAILED'}, ${check.acknowledged} of ${report.sends} sends acknowledged, ${report.schedule.length} faults${found === '' ? '' : `; ${found}`}`,
+    ...report.failures.map((failure) => `  client call failed: ${failure}`),
   ]
   const first = check.anomalies.find((anomaly) => !report.allowed.includes(anomaly.kind))
   if (first !== undefined) {
@@ -145,13 +146,13 @@ export async function chaos(argv: readonly string[]): Promise<number> {
   for (const { check } of reports)
     for (const kind of ANOMALY_KINDS) totals[kind] += check.counts[kind]
   if (values.json) {
-    const seeds = reports.map(({ seed, check }) => ({
+    const seeds = reports.map(({ seed, check, verified }) => ({
       seed,
-      verified: check.verified,
+      verified,
       acked: check.acknowledged,
       anomalies: check.counts,
     }))
     process.stdout.write(`${JSON.stringify({ seeds, anomalies: totals })}\n`)
   }
-  return reports.every(({ check }) => check.verified) ? 0 : 1
+  return reports.every(({ verified }) => verified) ? 0 : 1
 }
