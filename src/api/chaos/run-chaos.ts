@@ -27,6 +27,8 @@ export interface ChaosOptions {
 export interface ChaosSeedReport {
   readonly seed: number
   readonly schedule: readonly FaultStep[]
+  /** When the schedule's time 0 fell on the history's time (once the clients had started). */
+  readonly scheduleStartMs: number
   readonly check: CheckReport
   readonly sends: number
   readonly allowed: readonly AnomalyKind[]
@@ -52,9 +54,10 @@ const LAST_SNAPSHOT_MS = 10_000
 export function allowedAnomalies(options: ChaosOptions): AnomalyKind[] {
   const allowed: AnomalyKind[] = []
   if (options.acks !== -1 || options.unclean || options.minInsync < 2) {
-    // An acknowledged write on a leader that dies before a follower has it is gone; what a
-    // consumer read of it may be overwritten at the same offset by the new leader.
-    allowed.push('lost', 'inconsistentOffset')
+    // An acknowledged write on a leader that dies before a follower has it is gone, and the
+    // new leader hands its offset out again: what a consumer read there may be overwritten,
+    // and a producer's or member's next offset in that partition may come out lower.
+    allowed.push('lost', 'inconsistentOffset', 'nonmonotonicSend', 'nonmonotonicPoll')
   }
   if (!options.idempotent) allowed.push('duplicate')
   return allowed
@@ -161,7 +164,8 @@ export async function runChaosSeed(seed: number, options: ChaosOptions): Promise
     const history: History = { events: events.sort((a, b) => timeOf(a) - timeOf(b)), final }
     const check = checkHistory(history, { allowed })
     const verified = check.verified && failures.length === 0
-    return { seed, schedule, sends, allowed, check, failures, verified, history }
+    const scheduleStartMs = working - started
+    return { seed, schedule, scheduleStartMs, sends, allowed, check, failures, verified, history }
   } finally {
     await watch?.stop()
     await threads?.close()
