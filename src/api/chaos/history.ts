@@ -51,11 +51,22 @@ export interface AssignmentEvent {
   readonly partitions: readonly TopicPartition[]
 }
 
-/** A fault the nemesis applied or healed, or an election the controller made. */
+/**
+ * A fault the nemesis applied or healed, an election the controller made, or a client thread
+ * that missed a control call's deadline (`client`).
+ */
 export interface ClusterEventRecord {
-  readonly type: 'fault' | 'election'
+  readonly type: 'fault' | 'election' | 'client'
   readonly time: number
   readonly description: string
+}
+
+/** A partition's leader and in-sync replicas from `time` on, as the controller published them. */
+export interface IsrEvent extends TopicPartition {
+  readonly type: 'isr'
+  readonly time: number
+  readonly leader: number
+  readonly isr: readonly number[]
 }
 
 export type HistoryEvent =
@@ -64,6 +75,10 @@ export type HistoryEvent =
   | CommitEvent
   | AssignmentEvent
   | ClusterEventRecord
+  | IsrEvent
+
+/** What the workload's clients record (on their own threads): the rest comes from the driver. */
+export type ClientEvent = SendEvent | DeliveryEvent | CommitEvent | AssignmentEvent
 
 /** What one partition holds at the end, read from its log start to its high watermark. */
 export interface FinalPartition extends TopicPartition {

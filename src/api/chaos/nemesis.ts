@@ -1,6 +1,10 @@
 import { SeededRandom } from '../../runtime/random/seeded-random.js'
 
-/** The faults a chaos run can inject, one at a time, each healed before the next. */
+/**
+ * The faults a chaos run can inject, one at a time, each healed before the next. All but
+ * `stall` strike a broker (or a link between two); `stall` stops one of the workload's client
+ * threads outright for the fault's length, as a stalled client process would be.
+ */
 export const NEMESIS_KINDS = [
   'kill',
   'restart',
@@ -11,15 +15,20 @@ export const NEMESIS_KINDS = [
   'slow',
   'drop',
   'duplicate',
+  'stall',
 ] as const
 
 export type NemesisKind = (typeof NEMESIS_KINDS)[number]
 
-/** One fault: applied at `atMs` after the run starts, healed at `healAtMs`. */
-export interface FaultStep {
+interface StepTiming {
+  /** Applied this long after the run starts. */
   readonly atMs: number
   readonly healAtMs: number
-  readonly kind: NemesisKind
+}
+
+/** A fault on a broker (or the link from it to `other`). */
+export interface BrokerFaultStep extends StepTiming {
+  readonly kind: Exclude<NemesisKind, 'stall'>
   readonly broker: number
   /** The other end of a cut link. */
   readonly other?: number
@@ -27,10 +36,21 @@ export interface FaultStep {
   readonly amount?: number
 }
 
+/** A client thread stalled from `atMs` to `healAtMs`. */
+export interface ClientStallStep extends StepTiming {
+  readonly kind: 'stall'
+  /** The client's name: `c0` (a group member), `p1` (a producer). */
+  readonly client: string
+}
+
+export type FaultStep = BrokerFaultStep | ClientStallStep
+
 export interface ScheduleOptions {
   readonly seconds: number
   readonly brokers: number
   readonly kinds: readonly NemesisKind[]
+  /** The workload's clients, which a stall picks from. */
+  readonly clients: readonly string[]
 }
 
 /** The first fault waits this long, so the workload is running when it lands. */
@@ -57,11 +77,18 @@ export function nemesisSchedule(seed: number, options: ScheduleOptions): FaultSt
     const healAtMs = atMs + between(FAULT_MS)
     if (healAtMs > endMs) break
     const kind = pick(options.kinds)
+    if (kind === 'stall') {
+      if (options.clients.length > 0) {
+        steps.push({ atMs, healAtMs, kind, client: pick(options.clients) })
+      }
+      atMs = healAtMs + between(CALM_MS)
+      continue
+    }
     const broker = Math.floor(random.next() * options.brokers)
     const others = Array.from({ length: options.brokers }, (_, id) => id).filter(
       (id) => id !== broker,
     )
-    const step: FaultStep =
+    const step: BrokerFaultStep =
       kind === 'cutlink' && others.length > 0
         ? { atMs, healAtMs, kind, broker, other: pick(others) }
         : kind === 'slow'
@@ -88,6 +115,8 @@ export function describeStep(step: FaultStep): string {
       return `kill broker ${step.broker}, its storage lost`
     case 'restart':
       return `restart broker ${step.broker}`
+    case 'stall':
+      return `stall client ${step.client}`
     default:
       return `${step.kind} broker ${step.broker}`
   }

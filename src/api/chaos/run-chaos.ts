@@ -2,11 +2,13 @@ import type { Clock } from '../../runtime/clock/clock.js'
 import { InvalidArgumentError } from '../../runtime/errors/samsa-error.js'
 import { readTopic, waitForZeroLag } from '../../testing/index.js'
 import { Cluster } from '../cluster.js'
-import type { Consumer, InstrumentationEvent } from '../consumer.js'
 import { CLUSTER_EVENTS } from '../faults.js'
 import { type AnomalyKind, type CheckReport, checkHistory } from './checker.js'
-import type { FinalPartition, HistoryEvent, SendEvent, TopicPartition } from './history.js'
+import type { FinalPartition, History, HistoryEvent } from './history.js'
 import { describeStep, type FaultStep, type NemesisKind, nemesisSchedule } from './nemesis.js'
+import { type RunWatch, watchRun } from './run-watch.js'
+import { clientNames } from './workload-protocol.js'
+import { WorkloadThreads } from './workload-threads.js'
 
 export interface ChaosOptions {
   readonly seconds: number
@@ -25,9 +27,19 @@ export interface ChaosOptions {
 export interface ChaosSeedReport {
   readonly seed: number
   readonly schedule: readonly FaultStep[]
+  /** When the schedule's time 0 fell on the history's time (once the clients had started). */
+  readonly scheduleStartMs: number
   readonly check: CheckReport
   readonly sends: number
   readonly allowed: readonly AnomalyKind[]
+  /**
+   * Calls to client threads that failed where the verdict depends on them (start, stop, the
+   * last snapshot): a client that missed one leaves its history short.
+   */
+  readonly failures: readonly string[]
+  /** The checker found nothing beyond what the options allow, and no call failed. */
+  readonly verified: boolean
+  readonly history: History
 }
 
 const TOPIC = 'chaos'
@@ -35,23 +47,37 @@ const GROUP = 'chaos-readers'
 /** Short, so that a pause or an isolation past it is a broker death the controller sees. */
 const BROKER_SESSION_MS = 1_000
 const CATCH_UP_MS = 30_000
+/** The last snapshot of each client thread, which the verdict needs: no stall is left by then. */
+const LAST_SNAPSHOT_MS = 10_000
 
 /** What the run's settings let Kafka do, which the checker counts but does not fail. */
 export function allowedAnomalies(options: ChaosOptions): AnomalyKind[] {
   const allowed: AnomalyKind[] = []
   if (options.acks !== -1 || options.unclean || options.minInsync < 2) {
-    // An acknowledged write on a leader that dies before a follower has it is gone; what a
-    // consumer read of it may be overwritten at the same offset by the new leader.
-    allowed.push('lost', 'inconsistentOffset')
+    // An acknowledged write on a leader that dies before a follower has it is gone, and the
+    // new leader hands its offset out again: what a consumer read there may be overwritten,
+    // and a producer's or member's next offset in that partition may come out lower.
+    allowed.push('lost', 'inconsistentOffset', 'nonmonotonicSend', 'nonmonotonicPoll')
   }
   if (!options.idempotent) allowed.push('duplicate')
   return allowed
 }
 
+/** The seed's fault plan: the same seed and options give the same plan. */
+export function chaosSchedule(seed: number, options: ChaosOptions): FaultStep[] {
+  return nemesisSchedule(seed, {
+    seconds: options.seconds,
+    brokers: options.brokers,
+    kinds: options.nemesis,
+    clients: clientNames(options),
+  })
+}
+
 /**
- * One seed of a chaos experiment: a cluster, producers sending numbered records and a consumer
- * group reading them with commits, all through the public clients and recorded, while the
- * nemesis applies the seed's schedule; then everything healed, read back and checked.
+ * One seed of a chaos experiment: a cluster; producers sending numbered records and a consumer
+ * group reading them with commits, each client on a thread of its own and through the public
+ * clients, recorded; the nemesis applying the seed's schedule; then everything healed, read
+ * back and checked. Every thread is ended before it returns or throws.
  */
 export async function runChaosSeed(seed: number, options: ChaosOptions): Promise<ChaosSeedReport> {
   if (options.idempotent && options.acks !== -1) {
@@ -59,7 +85,7 @@ export async function runChaosSeed(seed: number, options: ChaosOptions): Promise
       'an idempotent producer sends with acks all (-1), as Kafka requires',
     )
   }
-  const schedule = nemesisSchedule(seed, { ...options, kinds: options.nemesis })
+  const schedule = chaosSchedule(seed, options)
   const cluster = await Cluster.start({
     brokers: options.brokers,
     seed,
@@ -70,9 +96,13 @@ export async function runChaosSeed(seed: number, options: ChaosOptions): Promise
   })
   // The cluster's clock, so that the schedule and the history follow whatever time it runs on.
   const { clock } = cluster.system
-  const started = clock.now()
-  const now = () => clock.now() - started
   const events: HistoryEvent[] = []
+  const failures: string[] = []
+  const failed = (error: unknown) => {
+    failures.push(error instanceof Error ? error.message : String(error))
+  }
+  let threads: WorkloadThreads | undefined
+  let watch: RunWatch | undefined
   try {
     const admin = cluster.admin()
     await admin.connect()
@@ -85,6 +115,8 @@ export async function runChaosSeed(seed: number, options: ChaosOptions): Promise
         },
       ],
     })
+    const started = clock.now()
+    const now = () => clock.now() - started
     const down = new Set<number>()
     cluster.on(CLUSTER_EVENTS.BROKER_DOWN, (event) => {
       if (event.brokerId !== undefined) down.add(event.brokerId)
@@ -93,36 +125,56 @@ export async function runChaosSeed(seed: number, options: ChaosOptions): Promise
     cluster.on(CLUSTER_EVENTS.LEADER_ELECTED, (event) => {
       events.push({ type: 'election', time: now(), description: JSON.stringify(event.detail) })
     })
-    const consumers = await Promise.all(
-      Array.from({ length: options.consumers }, () => startReader(cluster, events, now)),
-    )
-    let running = true
-    const producing = Array.from({ length: options.producers }, (_, index) =>
-      produce(cluster, `p${index}`, options, events, now, () => running),
-    )
+    threads = WorkloadThreads.open(cluster, {
+      ...options,
+      topic: TOPIC,
+      group: GROUP,
+      startedAt: started,
+    })
+    await threads.start().catch(failed)
+    watch = watchRun({ clock, admin, threads, topic: TOPIC, events, now })
+    // The schedule counts from here, once the group has formed (its first join waits a few
+    // seconds, as Kafka's group.initial.rebalance.delay.ms): history times from `started`.
+    const working = clock.now()
     for (const step of schedule) {
-      await sleepUntil(clock, started, step.atMs)
+      await sleepUntil(clock, working, step.atMs)
       events.push({ type: 'fault', time: now(), description: describeStep(step) })
-      await apply(cluster, step).catch((error: unknown) => {
+      await apply(cluster, threads, step).catch((error: unknown) => {
         events.push({ type: 'fault', time: now(), description: `${step.kind} failed: ${error}` })
       })
-      await sleepUntil(clock, started, step.healAtMs)
+      await sleepUntil(clock, working, step.healAtMs)
       await heal(cluster, step, down)
       events.push({ type: 'fault', time: now(), description: `healed: ${describeStep(step)}` })
     }
-    await sleepUntil(clock, started, options.seconds * 1000)
-    running = false
-    const sends = (await Promise.all(producing)).reduce((sum, count) => sum + count, 0)
+    await sleepUntil(clock, working, options.seconds * 1000)
+    const sends = await threads.stopProducers().catch((error: unknown) => {
+      failed(error)
+      return 0
+    })
     await restoreAll(cluster, down)
     await waitForZeroLag(admin, GROUP, TOPIC, { timeoutMs: CATCH_UP_MS }).catch(() => {})
-    await Promise.all(consumers.map((consumer) => consumer.disconnect()))
+    await threads.stopConsumers().catch(failed)
+    await watch.stop()
+    const last = await threads.collect(LAST_SNAPSHOT_MS)
+    events.push(...last.events)
+    for (const error of last.missed) failed(error)
     const final = finalPartitions(await readTopic(cluster, TOPIC), options.partitions)
     await admin.disconnect()
     const allowed = allowedAnomalies(options)
-    return { seed, schedule, sends, allowed, check: checkHistory({ events, final }, { allowed }) }
+    const history: History = { events: events.sort((a, b) => timeOf(a) - timeOf(b)), final }
+    const check = checkHistory(history, { allowed })
+    const verified = check.verified && failures.length === 0
+    const scheduleStartMs = working - started
+    return { seed, schedule, scheduleStartMs, sends, allowed, check, failures, verified, history }
   } finally {
+    await watch?.stop()
+    await threads?.close()
     await cluster.stop()
   }
+}
+
+function timeOf(event: HistoryEvent): number {
+  return event.type === 'send' ? event.invokedAt : event.time
 }
 
 function sleepUntil(clock: Clock, started: number, atMs: number): Promise<void> {
@@ -130,7 +182,8 @@ function sleepUntil(clock: Clock, started: number, atMs: number): Promise<void> 
   return waitMs <= 0 ? Promise.resolve() : new Promise((resolve) => clock.schedule(waitMs, resolve))
 }
 
-async function apply(cluster: Cluster, step: FaultStep): Promise<void> {
+async function apply(cluster: Cluster, threads: WorkloadThreads, step: FaultStep): Promise<void> {
+  if (step.kind === 'stall') return threads.pause(step.client, step.healAtMs - step.atMs)
   const { faults } = cluster
   switch (step.kind) {
     case 'kill':
@@ -155,7 +208,7 @@ async function apply(cluster: Cluster, step: FaultStep): Promise<void> {
   }
 }
 
-/** Undoes a fault, and brings back any broker the controller lost meanwhile. */
+/** Undoes a fault, and brings back any broker the controller lost meanwhile (a stall ends itself). */
 async function heal(cluster: Cluster, step: FaultStep, down: Set<number>): Promise<void> {
   if (step.kind === 'pause') cluster.faults.resumeBroker(step.broker)
   await cluster.faults.heal()
@@ -169,120 +222,6 @@ async function restoreAll(cluster: Cluster, down: Set<number>): Promise<void> {
       () => {},
     )
   }
-}
-
-/** Sends numbered records one at a time until told to stop; returns how many it sent. */
-async function produce(
-  cluster: Cluster,
-  name: string,
-  options: ChaosOptions,
-  events: HistoryEvent[],
-  now: () => number,
-  running: () => boolean,
-): Promise<number> {
-  const producer = cluster.producer({
-    idempotent: options.idempotent,
-    requestTimeout: 2_000,
-    retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 500 },
-  })
-  await producer.connect()
-  let count = 0
-  while (running()) {
-    const value = `${name}-${count++}`
-    const partition = count % options.partitions
-    const invokedAt = now()
-    const outcome: Pick<SendEvent, 'outcome' | 'offset'> = await producer
-      .send({ topic: TOPIC, acks: options.acks, messages: [{ value, partition }] })
-      .then(
-        ([written]) => ({ outcome: 'acknowledged' as const, offset: Number(written?.baseOffset) }),
-        () => ({ outcome: 'unknown' as const }),
-      )
-    events.push({
-      type: 'send',
-      topic: TOPIC,
-      partition,
-      producer: name,
-      value,
-      invokedAt,
-      completedAt: now(),
-      ...outcome,
-    })
-    // A send refused at once settles in a microtask: without a turn of the event loop now and
-    // then, the nemesis's timers would never run.
-    if (outcome.outcome !== 'acknowledged') {
-      await new Promise<void>((resolve) => cluster.system.clock.schedule(10, resolve))
-    } else if (count % 64 === 0) await new Promise((resolve) => setImmediate(resolve))
-  }
-  await producer.disconnect()
-  return count
-}
-
-/** A group member that records each delivery, its assignments and the group's commits. */
-async function startReader(
-  cluster: Cluster,
-  events: HistoryEvent[],
-  now: () => number,
-): Promise<Consumer> {
-  const consumer = cluster.consumer({
-    groupId: GROUP,
-    sessionTimeout: 6_000,
-    heartbeatInterval: 500,
-  })
-  await consumer.connect()
-  await consumer.subscribe({ topics: [TOPIC], fromBeginning: true })
-  const member = consumer.linkName
-  let generation = -1
-  consumer.on(consumer.events.GROUP_JOIN, (event: InstrumentationEvent) => {
-    const payload = event.payload as {
-      groupGenerationId: number
-      memberAssignment: Record<string, number[]>
-    }
-    generation = payload.groupGenerationId
-    events.push({
-      type: 'assignment',
-      time: now(),
-      member,
-      generation,
-      partitions: Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
-        partitions.map((partition): TopicPartition => ({ topic, partition })),
-      ),
-    })
-  })
-  consumer.on(consumer.events.COMMIT_OFFSETS, (event: InstrumentationEvent) => {
-    const payload = event.payload as {
-      groupGenerationId: number
-      topics: { topic: string; partitions: { partition: string; offset: string }[] }[]
-    }
-    for (const { topic, partitions } of payload.topics) {
-      for (const { partition, offset } of partitions) {
-        events.push({
-          type: 'commit',
-          time: now(),
-          topic,
-          partition: Number(partition),
-          group: GROUP,
-          member,
-          generation: payload.groupGenerationId,
-          offset: Number(offset),
-        })
-      }
-    }
-  })
-  await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      events.push({
-        type: 'delivery',
-        time: now(),
-        topic,
-        partition,
-        member,
-        generation,
-        offset: Number(message.offset),
-        value: message.value?.toString() ?? '',
-      })
-    },
-  })
-  return consumer
 }
 
 function finalPartitions(

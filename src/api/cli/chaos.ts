@@ -1,8 +1,12 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { InvalidArgumentError } from '../../runtime/errors/samsa-error.js'
+import { writeSeedOutput } from '../chaos/chaos-output.js'
 import { ANOMALY_KINDS, type AnomalyKind } from '../chaos/checker.js'
 import { describeStep, NEMESIS_KINDS, type NemesisKind } from '../chaos/nemesis.js'
 import { type ChaosOptions, type ChaosSeedReport, runChaosSeed } from '../chaos/run-chaos.js'
+import { summarizeSeed } from '../chaos/timeline-summary.js'
 
 export const CHAOS_USAGE = `Usage: samsa chaos [options]
 
@@ -18,6 +22,8 @@ consumer group reads them, then heals, reads everything back and checks Kafka's 
   --producers N       (default 2)            --consumers N      group members (default 2)
   --nemesis KINDS     among ${NEMESIS_KINDS.join(',')} (default all)
   --json              print one JSON object as the last line
+  --out DIR           write each seed's history summary (seed-N.json) and timeline page
+                      (seed-N.html), and the run's JSON object (summary.json)
 `
 
 function whole(value: string, name: string, least: number): number {
@@ -79,13 +85,17 @@ function seedLines(report: ChaosSeedReport, options: ChaosOptions): string[] {
     )
     .join(', ')
   const lines = [
-    `seed ${seed}: ${check.verified ? 'verified' : 'FAILED'}, ${check.acknowledged} of ${report.sends} sends acknowledged, ${report.schedule.length} faults${found === '' ? '' : `; ${found}`}`,
+    `seed ${seed}: ${report.verified ? 'verified' : 'FAILED'}, ${check.acknowledged} of ${report.sends} sends acknowledged, ${report.schedule.length} faults${found === '' ? '' : `; ${found}`}`,
+    ...report.failures.map((failure) => `  client call failed: ${failure}`),
   ]
   const first = check.anomalies.find((anomaly) => !report.allowed.includes(anomaly.kind))
   if (first !== undefined) {
     lines.push(`  first anomaly at ${first.time.toFixed(0)} ms: ${first.description}`)
-    for (const step of report.schedule.filter((each) => each.atMs <= first.time).slice(-3)) {
-      lines.push(`  fault at ${step.atMs} ms (healed ${step.healAtMs} ms): ${describeStep(step)}`)
+    const at = (scheduled: number) => report.scheduleStartMs + scheduled
+    for (const step of report.schedule.filter((each) => at(each.atMs) <= first.time).slice(-3)) {
+      lines.push(
+        `  fault at ${at(step.atMs)} ms (healed ${at(step.healAtMs)} ms): ${describeStep(step)}`,
+      )
     }
   }
   lines.push(`  replay: ${replayCommand(seed, options)}`)
@@ -110,6 +120,7 @@ export async function chaos(argv: readonly string[]): Promise<number> {
       consumers: { type: 'string', default: '2' },
       nemesis: { type: 'string', default: NEMESIS_KINDS.join(',') },
       json: { type: 'boolean', default: false },
+      out: { type: 'string' },
     },
     strict: true,
   })
@@ -137,6 +148,13 @@ export async function chaos(argv: readonly string[]): Promise<number> {
     const report = await runChaosSeed(seed, options)
     reports.push(report)
     process.stdout.write(`${seedLines(report, options).join('\n')}\n`)
+    if (values.out !== undefined) {
+      const written = await writeSeedOutput(
+        values.out,
+        summarizeSeed(report, replayCommand(seed, options)),
+      )
+      process.stdout.write(`  timeline: ${written.html}\n`)
+    }
   }
   const totals = Object.fromEntries(ANOMALY_KINDS.map((kind) => [kind, 0])) as Record<
     AnomalyKind,
@@ -144,14 +162,14 @@ export async function chaos(argv: readonly string[]): Promise<number> {
   >
   for (const { check } of reports)
     for (const kind of ANOMALY_KINDS) totals[kind] += check.counts[kind]
-  if (values.json) {
-    const seeds = reports.map(({ seed, check }) => ({
-      seed,
-      verified: check.verified,
-      acked: check.acknowledged,
-      anomalies: check.counts,
-    }))
-    process.stdout.write(`${JSON.stringify({ seeds, anomalies: totals })}\n`)
-  }
-  return reports.every(({ check }) => check.verified) ? 0 : 1
+  const seeds = reports.map(({ seed, check, verified }) => ({
+    seed,
+    verified,
+    acked: check.acknowledged,
+    anomalies: check.counts,
+  }))
+  const summary = JSON.stringify({ seeds, anomalies: totals })
+  if (values.out !== undefined) await writeFile(join(values.out, 'summary.json'), `${summary}\n`)
+  if (values.json) process.stdout.write(`${summary}\n`)
+  return reports.every(({ verified }) => verified) ? 0 : 1
 }

@@ -1,16 +1,21 @@
 import { MessagePort } from 'node:worker_threads'
 import { ActorSystem } from '../actor/actor-system.js'
+import { parseParentToThread } from '../transport/control-frames.js'
 import type { AgreedStructures } from '../transport/wire-codec.js'
 import type { GuestLinks } from './guest-links-data.js'
 
 export type { GuestLinks } from './guest-links-data.js'
 
+/** The thread that started the network: its supervisor tells guests how the network changes. */
+const MAIN_NODE = 0
+
 /*
  * A guest: a thread the main system did not start and does not supervise (a worker of a
- * piscina pool running a benchmark's load generator) that joins the actor network for a
- * while. It gets a node number and one direct channel to every thread running at the time,
- * the main thread included, so its clients reach brokers in one hop as actor threads do.
- * Threads started or restarted later do not know it; it is meant for short-lived work.
+ * piscina pool running a benchmark's load generator, a chaos run's client) that joins the
+ * actor network for a while. It gets a node number and one direct channel to every thread
+ * running at the time, the main thread included, so its clients reach brokers in one hop as
+ * actor threads do. Over its channel to the main thread it then hears what an actor thread
+ * hears: a thread (re)started later (a new channel to it), a thread's death, the link faults.
  */
 
 /** The ports to list in the transfer list of the message that carries `links`. */
@@ -52,15 +57,35 @@ export function parseGuestLinks(value: unknown): GuestLinks {
  */
 export function joinAsGuest(links: GuestLinks): { system: ActorSystem; leave(): Promise<void> } {
   const system = new ActorSystem(links.node, { structures: links.structures })
-  for (const { node, port } of links.peers) {
+  const ports = new Map<number, MessagePort>()
+  const link = (node: number, port: MessagePort) => {
+    ports.get(node)?.close()
+    ports.set(node, port)
     system.attachNode(node, port)
-    port.on('message', (frame: unknown) => system.receiveFrame(node, frame))
+    port.on('message', (frame: unknown) => {
+      if (system.receiveFrame(node, frame) || node !== MAIN_NODE) return
+      const control = parseParentToThread(frame)
+      switch (control?.kind) {
+        case 'peer':
+          link(control.node, control.port)
+          return
+        case 'node-down':
+          ports.get(control.node)?.close()
+          ports.delete(control.node)
+          system.nodeDown(control.node, control.reason)
+          return
+        case 'faults':
+          system.applyFaultRules(control.rules)
+          return
+      }
+    })
   }
+  for (const { node, port } of links.peers) link(node, port)
   return {
     system,
     async leave() {
       await system.stop()
-      for (const { port } of links.peers) port.close()
+      for (const port of ports.values()) port.close()
     },
   }
 }

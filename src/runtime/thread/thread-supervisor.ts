@@ -151,6 +151,8 @@ export class ThreadSupervisor {
       this.#post(child.node, child.worker, { kind: 'peer', node, port: port1 }, [port1])
       peers.push({ node: child.node, port: port2 })
     }
+    // Waits on the channel until the guest listens: it starts with the faults in force.
+    own.port1.postMessage({ kind: 'faults', version: this.#faultsVersion, rules: this.#faultRules })
     return { node, peers, structures: this.host.structures }
   }
 
@@ -234,6 +236,9 @@ export class ThreadSupervisor {
     this.host.applyFaultRules(this.#faultRules)
     const frame: ParentToThread = { kind: 'faults', version, rules: this.#faultRules }
     for (const child of this.#children.values()) this.#post(child.node, child.worker, frame)
+    // Guests are not waited for: a stalled guest (a fault experiment's client) must not hold
+    // up the faults meant for everyone else. Each takes the rules on its next turn.
+    for (const port of this.#guests.values()) port.postMessage(frame)
     await this.#appliedEverywhere((child) => child.appliedFaultsVersion >= version)
   }
 
@@ -362,6 +367,12 @@ export class ThreadSupervisor {
       this.#post(other.node, other.worker, { kind: 'peer', node: child.node, port: port1 }, [port1])
       this.#post(child.node, worker, { kind: 'peer', node: other.node, port: port2 }, [port2])
     }
+    // A guest outlives restarts: the thread that comes back is linked to it as well.
+    for (const [guest, toGuest] of this.#guests) {
+      const { port1, port2 } = new MessageChannel()
+      toGuest.postMessage({ kind: 'peer', node: child.node, port: port1 }, [port1])
+      this.#post(child.node, worker, { kind: 'peer', node: guest, port: port2 }, [port2])
+    }
     worker.on('message', (value: unknown) => {
       if (child.worker !== worker) return
       if (this.host.receiveFrame(child.node, value)) return
@@ -469,9 +480,9 @@ export class ThreadSupervisor {
   }
 
   #broadcastNodeDown(node: number, reason: string): void {
-    for (const other of this.#children.values()) {
-      this.#post(other.node, other.worker, { kind: 'node-down', node, reason })
-    }
+    const frame: ParentToThread = { kind: 'node-down', node, reason }
+    for (const other of this.#children.values()) this.#post(other.node, other.worker, frame)
+    for (const [guest, toGuest] of this.#guests) if (guest !== node) toGuest.postMessage(frame)
   }
 
   #monitorHeartbeats(): void {
