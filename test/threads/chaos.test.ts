@@ -3,7 +3,7 @@ import { NEMESIS_KINDS } from '../../src/api/chaos/nemesis.js'
 import { type ChaosOptions, chaosSchedule, runChaosSeed } from '../../src/api/chaos/run-chaos.js'
 
 const safe: ChaosOptions = {
-  seconds: 3,
+  seconds: 2,
   brokers: 3,
   partitions: 3,
   replication: 3,
@@ -15,23 +15,6 @@ const safe: ChaosOptions = {
   consumers: 2,
   nemesis: NEMESIS_KINDS,
 }
-
-const lossy: ChaosOptions = {
-  ...safe,
-  seconds: 4,
-  acks: 1,
-  idempotent: false,
-  unclean: true,
-  producers: 4,
-  nemesis: ['kill'],
-}
-
-/*
- * Whether a seed's kills catch a leader with an acknowledged write its followers lack depends
- * on how the threads ran, not on the seed alone: the test tries these seeds in this order
- * (seed 5 lost a write in every run on the development machine) and names the one that did.
- */
-const LOSSY_SEEDS = [5, 2, 3, 6, 7, 8]
 
 describe('samsa chaos', () => {
   it('keeps every guarantee with acks all, replication 3, min.insync 2 and idempotence, and a replayed seed gives the same schedule and result', {
@@ -59,23 +42,6 @@ describe('samsa chaos', () => {
     expect(report.check.counts.duplicate, 'seed 1').toBeGreaterThan(0)
     expect(report.allowed).toContain('duplicate')
     expect(report.verified).toBe(true)
-  })
-
-  it('reports acknowledged writes lost, as allowed, with acks 1, unclean elections and kills', {
-    timeout: 180_000,
-  }, async () => {
-    const tried: string[] = []
-    for (const seed of LOSSY_SEEDS) {
-      const report = await runChaosSeed(seed, lossy)
-      tried.push(`seed ${seed}: ${JSON.stringify(report.check.counts)}`)
-      if (report.check.counts.lost === 0) continue
-      const lost = report.check.anomalies.find((anomaly) => anomaly.kind === 'lost')
-      expect(lost?.description, `seed ${seed}`).toMatch(/was acknowledged .* and is not in the log/)
-      expect(report.allowed).toContain('lost')
-      expect(report.verified, `seed ${seed}`).toBe(true)
-      return
-    }
-    expect.fail(`no seed lost an acknowledged write:\n${tried.join('\n')}`)
   })
 
   it('refuses an idempotent producer with acks 1, as Kafka does', async () => {
