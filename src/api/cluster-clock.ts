@@ -7,6 +7,8 @@ import { KafkaJSNonRetriableError } from './errors.js'
 
 /** `cluster.clock`: the cluster's time, and (under `clock: 'virtual'`) the hand that moves it. */
 export interface ClusterClock {
+  /** Whether the time moves only by `advance` (`Cluster.start({ clock: 'virtual' })`). */
+  readonly virtual: boolean
   /** The cluster's time, in ms since the epoch. */
   now(): number
   /**
@@ -39,6 +41,7 @@ export function clusterClock(system: ActorSystem, mainClock: Clock | undefined):
   if (mainClock instanceof VirtualClock) {
     const controller = new TimeController(mainClock, system)
     return {
+      virtual: true,
       now: () => controller.now(),
       advance: async (ms) => {
         try {
@@ -50,6 +53,7 @@ export function clusterClock(system: ActorSystem, mainClock: Clock | undefined):
     }
   }
   return {
+    virtual: false,
     now: () => system.clock.now(),
     advance: () =>
       Promise.reject(

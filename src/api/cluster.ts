@@ -82,6 +82,14 @@ interface Client {
   disconnect(): Promise<void>
 }
 
+/** Each client's cluster clock: samsa/testing's waits are handed a client, not its cluster. */
+const clientClocks = new WeakMap<Client, ClusterClock>()
+
+/** The clock of the cluster that made `client` (undefined for a client made elsewhere). */
+export function clusterClockOf(client: Client): ClusterClock | undefined {
+  return clientClocks.get(client)
+}
+
 /**
  * A Kafka cluster inside this process: brokers on worker threads, the supervisor on this one.
  * Hands out KafkaJS-shaped producers, consumers and admin clients.
@@ -305,6 +313,7 @@ export class Cluster {
 
   #track<T extends Client>(client: T): T {
     this.#clients.add(client)
+    clientClocks.set(client, this.clock)
     return client
   }
 }

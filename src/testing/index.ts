@@ -1,18 +1,24 @@
 import { decodeMessages, type KafkaMessage } from '../actors/consumer/kafka-messages.js'
 import { parseMetadataSnapshot } from '../actors/supervisor/supervisor-protocol.js'
 import type { Admin } from '../api/admin.js'
-import type { Cluster } from '../api/cluster.js'
+import { type Cluster, clusterClockOf } from '../api/cluster.js'
 import { PartitionLogReader } from '../runtime/log/partition-log.js'
 
 /*
  * What tests against an embedded cluster keep writing: waits for a group to settle or catch
- * up, and a read of a whole topic. Each wait is bounded and says what never happened.
+ * up, and a read of a whole topic. Each wait is bounded and says what never happened. A wait
+ * follows its cluster's clock: on virtual time nothing that needs time to pass (a session
+ * timeout, a retry's backoff) would ever happen while it polled on the system's time, so
+ * there it moves the cluster's time itself, a step at a time.
  */
 
 export interface WaitOptions {
-  /** How long to wait before failing. Default 10 s. */
+  /**
+   * How long to wait before failing, in the cluster's time (on `clock: 'virtual'`, virtual
+   * milliseconds the wait advances through). Default 10 s.
+   */
   readonly timeoutMs?: number
-  /** How often to look again. Default 20 ms. */
+  /** How often to look again (on virtual time, the step it advances by). Default 20 ms. */
   readonly intervalMs?: number
 }
 
@@ -23,15 +29,24 @@ export class WaitTimeoutError extends Error {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** The time a wait counts in and lets pass: the system's, or its cluster's virtual time. */
+function waitClock(client: Admin): { now(): number; pass(ms: number): Promise<void> } {
+  const clock = clusterClockOf(client)
+  if (clock?.virtual) return { now: () => clock.now(), pass: (ms) => clock.advance(ms) }
+  return { now: () => performance.now(), pass: sleep }
+}
+
 /** Looks at `check` until it gives a value (not undefined), or fails saying what it last saw. */
 async function waitUntil<T>(
+  client: Admin,
   what: string,
   check: () => Promise<{ readonly done: T } | { readonly seen: string }>,
   options: WaitOptions,
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 10_000
   const intervalMs = options.intervalMs ?? 20
-  const deadline = Date.now() + timeoutMs
+  const clock = waitClock(client)
+  const deadline = clock.now() + timeoutMs
   let seen = 'nothing yet'
   for (;;) {
     try {
@@ -41,10 +56,10 @@ async function waitUntil<T>(
     } catch (error) {
       seen = `an error: ${error instanceof Error ? error.message : String(error)}`
     }
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw new WaitTimeoutError(`${what}: not within ${timeoutMs} ms (last seen: ${seen})`)
     }
-    await sleep(intervalMs)
+    await clock.pass(Math.min(intervalMs, deadline - clock.now()))
   }
 }
 
@@ -58,6 +73,7 @@ export function waitForGroupStable(
   options: WaitOptions & { readonly members?: number } = {},
 ): Promise<void> {
   return waitUntil(
+    admin,
     `group ${groupId} stable${options.members === undefined ? '' : ` with ${options.members} members`}`,
     async () => {
       const { groups } = await admin.describeGroups([groupId])
@@ -84,6 +100,7 @@ export function waitForZeroLag(
   options: WaitOptions = {},
 ): Promise<void> {
   return waitUntil(
+    admin,
     `group ${groupId} caught up on ${topic}`,
     async () => {
       const [ends, committed] = await Promise.all([

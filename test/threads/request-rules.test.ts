@@ -256,18 +256,27 @@ describe('request rules on JoinGroup', () => {
     expect(joins.at(-1)?.durationMs).toBeGreaterThanOrEqual(100)
   })
 
-  it('drops the join: the consumer times out waiting and joins again', async () => {
-    await using cluster = await startCluster()
+  it('drops the join: the consumer times out waiting and joins again (on virtual time)', async () => {
+    await using cluster = await Cluster.start({
+      brokers: 3,
+      recordRequests: true,
+      clock: 'virtual',
+    })
     const admin = await createTopic(cluster)
     await cluster.rules.add({ api: 'JoinGroup', drop: true, times: 1 })
     const consumer = cluster.consumer({ groupId: 'dropped', rebalanceTimeout: 200 })
     await consumer.connect()
     await consumer.subscribe({ topic: 'events' })
-    await consumer.run({ eachMessage: async () => {} })
-    await waitForGroupStable(admin, 'dropped')
+    const started = cluster.clock.now()
+    // run() waits for the join, which only time passing can end: the wait below moves it.
+    const running = consumer.run({ eachMessage: async () => {} })
+    await waitForGroupStable(admin, 'dropped', { intervalMs: 500, timeoutMs: 30_000 })
+    await running
     const joins = await cluster.requests.list({ api: 'JoinGroup' })
     expect(joins[0]?.durationMs).toBeNull()
     expect(joins.length).toBeGreaterThan(1)
+    // Joined again only once the first join's answer was past due (the rebalance timeout + 5 s).
+    expect((joins[1]?.time ?? started) - started).toBeGreaterThanOrEqual(5_200)
   })
 })
 
@@ -314,7 +323,12 @@ describe('request rules on Fetch (a consumer’s partition reads)', () => {
     const dropped = await cluster.rules.add({ api: 'Fetch', drop: true, times: 1 })
     const consumer = cluster.consumer({ groupId: 'fetch-slow', maxWaitTimeInMs: 100 })
     expect(await consumeAll(consumer, 'events', 2)).toEqual(['m0', 'm1'])
-    const fetches = await cluster.requests.list({ api: 'Fetch', client: consumer.linkName })
+    // The read after the last record may start only after its handler resolved.
+    const fetches = await logShows(
+      cluster,
+      { api: 'Fetch', client: consumer.linkName },
+      (records) => records.length >= 2,
+    )
     expect(fetches[0]?.durationMs).toBeGreaterThanOrEqual(100)
     expect(fetches[1]?.durationMs).toBeNull()
     expect(delayed.matched + dropped.matched).toBeGreaterThanOrEqual(2)

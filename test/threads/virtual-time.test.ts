@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { AssignerProtocol } from '../../src/api/assigners/index.js'
 import { Cluster, type ClusterOptions } from '../../src/api/cluster.js'
 import { defineActor } from '../../src/runtime/index.js'
-import { readTopic } from '../../src/testing/index.js'
+import {
+  readTopic,
+  WaitTimeoutError,
+  waitForGroupStable,
+  waitForZeroLag,
+} from '../../src/testing/index.js'
 import type { JoinGroup, MemberReport } from '../fixtures/group-member-thread.js'
 
 const clusters: Cluster[] = []
@@ -211,6 +216,45 @@ describe('virtual time', () => {
     const alone = await assignments(cluster, 'g', 'shared')
     expect([...alone.byMember.values()]).toEqual([[0, 1, 2, 3]])
     await survivor.disconnect()
+  })
+
+  it('has samsa/testing waits move virtual time until what they wait for happens, or their time is up', async () => {
+    const cluster = await startVirtual({ brokers: 1 })
+    await createTopic(cluster, 'tracked', 2, 1)
+    const admin = cluster.admin()
+    await admin.connect()
+    const producer = cluster.producer()
+    await producer.connect()
+    await producer.send({
+      topic: 'tracked',
+      messages: [
+        { value: 'a', partition: 0 },
+        { value: 'b', partition: 1 },
+      ],
+    })
+    const consumer = cluster.consumer({ groupId: 'tracking' })
+    await consumer.connect()
+    await consumer.subscribe({ topic: 'tracked', fromBeginning: true })
+    // The consumer's first read is answered 5 s later: the waits must move time that far.
+    await cluster.rules.add({ api: 'Fetch', delayMs: 5_000, times: 1 })
+    const seen: string[] = []
+    const started = cluster.clock.now()
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(String(message.value))
+      },
+    })
+    await waitForGroupStable(admin, 'tracking', { members: 1 })
+    await waitForZeroLag(admin, 'tracking', 'tracked')
+    expect(seen.sort()).toEqual(['a', 'b'])
+    expect(cluster.clock.now() - started).toBeGreaterThanOrEqual(5_000)
+
+    const givenUpFrom = cluster.clock.now()
+    const never = waitForGroupStable(admin, 'nobody', { timeoutMs: 60_000, intervalMs: 1_000 })
+    await expect(never).rejects.toBeInstanceOf(WaitTimeoutError)
+    await expect(never).rejects.toThrow('group nobody stable: not within 60000 ms')
+    expect(cluster.clock.now() - givenUpFrom).toBe(60_000)
+    await consumer.disconnect()
   })
 
   it('keeps a record through its hour of retention.ms, and drops it once it is older', async () => {
