@@ -1,4 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { offsetsPartitionFor } from '../../src/actors/coordinator/offsets-topic.js'
+import {
+  TRANSACTION_TOPIC,
+  TRANSACTION_TOPIC_PARTITIONS,
+} from '../../src/actors/transactions/transaction-log.js'
 import type { ClusterOptions } from '../../src/api/cluster.js'
 import { Cluster } from '../../src/api/cluster.js'
 import type { Consumer } from '../../src/api/consumer.js'
@@ -178,4 +183,33 @@ describe('transactions', () => {
     expect(values).toEqual(['next'])
     await consumer.disconnect()
   }, 30_000)
+
+  it('commits exactly once across a coordinator failover and a partition leader failover', async () => {
+    const { cluster, admin, transactional } = await setUp({ brokers: 3 }, 3)
+    const producer = await transactional('t-failover')
+    const first = await producer.transaction()
+    await first.send({ topic: 'out', messages: [{ value: 'one', partition: 0 }] })
+    const [stateTopic] = (await admin.fetchTopicMetadata({ topics: [TRANSACTION_TOPIC] })).topics
+    const statePartition = offsetsPartitionFor('t-failover', TRANSACTION_TOPIC_PARTITIONS)
+    const coordinator = stateTopic?.partitions.find(
+      ({ partitionId }) => partitionId === statePartition,
+    )?.leader
+    await cluster.faults.killBroker(coordinator as number)
+    await first.commit()
+
+    const [outTopic] = (await admin.fetchTopicMetadata({ topics: ['out'] })).topics
+    const second = await producer.transaction()
+    await second.send({ topic: 'out', messages: [{ value: 'aborted', partition: 0 }] })
+    const leader = outTopic?.partitions.find(({ partitionId }) => partitionId === 0)?.leader
+    if (leader !== coordinator) await cluster.faults.killBroker(leader as number)
+    await second.abort()
+    const third = await producer.transaction()
+    await third.send({ topic: 'out', messages: [{ value: 'two', partition: 0 }] })
+    await third.commit()
+
+    const { values, consumer } = await consume(cluster, 'out', 2)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(values).toEqual(['one', 'two'])
+    await consumer.disconnect()
+  }, 60_000)
 })

@@ -26,7 +26,12 @@ import {
   nextExpiry,
   sync,
 } from './group.js'
-import { appendRecords, readKeyedRecords, recordBytes } from './internal-topic.js'
+import {
+  appendRecords,
+  coordinatedPartition,
+  readKeyedRecords,
+  recordBytes,
+} from './internal-topic.js'
 import {
   type CommittedOffset,
   decodeOffsetsRecord,
@@ -35,7 +40,6 @@ import {
   OFFSETS_TOPIC_LOG_BYTES,
   OFFSETS_TOPIC_PARTITIONS,
   type OffsetsRecord,
-  offsetsPartitionFor,
   type StoredGroup,
 } from './offsets-topic.js'
 
@@ -213,9 +217,7 @@ function groupRequest(
           value: { offset, metadata, commitTimestamp: now },
         }),
       )
-      write(state, loaded, records, context, context.deferReply(), () => {
-        for (const record of records) applyRecord(loaded, record)
-      })
+      writeAndAnswer(state, loaded, records, context)
       return
     }
     case 'txn-offset-commit': {
@@ -229,9 +231,7 @@ function groupRequest(
           value: { offset, metadata, commitTimestamp: now },
         }),
       )
-      write(state, loaded, records, context, context.deferReply(), () => {
-        for (const record of records) applyRecord(loaded, record)
-      })
+      writeAndAnswer(state, loaded, records, context)
       return
     }
     case 'end-txn-offsets': {
@@ -257,9 +257,7 @@ function groupRequest(
           value: null,
         })
       }
-      write(state, loaded, records, context, context.deferReply(), () => {
-        for (const record of records) applyRecord(loaded, record)
-      })
+      writeAndAnswer(state, loaded, records, context)
       return
     }
     case 'offset-fetch': {
@@ -301,23 +299,18 @@ function groupRequest(
         ),
         { kind: 'group', groupId: request.groupId, value: null },
       ]
-      write(state, loaded, records, context, context.deferReply(), () => {
-        for (const record of records) applyRecord(loaded, record)
-      })
+      writeAndAnswer(state, loaded, records, context)
     }
   }
 }
 
 function partitionOf(state: CoordinatorState, groupId: string): LoadedPartition {
-  const partition = offsetsPartitionFor(groupId, OFFSETS_TOPIC_PARTITIONS)
-  const loaded = state.partitions.get(partition)
-  if (loaded === undefined) {
-    throw new KafkaProtocolError(
-      'NOT_COORDINATOR',
-      `broker ${state.brokerId} does not lead ${OFFSETS_TOPIC}-${partition}, where group '${groupId}' is kept`,
-    )
+  const where = {
+    brokerId: state.brokerId,
+    topic: OFFSETS_TOPIC,
+    partitions: OFFSETS_TOPIC_PARTITIONS,
   }
-  return loaded
+  return coordinatedPartition(state.partitions, where, groupId, 'group')
 }
 
 function waitingFor(state: CoordinatorState, groupId: string, memberId: string): Waiting {
@@ -437,6 +430,18 @@ function write(
     replier,
   }))
   if (loaded.bytesSinceRewrite > REWRITE_AFTER_BYTES) rewriteLive(state, loaded, context)
+}
+
+/** Writes records, then applies them and answers the request once they are replicated. */
+function writeAndAnswer(
+  state: CoordinatorState,
+  loaded: LoadedPartition,
+  records: readonly OffsetsRecord[],
+  context: ActorContext<CoordinatorMessage>,
+): void {
+  write(state, loaded, records, context, context.deferReply(), () => {
+    for (const record of records) applyRecord(loaded, record)
+  })
 }
 
 /** Writes every live key again, so the ring may evict everything older. */

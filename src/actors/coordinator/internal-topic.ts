@@ -3,6 +3,7 @@
 // order by the coordinator that takes over a partition.
 
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { PartitionLogReader } from '../../runtime/log/partition-log.js'
 import { decodeRecordBatch, encodeRecordBatch } from '../../runtime/log/record-batch-codec.js'
 import {
@@ -14,6 +15,7 @@ import {
   producedOrThrow,
   produceRequest,
 } from '../broker/broker-protocol.js'
+import { offsetsPartitionFor } from './offsets-topic.js'
 
 const RECORDS_PER_BATCH = 1_000
 const WRITE_TIMEOUT_MS = 10_000
@@ -76,4 +78,25 @@ export function readKeyedRecords(
     offset = read.nextOffset
   }
   return bytes
+}
+
+/**
+ * The loaded partition of an internal topic that keeps `key` (a group id or a transactional
+ * id: Kafka places both alike); NOT_COORDINATOR when this broker does not lead it.
+ */
+export function coordinatedPartition<Loaded>(
+  loaded: ReadonlyMap<number, Loaded>,
+  where: { readonly brokerId: number; readonly topic: string; readonly partitions: number },
+  key: string,
+  what: string,
+): Loaded {
+  const partition = offsetsPartitionFor(key, where.partitions)
+  const found = loaded.get(partition)
+  if (found === undefined) {
+    throw new KafkaProtocolError(
+      'NOT_COORDINATOR',
+      `broker ${where.brokerId} does not lead ${where.topic}-${partition}, where ${what} '${key}' is kept`,
+    )
+  }
+  return found
 }

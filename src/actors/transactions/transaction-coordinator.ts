@@ -1,12 +1,17 @@
 import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
 import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
+import { answeringRequestFailures } from '../../runtime/actor/request-failures.js'
 import type { Timer } from '../../runtime/clock/clock.js'
-import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
+import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { PartitionLogReader } from '../../runtime/log/partition-log.js'
 import type { BrokerMessage } from '../broker/broker-protocol.js'
-import { appendRecords, readKeyedRecords, recordBytes } from '../coordinator/internal-topic.js'
-import { offsetsPartitionFor } from '../coordinator/offsets-topic.js'
+import {
+  appendRecords,
+  coordinatedPartition,
+  readKeyedRecords,
+  recordBytes,
+} from '../coordinator/internal-topic.js'
 import {
   type ProducerIdentity,
   parseProducerIdentity,
@@ -74,7 +79,7 @@ const REWRITE_AFTER_BYTES = TRANSACTION_TOPIC_LOG_BYTES / 4
  * leads. Every change of a transaction is written to the state topic (acks all) before it is
  * acted on, so a coordinator that takes over finishes what the last one prepared.
  */
-export const transactionCoordinator = defineActor<
+const transactionCoordinatorBehaviour = defineActor<
   TransactionCoordinatorMessage,
   TransactionCoordinatorState,
   TransactionCoordinatorArgs
@@ -88,17 +93,22 @@ export const transactionCoordinator = defineActor<
     timerAt: Number.POSITIVE_INFINITY,
   }),
   receive(state, message, context) {
-    try {
-      handle(state, message, context)
-    } catch (error) {
-      // A request that cannot be served is answered; the coordinator serves everyone else.
-      if (!(error instanceof SamsaError)) throw error
-      context.replyError(error)
-    }
+    handle(state, message, context)
     armTimer(state, context)
     return state
   },
 })
+
+/** The coordinator: a request that cannot be served is answered, and it serves everyone else. */
+export const transactionCoordinator = answeringRequestFailures(
+  transactionCoordinatorBehaviour,
+  new Set<TransactionCoordinatorMessage['type']>([
+    'init-transactional-producer',
+    'add-partitions-to-txn',
+    'add-offsets-to-txn',
+    'end-txn',
+  ]),
+)
 
 function handle(
   state: TransactionCoordinatorState,
@@ -361,16 +371,12 @@ function armTimer(
 }
 
 function partitionOf(state: TransactionCoordinatorState, transactionalId: string): LoadedPartition {
-  // The same placement as groups in the offsets topic (Kafka hashes both ids alike).
-  const partition = offsetsPartitionFor(transactionalId, TRANSACTION_TOPIC_PARTITIONS)
-  const loaded = state.partitions.get(partition)
-  if (loaded === undefined) {
-    throw new KafkaProtocolError(
-      'NOT_COORDINATOR',
-      `broker ${state.brokerId} does not lead ${TRANSACTION_TOPIC}-${partition}, where transactional id '${transactionalId}' is kept`,
-    )
+  const where = {
+    brokerId: state.brokerId,
+    topic: TRANSACTION_TOPIC,
+    partitions: TRANSACTION_TOPIC_PARTITIONS,
   }
-  return loaded
+  return coordinatedPartition(state.partitions, where, transactionalId, 'transactional id')
 }
 
 function moved(transactionalId: string): KafkaProtocolError {
