@@ -1,4 +1,5 @@
 import type { RetryPolicy } from '../actors/client/retry-policy.js'
+import type { ReadIsolation } from '../actors/consumer/partition-fetcher.js'
 import { type PartitionAssigner, PartitionAssigners } from './assigners/index.js'
 import { KafkaJSNonRetriableError } from './errors.js'
 import { type RetryOptions, resolveRetry } from './retry.js'
@@ -48,6 +49,8 @@ export interface ResolvedConfig {
   readonly maxBytes: number
   readonly maxBytesPerPartition: number
   readonly metadataMaxAgeMs: number
+  /** KafkaJS's `readUncommitted` (default false): read committed stops at the last stable offset. */
+  readonly isolation: ReadIsolation
   readonly retry: RetryPolicy
   /** After a crash, whether to start again; undefined: as KafkaJS decides. */
   readonly restartOnFailure: ((error: Error) => Promise<boolean>) | undefined
@@ -66,6 +69,16 @@ function optionalNumber(value: unknown, name: string, fallback: number, min: num
     )
   }
   return value
+}
+
+function readIsolation(readUncommitted: unknown): ReadIsolation {
+  if (readUncommitted === undefined || readUncommitted === null) return 'read-committed'
+  if (typeof readUncommitted !== 'boolean') {
+    throw new KafkaJSNonRetriableError(
+      `Consumer readUncommitted must be a boolean, got ${describe(readUncommitted)}`,
+    )
+  }
+  return readUncommitted ? 'read-uncommitted' : 'read-committed'
 }
 
 /** The consumer's `retry.restartOnFailure`, checked. */
@@ -118,6 +131,7 @@ export function resolveConfig(config: unknown): ResolvedConfig {
       1,
     ),
     metadataMaxAgeMs: optionalNumber(options.metadataMaxAge, 'metadataMaxAge', 300_000, 0),
+    isolation: readIsolation(options.readUncommitted),
     retry: resolveRetry(options.retry, 'consumer retry'),
     restartOnFailure: restartCallback(options.retry),
   }

@@ -88,6 +88,7 @@ export class ConsumerRunner implements HandlingRun {
       maxBytes: config.maxBytes,
       maxBytesPerPartition: config.maxBytesPerPartition,
       metadataMaxAgeMs: config.metadataMaxAgeMs,
+      isolation: config.isolation,
       refreshBackoffMs: config.retry.initialRetryTime,
       requests:
         connection.requests === undefined

@@ -37,6 +37,7 @@ export function validateProducerConfig(config: unknown): void {
   optionalCount(options, 'batchSize', 1)
   optionalMs(options, 'lingerMs', 0)
   optionalMs(options, 'requestTimeout', 1)
+  optionalMs(options, 'transactionTimeout', 1)
   for (const name of ['idempotent', 'allowAutoTopicCreation'] as const) {
     const value = options[name]
     if (value !== undefined && typeof value !== 'boolean') throw refuse(name, 'a boolean', value)

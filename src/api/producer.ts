@@ -2,6 +2,7 @@ import type { Acks } from '../actors/broker/broker-protocol.js'
 import type { RetryPolicy } from '../actors/client/retry-policy.js'
 import { DefaultPartitioner } from '../actors/producer/partitioner.js'
 import { ProducerClient } from '../actors/producer/producer-client.js'
+import { TransactionManager } from '../actors/producer/transaction-manager.js'
 import type { TopicMetadata } from '../actors/supervisor/supervisor-protocol.js'
 import {
   CompressionCodecs,
@@ -20,6 +21,7 @@ import {
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
 import { validateProducerConfig, validateSendTimeout } from './producer-config.js'
 import { type RetryOptions, resolveRetry, withRetries } from './retry.js'
+import { Transaction, type TransactionalSender } from './transaction.js'
 import {
   checkHeaders,
   checkRecordBytes,
@@ -45,7 +47,10 @@ export interface ProducerConfig {
    * Default true; `false` gives up the guarantee for acks 0 or 1.
    */
   readonly idempotent?: boolean
+  /** Makes the producer transactional (see `transaction()`); needs idempotence. */
   readonly transactionalId?: string
+  /** Kafka's `transaction.timeout.ms`: an open transaction older than this is aborted. Default 60 s. */
+  readonly transactionTimeout?: number
   /** How long a partition's batch waits for more records (Kafka's `linger.ms`). Default 0. */
   readonly lingerMs?: number
   /** Bytes at which a partition's batch is sent at once (Kafka's `batch.size`). */
@@ -198,7 +203,7 @@ function byPartition(partitions: Int32Array, numPartitions: number): PartitionGr
  * A KafkaJS-shaped producer. `send` resolves one RecordMetadata per partition written (none
  * with acks 0), retrying retriable errors after a metadata refresh as KafkaJS does.
  */
-export class Producer {
+export class Producer implements TransactionalSender {
   readonly events = EVENTS
   readonly #client: ProducerClient
   readonly #instrumentation: InstrumentationEmitter
@@ -211,6 +216,8 @@ export class Producer {
   readonly #retry: RetryPolicy
   /** Idempotence asked for in so many words: then, as in Kafka, a conflict is an error. */
   readonly #idempotenceRequired: boolean
+  readonly #transactions: TransactionManager | undefined
+  #transaction: Transaction | undefined
 
   constructor(
     private readonly connection: ClusterConnection,
@@ -223,15 +230,27 @@ export class Producer {
     config: ProducerConfig = {},
   ) {
     validateProducerConfig(config)
-    if (config.transactionalId !== undefined) {
-      throw new KafkaJSNonRetriableError('transactions are not supported by samsa yet')
+    const { transactionalId } = config
+    if (transactionalId !== undefined && config.idempotent === false) {
+      throw new KafkaJSNonRetriableError('A transactional producer must be idempotent')
     }
     // Kafka's rule (≥ 3.2): on by default when nothing conflicts. A send with acks 0 or 1 on
     // such a producer simply goes without it; more than 5 requests in flight turn it off.
-    this.#idempotenceRequired = config.idempotent === true
-    this.#idempotent = config.idempotent ?? (config.maxInFlightRequests ?? 5) <= 5
+    this.#idempotenceRequired = config.idempotent === true || transactionalId !== undefined
+    this.#idempotent =
+      transactionalId !== undefined || (config.idempotent ?? (config.maxInFlightRequests ?? 5) <= 5)
     this.#retry = resolveRetry(config.retry, 'producer retry')
     const refresh = () => connection.metadata.refresh()
+    const transactions =
+      transactionalId === undefined
+        ? undefined
+        : new TransactionManager(connection.supervisor, connection.clock, {
+            transactionalId,
+            transactionTimeoutMs: config.transactionTimeout ?? 60_000,
+            linkName,
+            retrying: (attempt) => withRetries(attempt, this.#retry, connection.clock, refresh),
+          })
+    this.#transactions = transactions
     const client = new ProducerClient(
       connection.metadata,
       connection.supervisor,
@@ -243,6 +262,10 @@ export class Producer {
         requestTimeoutMs: config.requestTimeout,
         idempotent: this.#idempotent,
         linkName: this.linkName,
+        transactional:
+          transactions === undefined
+            ? undefined
+            : { identity: async () => transactions.identity ?? transactions.initProducerId() },
         retrying: (attempt) => withRetries(attempt, this.#retry, connection.clock, refresh),
       },
     )
@@ -275,6 +298,32 @@ export class Producer {
     return this.#idempotent
   }
 
+  /**
+   * KafkaJS's `transaction()`: begins a transaction (the first one runs InitProducerId, which
+   * fences any older producer with the same transactional id).
+   */
+  async transaction(): Promise<Transaction> {
+    const transactions = this.#transactions
+    if (transactions === undefined) {
+      throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer')
+    }
+    if (this.#transaction?.isActive()) {
+      throw new KafkaJSNonRetriableError(
+        'There is already an ongoing transaction for this producer. Please end the transaction before beginning another.',
+      )
+    }
+    this.#assertConnected()
+    if (transactions.identity === undefined) {
+      await transactions.initProducerId().catch((error: unknown) => {
+        throw toKafkaJSError(error)
+      })
+      this.#client.resetIdentity()
+    }
+    transactions.begin()
+    this.#transaction = new Transaction(this, transactions)
+    return this.#transaction
+  }
+
   on(eventName: string, listener: (event: InstrumentationEvent) => void): () => void {
     return this.#instrumentation.on(eventName, listener)
   }
@@ -295,7 +344,26 @@ export class Producer {
     })
   }
 
-  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    if (this.#transactions !== undefined) {
+      return Promise.reject(
+        new KafkaJSNonRetriableError(
+          'A transactional producer sends within a transaction: producer.transaction()',
+        ),
+      )
+    }
+    return this.#sendBatch(batch, undefined)
+  }
+
+  /** A send that joins the producer's transaction (see Transaction). */
+  sendInTransaction(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return this.#sendBatch(batch, this.#transactions)
+  }
+
+  async #sendBatch(
+    batch: ProducerBatch,
+    transaction: TransactionManager | undefined,
+  ): Promise<RecordMetadata[]> {
     this.#assertConnected()
     if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.topicMessages)) {
       throw new KafkaJSNonRetriableError('sendBatch takes { topicMessages: [{ topic, messages }] }')
@@ -332,6 +400,18 @@ export class Producer {
         partitions: this.#route(metadata, messages),
         numPartitions: metadata.partitions.length,
       })
+    }
+    if (transaction !== undefined) {
+      // Kafka 4's leaders take a transaction's batch only in a partition it has added.
+      await transaction
+        .addPartitions(
+          routed.flatMap(({ topic, partitions }) =>
+            [...new Set(partitions)].map((partition) => ({ topic, partition })),
+          ),
+        )
+        .catch((error: unknown) => {
+          throw toKafkaJSError(error)
+        })
     }
     const written: Promise<RecordMetadata>[] = []
     for (const { topic, messages, partitions, timestamps, numPartitions } of routed) {

@@ -5,12 +5,15 @@ import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { type PartitionLogHandle, PartitionLogReader } from '../../runtime/log/partition-log.js'
 import {
   arrayField,
+  booleanField,
   bytesField,
+  type Fields,
   fieldsOf,
   integerField,
   refField,
   stringField,
 } from '../protocol-fields.js'
+import type { SupervisorRequest } from '../supervisor/supervisor-protocol.js'
 import { parseTopicConfig, type TopicConfig } from '../topic-config.js'
 
 /** Produce acknowledgement levels, as Kafka's `acks`: none, the leader, all in-sync replicas. */
@@ -30,7 +33,7 @@ export type ReplicaRole =
   | {
       readonly kind: 'leader'
       readonly followers: readonly number[]
-      readonly controller: ActorRef<IsrChanged>
+      readonly controller: ActorRef<SupervisorRequest>
     }
   | {
       readonly kind: 'follower'
@@ -94,6 +97,30 @@ export type BrokerMessage =
   | { readonly type: 'delete-replica'; readonly topic: string; readonly partition: number }
   /** → the ref of the group coordinator beside this broker (Kafka's FindCoordinator, last hop) */
   | { readonly type: 'group-coordinator' }
+  /** → the ref of the transaction coordinator beside this broker */
+  | { readonly type: 'transaction-coordinator' }
+  /**
+   * From a transaction coordinator: these partitions, led here, joined the producer's
+   * transaction, so its transactional batches may land in them (Kafka 4's verification). → true
+   */
+  | {
+      readonly type: 'add-txn-partitions'
+      readonly producerId: number
+      readonly producerEpoch: number
+      readonly partitions: readonly TopicPartition[]
+    }
+  /**
+   * From a transaction coordinator (Kafka's WriteTxnMarkers): the producer's transaction is
+   * over; a commit or abort marker goes into each partition, acks all. → ProduceReply
+   */
+  | {
+      readonly type: 'write-txn-markers'
+      readonly producerId: number
+      readonly producerEpoch: number
+      readonly commit: boolean
+      readonly coordinatorEpoch: number
+      readonly partitions: readonly TopicPartition[]
+    }
   /**
    * → ProduceReply, one entry per partition in the request's order (no reply with acks 0).
    * As Kafka's ProduceRequest: everything a producer has for this broker's partitions at once.
@@ -104,6 +131,21 @@ export type BrokerMessage =
       readonly partitions: readonly PartitionBatch[]
     }
   | { readonly type: 'enforce-retention' }
+
+export interface TopicPartition {
+  readonly topic: string
+  readonly partition: number
+}
+
+export function parseTopicPartitions(fields: Fields, name: string): TopicPartition[] {
+  return arrayField(fields, name).map((entry) => {
+    const partition = fieldsOf(entry, 'topic partition')
+    return {
+      topic: stringField(partition, 'topic'),
+      partition: integerField(partition, 'partition', 0),
+    }
+  })
+}
 
 export interface ReplicaCreated {
   readonly log: PartitionLogHandle
@@ -285,7 +327,24 @@ export function parseBrokerMessage(value: unknown): BrokerMessage {
     case 'enforce-retention':
       return { type: 'enforce-retention' }
     case 'group-coordinator':
-      return { type: 'group-coordinator' }
+    case 'transaction-coordinator':
+      return { type: fields.type }
+    case 'add-txn-partitions':
+      return {
+        type: 'add-txn-partitions',
+        producerId: integerField(fields, 'producerId', 0),
+        producerEpoch: integerField(fields, 'producerEpoch', 0),
+        partitions: parseTopicPartitions(fields, 'partitions'),
+      }
+    case 'write-txn-markers':
+      return {
+        type: 'write-txn-markers',
+        producerId: integerField(fields, 'producerId', 0),
+        producerEpoch: integerField(fields, 'producerEpoch', 0),
+        commit: booleanField(fields, 'commit'),
+        coordinatorEpoch: integerField(fields, 'coordinatorEpoch'),
+        partitions: parseTopicPartitions(fields, 'partitions'),
+      }
     default:
       throw new MalformedMessageError(`unknown broker message type ${String(fields.type)}`)
   }
@@ -298,7 +357,11 @@ function parseRole(value: unknown): ReplicaRole {
       if (!Number.isInteger(id)) throw new MalformedMessageError('followers are broker ids')
       return id as number
     })
-    return { kind: 'leader', followers, controller: refField<IsrChanged>(fields, 'controller') }
+    return {
+      kind: 'leader',
+      followers,
+      controller: refField<SupervisorRequest>(fields, 'controller'),
+    }
   }
   if (fields.kind === 'follower') {
     return {

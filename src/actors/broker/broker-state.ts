@@ -4,10 +4,13 @@ import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import type { PartitionLog, PartitionLogReader } from '../../runtime/log/partition-log.js'
 import type { WaitWord } from '../../runtime/log/wait.js'
 import type { CoordinatorControl } from '../coordinator/coordinator-protocol.js'
+import type { SupervisorRequest } from '../supervisor/supervisor-protocol.js'
 import type { TopicConfig } from '../topic-config.js'
-import type { IsrChanged, ReplicaRole } from './broker-protocol.js'
+import type { TransactionCoordinatorControl } from '../transactions/transaction-protocol.js'
+import type { ReplicaRole } from './broker-protocol.js'
 import type { FollowerProgress } from './in-sync-replicas.js'
 import type { ProducerStateTable } from './producer-state.js'
+import type { TransactionTable } from './transaction-table.js'
 
 /* What a broker holds: its replicas, leader and follower, and the timers and waits it keeps. */
 
@@ -28,9 +31,11 @@ export interface LeaderReplica {
   readonly config: TopicConfig
   readonly followers: Map<number, FollowerProgress>
   readonly pending: PendingAck[]
-  readonly controller: ActorRef<IsrChanged>
+  readonly controller: ActorRef<SupervisorRequest>
   /** Idempotent producers' recent batches, to answer retries without appending twice. */
   readonly producers: ProducerStateTable
+  /** Open and added transactions here, which bound the last stable offset. */
+  readonly transactions: TransactionTable
   /** The ISR last told to the controller, as sorted ids joined. */
   reportedIsr: string
 }
@@ -53,6 +58,8 @@ export interface BrokerState {
   readonly brokerId: number
   /** The group coordinator beside this broker: it serves the offsets partitions led here. */
   readonly coordinator: ActorRef<CoordinatorControl>
+  /** The transaction coordinator beside it: it serves the transaction-state partitions led here. */
+  readonly transactionCoordinator: ActorRef<TransactionCoordinatorControl>
   /** Replicas by `topic/partition`; this broker is the only writer of their logs. */
   readonly replicas: Map<string, Replica>
   /** The next time-retention check, when one is set (see `watchRetention`). */

@@ -4,6 +4,7 @@ import { answeringRequestFailures } from '../../runtime/actor/request-failures.j
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
 import { readInt16, readInt32 } from '../../runtime/log/big-endian.js'
 import { COMPRESSION_CODEC_MASK } from '../../runtime/log/compression.js'
+import { encodeMarkerBatch } from '../../runtime/log/control-batch.js'
 import {
   APPEND_SIGNAL_BYTES,
   appendSignalWord,
@@ -21,14 +22,16 @@ import { coordinator } from '../coordinator/coordinator.js'
 import { OFFSETS_TOPIC } from '../coordinator/offsets-topic.js'
 import { fieldsOf, integerField } from '../protocol-fields.js'
 import type { TopicConfig } from '../topic-config.js'
+import { transactionCoordinator } from '../transactions/transaction-coordinator.js'
+import { TRANSACTION_TOPIC } from '../transactions/transaction-log.js'
 import {
   type Acks,
   type BrokerMessage,
   type PartitionBatch,
   type PartitionProduced,
   type ProduceReply,
-  type ProduceRequest,
   parseBrokerMessage,
+  partitionBatch,
   partitionProduced,
   partitionRefused,
   type ReplicaCreated,
@@ -44,7 +47,7 @@ import {
 import { fetchFromLeader, followersOf } from './follower-fetch.js'
 import { inSyncFollowers } from './in-sync-replicas.js'
 import { advanceHighWatermark, leaderReplica } from './leader-replica.js'
-import { batchIdentity } from './producer-state.js'
+import { appendMarker, appendProduced } from './producer-appends.js'
 import { watchRetention } from './retention-watch.js'
 
 export interface BrokerArgs {
@@ -66,6 +69,10 @@ const brokerBehaviour = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
       brokerId,
       coordinator: context.spawn(coordinator, {
         name: `coordinator-${brokerId}`,
+        args: { brokerId, broker: context.self },
+      }),
+      transactionCoordinator: context.spawn(transactionCoordinator, {
+        name: `transaction-coordinator-${brokerId}`,
         args: { brokerId, broker: context.self },
       }),
       replicas: new Map(),
@@ -92,9 +99,29 @@ const brokerBehaviour = defineActor<BrokerMessage, BrokerState, BrokerArgs>({
       case 'group-coordinator':
         context.reply(state.coordinator)
         return state
-      case 'produce':
-        produce(state, message, context)
+      case 'transaction-coordinator':
+        context.reply(state.transactionCoordinator)
         return state
+      case 'produce':
+        produce(state, message.partitions, message.acks, 'producer', context)
+        return state
+      case 'add-txn-partitions':
+        for (const { topic, partition } of message.partitions) {
+          ledReplica(state, topic, partition).transactions.add(
+            message.producerId,
+            message.producerEpoch,
+          )
+        }
+        context.reply(true)
+        return state
+      case 'write-txn-markers': {
+        const batch = encodeMarkerBatch(message, context.clock.now())
+        const markers = message.partitions.map(({ topic, partition }) =>
+          partitionBatch(topic, partition, batch),
+        )
+        produce(state, markers, -1, 'coordinator', context)
+        return state
+      }
       case 'become-leader': {
         const replica = replicaFor(state, message.topic, message.partition)
         replica.log.setLeaderEpoch(message.leaderEpoch)
@@ -207,7 +234,10 @@ export const broker = answeringRequestFailures(
     'become-leader',
     'follow',
     'group-coordinator',
+    'transaction-coordinator',
     'produce',
+    'add-txn-partitions',
+    'write-txn-markers',
   ]),
 )
 
@@ -257,18 +287,32 @@ function createReplica(
   context.reply(created)
 }
 
+/** Tells the coordinator beside this broker that it leads, or no longer leads, its partition. */
 function tellCoordinator(
   state: BrokerState,
   topic: string,
   partition: number,
   leader: LeaderReplica | undefined,
 ): void {
-  if (topic !== OFFSETS_TOPIC) return
-  state.coordinator.tell(
-    leader === undefined
-      ? { type: 'partition-lost', partition }
-      : { type: 'partition-led', partition, log: leader.log.handle() },
-  )
+  if (topic === OFFSETS_TOPIC) {
+    state.coordinator.tell(
+      leader === undefined
+        ? { type: 'partition-lost', partition }
+        : { type: 'partition-led', partition, log: leader.log.handle() },
+    )
+  }
+  if (topic === TRANSACTION_TOPIC) {
+    state.transactionCoordinator.tell(
+      leader === undefined
+        ? { type: 'partition-lost', partition }
+        : {
+            type: 'partition-led',
+            partition,
+            log: leader.log.handle(),
+            controller: leader.controller,
+          },
+    )
+  }
 }
 
 /**
@@ -278,18 +322,20 @@ function tellCoordinator(
  */
 function produce(
   state: BrokerState,
-  message: ProduceRequest,
+  partitions: readonly PartitionBatch[],
+  acks: Acks,
+  from: 'producer' | 'coordinator',
   context: ActorContext<BrokerMessage>,
 ): void {
   const now = context.clock.now()
   const answers: PartitionProduced[] = []
   const waits: { readonly replica: LeaderReplica; readonly index: number; endOffset: number }[] = []
-  for (const [index, entry] of message.partitions.entries()) {
+  for (const [index, entry] of partitions.entries()) {
     try {
-      const appended = appendBatch(state, entry, message.acks, now)
+      const appended = appendBatch(state, entry, acks, from, now)
       watchRetention(state, appended.replica.log, context)
       answers.push(partitionProduced(appended.baseOffset, appended.replica.log.logStartOffset))
-      if (message.acks === -1 && appended.replica.followers.size > 0) {
+      if (acks === -1 && appended.replica.followers.size > 0) {
         waits.push({ replica: appended.replica, index, endOffset: appended.endOffset })
       }
     } catch (error) {
@@ -326,13 +372,7 @@ function asKafkaError(error: SamsaError): KafkaProtocolError {
     : new KafkaProtocolError('INVALID_RECORD', error.message)
 }
 
-/** One partition's batch into the log this broker leads; where it landed and where it ends. */
-function appendBatch(
-  state: BrokerState,
-  { topic, partition, batch }: PartitionBatch,
-  acks: Acks,
-  now: number,
-): { readonly replica: LeaderReplica; readonly baseOffset: number; readonly endOffset: number } {
+function ledReplica(state: BrokerState, topic: string, partition: number): LeaderReplica {
   const replica = replicaFor(state, topic, partition)
   if (replica.role !== 'leader') {
     throw new KafkaProtocolError(
@@ -340,7 +380,19 @@ function appendBatch(
       `broker ${state.brokerId} follows ${topic}-${partition}, it does not lead it`,
     )
   }
-  const { log, config } = replica
+  return replica
+}
+
+/** One partition's batch into the log this broker leads; where it landed and where it ends. */
+function appendBatch(
+  state: BrokerState,
+  { topic, partition, batch }: PartitionBatch,
+  acks: Acks,
+  from: 'producer' | 'coordinator',
+  now: number,
+): { readonly replica: LeaderReplica; readonly baseOffset: number; readonly endOffset: number } {
+  const replica = ledReplica(state, topic, partition)
+  const { config } = replica
   if (batch.length > config.maxMessageBytes) {
     throw new KafkaProtocolError(
       'MESSAGE_TOO_LARGE',
@@ -359,15 +411,8 @@ function appendBatch(
   checkRecordBatch(batch, true)
   // The CRC vouches for the compressed bytes only, not for what they inflate to.
   if ((readInt16(batch, BATCH_ATTRIBUTES) & COMPRESSION_CODEC_MASK) !== 0) validateRecords(batch)
-  const identity = batchIdentity(batch)
-  const check = identity === undefined ? undefined : replica.producers.check(identity)
   const baseOffset =
-    check?.kind === 'duplicate'
-      ? check.baseOffset
-      : log.append(batch, { commit: replica.followers.size === 0 })
-  if (identity !== undefined && check?.kind === 'append') {
-    replica.producers.recordAppended(identity, baseOffset)
-  }
+    from === 'coordinator' ? appendMarker(replica, batch) : appendProduced(replica, batch)
   const endOffset = baseOffset + readInt32(batch, BATCH_LAST_OFFSET_DELTA) + 1
   return { replica, baseOffset, endOffset }
 }

@@ -5,6 +5,7 @@ import type { ReplicaRole } from './broker-protocol.js'
 import type { LeaderReplica, PendingAck } from './broker-state.js'
 import { highWatermark, inSyncFollowers } from './in-sync-replicas.js'
 import { ProducerStateTable } from './producer-state.js'
+import { TransactionTable } from './transaction-table.js'
 
 /* The leader's side of replication: a replica that leads, and its high watermark. */
 
@@ -27,7 +28,15 @@ export function leaderReplica(
     controller: role.controller,
     reportedIsr: '',
     producers: ProducerStateTable.fromBatches(batchesOf(log)),
+    transactions: restoredTransactions(log),
   }
+}
+
+/** The log's transactions, read from its batches and published for read-committed readers. */
+function restoredTransactions(log: PartitionLog): TransactionTable {
+  const { table, aborted } = TransactionTable.fromBatches(batchesOf(log), log.logStartOffset)
+  log.restoreTransactions(table.firstUnstableOffset(), aborted)
+  return table
 }
 
 /** Every batch a log holds, oldest first (what a new leader learns producers from). */

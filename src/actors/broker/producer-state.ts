@@ -1,5 +1,6 @@
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { readInt16, readInt32, readInt64 } from '../../runtime/log/big-endian.js'
+import { isControlBatch } from '../../runtime/log/control-batch.js'
 import {
   BATCH_BASE_OFFSET,
   BATCH_BASE_SEQUENCE,
@@ -86,6 +87,23 @@ export class ProducerStateTable {
     return { kind: 'append' }
   }
 
+  /**
+   * A transaction marker of this producer landed: a newer epoch (the coordinator fenced the
+   * producer) starts it afresh, and its older epoch's batches are refused from now on.
+   */
+  recordMarker(producerId: number, producerEpoch: number): void {
+    const entry = this.#producers.get(producerId)
+    if (entry !== undefined && producerEpoch < entry.epoch) {
+      throw new KafkaProtocolError(
+        'INVALID_PRODUCER_EPOCH',
+        `a marker of producer ${producerId} epoch ${producerEpoch} is older than epoch ${entry.epoch}`,
+      )
+    }
+    if (entry === undefined || producerEpoch > entry.epoch) {
+      this.#producers.set(producerId, { epoch: producerEpoch, batches: [] })
+    }
+  }
+
   recordAppended(identity: BatchIdentity, baseOffset: number): void {
     let entry = this.#producers.get(identity.producerId)
     if (entry === undefined || identity.producerEpoch > entry.epoch) {
@@ -105,8 +123,9 @@ export class ProducerStateTable {
     const table = new ProducerStateTable()
     for (const batch of batches) {
       const identity = batchIdentity(batch)
-      if (identity !== undefined)
-        table.recordAppended(identity, readInt64(batch, BATCH_BASE_OFFSET))
+      if (identity === undefined) continue
+      if (isControlBatch(batch)) table.recordMarker(identity.producerId, identity.producerEpoch)
+      else table.recordAppended(identity, readInt64(batch, BATCH_BASE_OFFSET))
     }
     return table
   }

@@ -7,6 +7,7 @@ import { RetryPolicy } from '../client/retry-policy.js'
 import type { GroupRequest } from '../coordinator/coordinator-protocol.js'
 import { refField } from '../protocol-fields.js'
 import {
+  type CoordinatorKind,
   parseCoordinatorAddress,
   type SupervisorRequest,
 } from '../supervisor/supervisor-protocol.js'
@@ -35,34 +36,40 @@ function meansRediscover(error: unknown): boolean {
 }
 
 /**
- * Coordinators found, by controller (one per cluster, as its clients hold it) and group: the
- * clients of one cluster share them, as Kafka's clients share a connection's metadata, so a
- * consumer joining a group others are in asks for it no more.
+ * Coordinators found, by controller (one per cluster, as its clients hold it), kind and key:
+ * the clients of one cluster share them, as Kafka's clients share a connection's metadata, so
+ * a consumer joining a group others are in asks for it no more.
  */
-const found = new WeakMap<object, Map<string, Promise<ActorRef<GroupRequest>>>>()
+const found = new WeakMap<object, Map<string, Promise<ActorRef<never>>>>()
 
 /**
- * A client's line to one group's coordinator (Kafka's FindCoordinator, then the group APIs):
- * asks the controller which broker leads the group's offsets partition, then that broker for
- * its coordinator, and finds it again whenever the coordinator moved or died.
+ * A client's line to one coordinator (Kafka's FindCoordinator, then the group or transaction
+ * APIs): asks the controller which broker leads the key's partition of the internal topic,
+ * then that broker for its coordinator, and finds it again whenever it moved or died.
  */
-export class CoordinatorClient {
+export class CoordinatorClient<Request = GroupRequest> {
   readonly #supervisor: ActorRef<SupervisorRequest>
   readonly #clock: Clock
-  readonly #groupId: string
-  readonly #found: Map<string, Promise<ActorRef<GroupRequest>>>
+  readonly #key: string
+  readonly #kind: CoordinatorKind
+  readonly #foundKey: string
+  readonly #found: Map<string, Promise<ActorRef<never>>>
   readonly #from: string | undefined
 
   constructor(
     supervisor: ActorRef<SupervisorRequest>,
     clock: Clock,
-    groupId: string,
+    /** The group id, or the transactional id of a transaction coordinator. */
+    key: string,
     /** Whom the requests are from on their links (the client's link name). */
     from?: string,
+    kind: CoordinatorKind = 'group',
   ) {
     this.#supervisor = supervisor
     this.#clock = clock
-    this.#groupId = groupId
+    this.#key = key
+    this.#kind = kind
+    this.#foundKey = `${kind}\u0000${key}`
     this.#from = from
     let byGroup = found.get(supervisor)
     if (byGroup === undefined) {
@@ -73,19 +80,19 @@ export class CoordinatorClient {
   }
 
   async request<T>(
-    message: GroupRequest,
+    message: Request,
     parseReply: (value: unknown) => T,
     timeoutMs = DEFAULT_TIMEOUT_MS,
   ): Promise<T> {
-    let coordinator: Promise<ActorRef<GroupRequest>> | undefined
+    let coordinator: Promise<ActorRef<never>> | undefined
     return REDISCOVERY.run(
       async () => {
-        coordinator = this.#found.get(this.#groupId)
+        coordinator = this.#found.get(this.#foundKey)
         if (coordinator === undefined) {
           coordinator = this.#find()
-          this.#found.set(this.#groupId, coordinator)
+          this.#found.set(this.#foundKey, coordinator)
         }
-        const ref = await coordinator
+        const ref = (await coordinator) as ActorRef<Request>
         return ref.ask<T>(message, { parseReply, timeoutMs, from: this.#from })
       },
       this.#clock,
@@ -93,22 +100,26 @@ export class CoordinatorClient {
         shouldRetry: meansRediscover,
         beforeRetry: async () => {
           // Requests failing together forget the coordinator once, and share the next lookup.
-          if (this.#found.get(this.#groupId) === coordinator) this.#found.delete(this.#groupId)
+          if (this.#found.get(this.#foundKey) === coordinator) this.#found.delete(this.#foundKey)
         },
       },
     )
   }
 
-  async #find(): Promise<ActorRef<GroupRequest>> {
-    const request: SupervisorRequest = { type: 'find-coordinator', groupId: this.#groupId }
+  async #find(): Promise<ActorRef<never>> {
+    const request: SupervisorRequest = {
+      type: 'find-coordinator',
+      groupId: this.#key,
+      kind: this.#kind,
+    }
     const address = await this.#supervisor.ask(request, {
       parseReply: parseCoordinatorAddress,
       from: this.#from,
     })
     const broker: ActorRef<BrokerMessage> = address.broker
-    return broker.ask<ActorRef<GroupRequest>>(
-      { type: 'group-coordinator' },
-      { parseReply: (value) => refField<GroupRequest>({ ref: value }, 'ref'), from: this.#from },
+    return broker.ask<ActorRef<never>>(
+      { type: this.#kind === 'group' ? 'group-coordinator' : 'transaction-coordinator' },
+      { parseReply: (value) => refField<never>({ ref: value }, 'ref'), from: this.#from },
     )
   }
 }

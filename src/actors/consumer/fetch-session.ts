@@ -7,6 +7,7 @@ import {
   type FetchedPartition,
   InterruptibleLogReader,
   PartitionFetcher,
+  type ReadIsolation,
   type ResetPolicy,
   type SeekTarget,
 } from './partition-fetcher.js'
@@ -22,6 +23,8 @@ export interface FetchSessionOptions {
   readonly maxBytesPerPartition: number
   /** Metadata older than this is asked again (KafkaJS's `metadataMaxAge`). */
   readonly metadataMaxAgeMs: number
+  /** Read committed (KafkaJS's default) or uncommitted records. Default read committed. */
+  readonly isolation?: ReadIsolation
   /** Least time between metadata asks while a partition's log is unusable. */
   readonly refreshBackoffMs: number
   /** Request rules and the request log, which see each round's reads as Fetch requests. */
@@ -245,7 +248,13 @@ export class FetchSession {
     let settled = false
     const interrupted = () => settled || this.#interrupts !== interruptsAtStart
     const waits = waiting.map((fetcher) =>
-      fetcher.reader.waitForDataOr(fetcher.position, maxWaitTimeMs, interrupted, clock),
+      fetcher.reader.waitForDataOr(
+        fetcher.position,
+        maxWaitTimeMs,
+        interrupted,
+        clock,
+        fetcher.readLimit,
+      ),
     )
     // With no log to wait on (all paused, or none usable), or a metadata ask to make soon,
     // a timer on the clock bounds the wait instead.
@@ -301,6 +310,7 @@ export class FetchSession {
           reader,
           assigned.policy,
           assigned.start,
+          this.#options.isolation ?? 'read-committed',
         )
         this.#fetchers.set(key, fetcher)
         this.#leaders.set(fetcher, found.leader)

@@ -1,5 +1,6 @@
 import { readInt16, readInt32, readInt64 } from '../../runtime/log/big-endian.js'
 import { COMPRESSION_CODEC_MASK } from '../../runtime/log/compression.js'
+import { CONTROL_BIT, TRANSACTIONAL_BIT } from '../../runtime/log/control-batch.js'
 import {
   BATCH_ATTRIBUTES,
   BATCH_BASE_OFFSET,
@@ -54,8 +55,6 @@ export interface KafkaMessage {
 }
 
 const TIMESTAMP_TYPE_BIT = 0x08
-const TRANSACTIONAL_BIT = 0x10
-const CONTROL_BIT = 0x20
 
 function batchContextOf(batch: Uint8Array): BatchContext {
   const attributes = readInt16(batch, BATCH_ATTRIBUTES)

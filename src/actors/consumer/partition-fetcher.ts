@@ -1,15 +1,26 @@
 import { type Clock, SystemClock } from '../../runtime/clock/clock.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
+import type { AbortedTransaction } from '../../runtime/log/aborted-transactions.js'
+import { readInt64 } from '../../runtime/log/big-endian.js'
+import { isControlBatch, isTransactionalBatch } from '../../runtime/log/control-batch.js'
 import { LogHeader, LogState, Word } from '../../runtime/log/log-header.js'
 import {
   type LogReadResult,
   type PartitionLogHandle,
   PartitionLogReader,
+  type ReadLimit,
 } from '../../runtime/log/partition-log.js'
+import { BATCH_BASE_OFFSET, BATCH_PRODUCER_ID } from '../../runtime/log/record-batch-codec.js'
 import { type WaitWord, waitUntil } from '../../runtime/log/wait.js'
 
 /** Where a position goes when a partition has none, or when it falls outside the log. */
 export type ResetPolicy = 'earliest' | 'latest'
+
+/**
+ * Kafka's isolation levels: read committed stops at the last stable offset and leaves out
+ * aborted transactions' records; read uncommitted reads to the high watermark.
+ */
+export type ReadIsolation = 'read-committed' | 'read-uncommitted'
 
 /** A position to move to: an offset, or one end of the log (Kafka's -2 and -1). */
 export type SeekTarget = number | ResetPolicy
@@ -54,10 +65,11 @@ export class InterruptibleLogReader extends PartitionLogReader {
     timeoutMs: number,
     interrupted: () => boolean,
     clock: Clock = new SystemClock(),
+    upTo: ReadLimit = 'high-watermark',
   ): Promise<boolean> {
     return waitUntil(
       this.#waitWord,
-      () => interrupted() || this.highWatermark > offset || this.state !== LogState.Active,
+      () => interrupted() || this.limitOf(upTo) > offset || this.state !== LogState.Active,
       timeoutMs,
       clock,
     )
@@ -90,6 +102,28 @@ export interface FetchedPartition {
 }
 
 const alwaysIntact = () => true
+
+/**
+ * The batches a read-committed reader keeps: all but the data of aborted transactions (a
+ * producer's batch that lies between its aborted transaction's first offset and its marker).
+ */
+export function withoutAborted(
+  batches: readonly Uint8Array[],
+  aborted: readonly AbortedTransaction[],
+): readonly Uint8Array[] {
+  if (aborted.length === 0) return batches
+  return batches.filter((batch) => {
+    if (!isTransactionalBatch(batch) || isControlBatch(batch)) return true
+    const producerId = readInt64(batch, BATCH_PRODUCER_ID)
+    const baseOffset = readInt64(batch, BATCH_BASE_OFFSET)
+    return !aborted.some(
+      (entry) =>
+        entry.producerId === producerId &&
+        entry.firstOffset <= baseOffset &&
+        baseOffset < entry.lastOffset,
+    )
+  })
+}
 // An eviction racing each reset could go on for ever; past this the error goes up.
 const MAX_RESETS_PER_READ = 4
 
@@ -109,6 +143,7 @@ export class PartitionFetcher {
     reader: InterruptibleLogReader,
     readonly resetPolicy: ResetPolicy,
     start: SeekTarget,
+    readonly isolation: ReadIsolation = 'read-committed',
   ) {
     this.#reader = reader
     this.#highWatermark = reader.highWatermark
@@ -164,7 +199,7 @@ export class PartitionFetcher {
     for (let resets = 0; ; resets++) {
       let result: LogReadResult
       try {
-        result = this.#reader.read(this.#position, maxBytes, zeroCopy ? { zeroCopy } : undefined)
+        result = this.#reader.read(this.#position, maxBytes, { zeroCopy, upTo: this.readLimit })
       } catch (error) {
         if (
           resets < MAX_RESETS_PER_READ &&
@@ -179,6 +214,13 @@ export class PartitionFetcher {
       this.#highWatermark = result.highWatermark
       if (result.batches.length === 0) return null
       const reader = this.#reader
+      const batches =
+        this.isolation === 'read-committed'
+          ? withoutAborted(
+              result.batches,
+              reader.abortedTransactions(this.#position, result.nextOffset),
+            )
+          : result.batches
       return {
         topic: this.topic,
         partition: this.partition,
@@ -186,17 +228,22 @@ export class PartitionFetcher {
         nextOffset: result.nextOffset,
         highWatermark: result.highWatermark,
         logStartOffset: result.logStartOffset,
-        batches: result.batches,
+        batches,
         generation: this.#generation,
         isIntact: zeroCopy ? () => reader.isIntact(result) : alwaysIntact,
       }
     }
   }
 
+  /** How far this fetcher's reads and waits go. */
+  get readLimit(): ReadLimit {
+    return this.isolation === 'read-committed' ? 'last-stable' : 'high-watermark'
+  }
+
   #resolve(target: SeekTarget): number {
     if (target === 'earliest') return this.#reader.logStartOffset
-    // Kafka's "latest" for a read-committed consumer is the high watermark.
-    if (target === 'latest') return this.#reader.highWatermark
+    // Kafka's "latest": the last stable offset read committed, the high watermark otherwise.
+    if (target === 'latest') return this.#reader.limitOf(this.readLimit)
     return target
   }
 }

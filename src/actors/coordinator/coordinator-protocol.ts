@@ -3,6 +3,7 @@ import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import { type PartitionLogHandle, PartitionLogReader } from '../../runtime/log/partition-log.js'
 import {
   arrayField,
+  booleanField,
   bytesField,
   type Fields,
   fieldsOf,
@@ -60,6 +61,27 @@ export type GroupRequest =
       readonly memberId: string
       readonly generationId: number
       readonly offsets: readonly OffsetToCommit[]
+    }
+  /**
+   * Kafka's TxnOffsetCommit: offsets a transaction commits, held apart until it ends. → true
+   * once they are replicated
+   */
+  | {
+      readonly type: 'txn-offset-commit'
+      readonly groupId: string
+      readonly producerId: number
+      readonly producerEpoch: number
+      readonly offsets: readonly OffsetToCommit[]
+    }
+  /**
+   * From a transaction coordinator (the marker Kafka writes to the offsets partition): the
+   * producer's transaction ended, so its offsets are committed or dropped. → true
+   */
+  | {
+      readonly type: 'end-txn-offsets'
+      readonly groupId: string
+      readonly producerId: number
+      readonly commit: boolean
     }
   /** → FetchedOffset[] of every committed partition (of `topics`, when given) */
   | { readonly type: 'offset-fetch'; readonly groupId: string; readonly topics?: readonly string[] }
@@ -146,6 +168,19 @@ function protocolChoicesField(fields: Fields, name: string): ProtocolChoice[] {
   })
 }
 
+function offsetsToCommit(fields: Fields): OffsetToCommit[] {
+  return arrayField(fields, 'offsets').map((entry) => {
+    const offset = fieldsOf(entry, 'offset')
+    return {
+      topic: stringField(offset, 'topic'),
+      partition: integerField(offset, 'partition', 0),
+      // -2 and -1 are an admin's reset to the earliest / latest, kept as they are (KafkaJS).
+      offset: integerField(offset, 'offset', -2),
+      metadata: nullableString(offset, 'metadata'),
+    }
+  })
+}
+
 export function parseCoordinatorMessage(value: unknown): CoordinatorMessage {
   const fields = fieldsOf(value, 'coordinator message')
   switch (fields.type) {
@@ -190,16 +225,22 @@ export function parseCoordinatorMessage(value: unknown): CoordinatorMessage {
         groupId: stringField(fields, 'groupId'),
         memberId: stringField(fields, 'memberId'),
         generationId: integerField(fields, 'generationId'),
-        offsets: arrayField(fields, 'offsets').map((entry) => {
-          const offset = fieldsOf(entry, 'offset')
-          return {
-            topic: stringField(offset, 'topic'),
-            partition: integerField(offset, 'partition', 0),
-            // -2 and -1 are an admin's reset to the earliest / latest, kept as they are (KafkaJS).
-            offset: integerField(offset, 'offset', -2),
-            metadata: nullableString(offset, 'metadata'),
-          }
-        }),
+        offsets: offsetsToCommit(fields),
+      }
+    case 'txn-offset-commit':
+      return {
+        type: 'txn-offset-commit',
+        groupId: stringField(fields, 'groupId'),
+        producerId: integerField(fields, 'producerId', 0),
+        producerEpoch: integerField(fields, 'producerEpoch', 0),
+        offsets: offsetsToCommit(fields),
+      }
+    case 'end-txn-offsets':
+      return {
+        type: 'end-txn-offsets',
+        groupId: stringField(fields, 'groupId'),
+        producerId: integerField(fields, 'producerId', 0),
+        commit: booleanField(fields, 'commit'),
       }
     case 'offset-fetch':
       return fields.topics === undefined || fields.topics === null

@@ -8,6 +8,7 @@ const API_OF = {
   heartbeat: 'Heartbeat',
   'leave-group': 'LeaveGroup',
   'offset-commit': 'OffsetCommit',
+  'txn-offset-commit': 'TxnOffsetCommit',
   'offset-fetch': 'OffsetFetch',
   'list-groups': 'ListGroups',
   'describe-group': 'DescribeGroups',
@@ -23,6 +24,7 @@ export function describeCoordinatorRequest(
   const api = API_OF[message.type as keyof typeof API_OF]
   switch (message.type) {
     case 'offset-commit':
+    case 'txn-offset-commit':
       return { api, broker: brokerId, topics: topicsOf(message.offsets) }
     case 'offset-fetch':
       return { api, broker: brokerId, topics: wholeTopics(message.topics ?? []) }

@@ -3,17 +3,8 @@ import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { Timer } from '../../runtime/clock/clock.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
-import { PartitionLogReader } from '../../runtime/log/partition-log.js'
-import { decodeRecordBatch, encodeRecordBatch } from '../../runtime/log/record-batch-codec.js'
-import {
-  type BrokerMessage,
-  type PartitionBatch,
-  type ProduceReply,
-  parseProduceReply,
-  partitionBatch,
-  producedOrThrow,
-  produceRequest,
-} from '../broker/broker-protocol.js'
+import type { PartitionLogReader } from '../../runtime/log/partition-log.js'
+import type { BrokerMessage } from '../broker/broker-protocol.js'
 import {
   type CoordinatorMessage,
   type DescribedGroup,
@@ -36,6 +27,12 @@ import {
   sync,
 } from './group.js'
 import {
+  appendRecords,
+  coordinatedPartition,
+  readKeyedRecords,
+  recordBytes,
+} from './internal-topic.js'
+import {
   type CommittedOffset,
   decodeOffsetsRecord,
   encodeOffsetsRecord,
@@ -43,7 +40,6 @@ import {
   OFFSETS_TOPIC_LOG_BYTES,
   OFFSETS_TOPIC_PARTITIONS,
   type OffsetsRecord,
-  offsetsPartitionFor,
   type StoredGroup,
 } from './offsets-topic.js'
 
@@ -65,6 +61,8 @@ interface LoadedPartition {
   readonly partition: number
   readonly groups: Map<string, Group>
   readonly offsets: Map<string, Map<string, { topic: string; partition: number } & CommittedOffset>>
+  /** Offsets open transactions commit, by group and producer (see `pendingKey`). */
+  readonly pending: Map<string, Map<string, { topic: string; partition: number } & CommittedOffset>>
   /** Bytes written since every live key was last written again (see `compactIfDue`). */
   bytesSinceRewrite: number
 }
@@ -83,10 +81,9 @@ interface CoordinatorState {
 // Every live key is written again once this much has been appended since the last time, so a
 // key's newest record is never the one the ring evicts (Kafka compacts the topic instead).
 const REWRITE_AFTER_BYTES = OFFSETS_TOPIC_LOG_BYTES / 4
-const RECORDS_PER_BATCH = 1_000
-const WRITE_TIMEOUT_MS = 10_000
 
 const offsetKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
+const pendingKey = (groupId: string, producerId: number) => `${groupId}\u0000${producerId}`
 
 /**
  * A group coordinator (Kafka's GroupCoordinator): runs on each broker, and serves the groups
@@ -220,9 +217,47 @@ function groupRequest(
           value: { offset, metadata, commitTimestamp: now },
         }),
       )
-      write(state, loaded, records, context, context.deferReply(), () => {
-        for (const record of records) applyRecord(loaded, record)
-      })
+      writeAndAnswer(state, loaded, records, context)
+      return
+    }
+    case 'txn-offset-commit': {
+      const records: OffsetsRecord[] = request.offsets.map(
+        ({ topic, partition, offset, metadata }) => ({
+          kind: 'pending-offset',
+          groupId: request.groupId,
+          producerId: request.producerId,
+          topic,
+          partition,
+          value: { offset, metadata, commitTimestamp: now },
+        }),
+      )
+      writeAndAnswer(state, loaded, records, context)
+      return
+    }
+    case 'end-txn-offsets': {
+      const pending = loaded.pending.get(pendingKey(request.groupId, request.producerId))
+      if (pending === undefined) {
+        context.reply(true)
+        return
+      }
+      const records: OffsetsRecord[] = []
+      for (const { topic, partition, offset, metadata } of pending.values()) {
+        const where = { groupId: request.groupId, topic, partition }
+        if (request.commit) {
+          records.push({
+            kind: 'offset',
+            ...where,
+            value: { offset, metadata, commitTimestamp: now },
+          })
+        }
+        records.push({
+          kind: 'pending-offset',
+          ...where,
+          producerId: request.producerId,
+          value: null,
+        })
+      }
+      writeAndAnswer(state, loaded, records, context)
       return
     }
     case 'offset-fetch': {
@@ -264,23 +299,18 @@ function groupRequest(
         ),
         { kind: 'group', groupId: request.groupId, value: null },
       ]
-      write(state, loaded, records, context, context.deferReply(), () => {
-        for (const record of records) applyRecord(loaded, record)
-      })
+      writeAndAnswer(state, loaded, records, context)
     }
   }
 }
 
 function partitionOf(state: CoordinatorState, groupId: string): LoadedPartition {
-  const partition = offsetsPartitionFor(groupId, OFFSETS_TOPIC_PARTITIONS)
-  const loaded = state.partitions.get(partition)
-  if (loaded === undefined) {
-    throw new KafkaProtocolError(
-      'NOT_COORDINATOR',
-      `broker ${state.brokerId} does not lead ${OFFSETS_TOPIC}-${partition}, where group '${groupId}' is kept`,
-    )
+  const where = {
+    brokerId: state.brokerId,
+    topic: OFFSETS_TOPIC,
+    partitions: OFFSETS_TOPIC_PARTITIONS,
   }
-  return loaded
+  return coordinatedPartition(state.partitions, where, groupId, 'group')
 }
 
 function waitingFor(state: CoordinatorState, groupId: string, memberId: string): Waiting {
@@ -382,22 +412,15 @@ function write(
   replier?: Replier,
   applyWritten: () => void = () => {},
 ): void {
-  const now = context.clock.now()
-  const batches: PartitionBatch[] = []
-  for (let start = 0; start < records.length; start += RECORDS_PER_BATCH) {
-    const batch = encodeRecordBatch({
-      records: records.slice(start, start + RECORDS_PER_BATCH).map(encodeOffsetsRecord),
-      timestamp: now,
-    })
-    loaded.bytesSinceRewrite += batch.length
-    batches.push(partitionBatch(OFFSETS_TOPIC, loaded.partition, batch))
-  }
-  const written = state.broker
-    .ask<ProduceReply>(produceRequest(-1, batches), {
-      timeoutMs: WRITE_TIMEOUT_MS,
-      parseReply: parseProduceReply,
-    })
-    .then((reply) => reply.partitions.map(producedOrThrow))
+  const encoded = records.map(encodeOffsetsRecord)
+  loaded.bytesSinceRewrite += recordBytes(encoded)
+  const written = appendRecords(
+    state.broker,
+    OFFSETS_TOPIC,
+    loaded.partition,
+    encoded,
+    context.clock.now(),
+  )
   context.pipeToSelf(written, (outcome) => ({
     type: 'written',
     partition: loaded.partition,
@@ -407,6 +430,18 @@ function write(
     replier,
   }))
   if (loaded.bytesSinceRewrite > REWRITE_AFTER_BYTES) rewriteLive(state, loaded, context)
+}
+
+/** Writes records, then applies them and answers the request once they are replicated. */
+function writeAndAnswer(
+  state: CoordinatorState,
+  loaded: LoadedPartition,
+  records: readonly OffsetsRecord[],
+  context: ActorContext<CoordinatorMessage>,
+): void {
+  write(state, loaded, records, context, context.deferReply(), () => {
+    for (const record of records) applyRecord(loaded, record)
+  })
 }
 
 /** Writes every live key again, so the ring may evict everything older. */
@@ -431,6 +466,21 @@ function rewriteLive(
   for (const group of loaded.groups.values()) {
     records.push({ kind: 'group', groupId: group.groupId, value: stored(group) })
   }
+  for (const [key, pending] of loaded.pending) {
+    const split = key.lastIndexOf('\u0000')
+    const groupId = key.slice(0, split)
+    const producerId = Number(key.slice(split + 1))
+    for (const { topic, partition, offset, metadata, commitTimestamp } of pending.values()) {
+      records.push({
+        kind: 'pending-offset',
+        groupId,
+        producerId,
+        topic,
+        partition,
+        value: { offset, metadata, commitTimestamp },
+      })
+    }
+  }
   if (records.length > 0) write(state, loaded, records, context)
 }
 
@@ -445,17 +495,21 @@ function writeFailure(error: unknown): KafkaProtocolError {
 }
 
 function applyRecord(loaded: LoadedPartition, record: OffsetsRecord): void {
-  if (record.kind === 'offset') {
-    let committed = loaded.offsets.get(record.groupId)
+  if (record.kind === 'offset' || record.kind === 'pending-offset') {
+    const [byKey, groupKey] =
+      record.kind === 'offset'
+        ? [loaded.offsets, record.groupId]
+        : [loaded.pending, pendingKey(record.groupId, record.producerId)]
+    let committed = byKey.get(groupKey)
     const key = offsetKey(record.topic, record.partition)
     if (record.value === null) {
       committed?.delete(key)
-      if (committed?.size === 0) loaded.offsets.delete(record.groupId)
+      if (committed?.size === 0) byKey.delete(groupKey)
       return
     }
     if (committed === undefined) {
       committed = new Map()
-      loaded.offsets.set(record.groupId, committed)
+      byKey.set(groupKey, committed)
     }
     committed.set(key, { topic: record.topic, partition: record.partition, ...record.value })
     return
@@ -473,26 +527,16 @@ function load(
     partition,
     groups: new Map(),
     offsets: new Map(),
+    pending: new Map(),
     bytesSinceRewrite: 0,
   }
-  const log = PartitionLogReader.open(handle)
-  let offset: number = log.logStartOffset
-  while (offset < log.logEndOffset) {
-    const read = log.read(offset, 1 << 20, { upTo: 'log-end' })
-    if (read.batches.length === 0) break
-    for (const batch of read.batches) {
-      loaded.bytesSinceRewrite += batch.length
-      for (const { key, value } of decodeRecordBatch(batch, { verifyCrc: false }).records) {
-        if (key === null) continue
-        const record = decodeOffsetsRecord(key, value)
-        applyRecord(loaded, record)
-        if (record.kind === 'group' && record.value !== null) {
-          loaded.groups.set(record.groupId, restoredGroup(record.groupId, record.value, now))
-        }
-      }
+  loaded.bytesSinceRewrite = readKeyedRecords(handle, (key, value) => {
+    const record = decodeOffsetsRecord(key, value)
+    applyRecord(loaded, record)
+    if (record.kind === 'group' && record.value !== null) {
+      loaded.groups.set(record.groupId, restoredGroup(record.groupId, record.value, now))
     }
-    offset = read.nextOffset
-  }
+  })
   return loaded
 }
 

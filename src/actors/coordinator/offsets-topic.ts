@@ -12,6 +12,7 @@ import {
   integerField,
   optionalStringField,
 } from '../protocol-fields.js'
+import { TRANSACTION_TOPIC } from '../transactions/transaction-log.js'
 import { joinRequestFields } from './coordinator-protocol.js'
 import type { JoinRequest } from './group.js'
 
@@ -25,7 +26,7 @@ export const OFFSETS_TOPIC_LOG_BYTES = 4 * 1024 * 1024
 
 /** Internal topics: not offered to pattern subscriptions (Kafka's `exclude.internal.topics`). */
 export function isInternalTopic(topic: string): boolean {
-  return topic === OFFSETS_TOPIC
+  return topic === OFFSETS_TOPIC || topic === TRANSACTION_TOPIC
 }
 
 /** Kafka's placement: the group id's Java `String.hashCode`, made non-negative, modulo the count. */
@@ -64,6 +65,15 @@ export type OffsetsRecord =
       readonly value: CommittedOffset | null
     }
   | { readonly kind: 'group'; readonly groupId: string; readonly value: StoredGroup | null }
+  /** An offset a transaction commits, until it ends (null: it ended). */
+  | {
+      readonly kind: 'pending-offset'
+      readonly groupId: string
+      readonly producerId: number
+      readonly topic: string
+      readonly partition: number
+      readonly value: CommittedOffset | null
+    }
 
 // Self-describing maps, so that a record written by one version of samsa reads in another.
 const packr = new Packr({ useRecords: false })
@@ -75,6 +85,18 @@ export function encodeOffsetsRecord(record: OffsetsRecord): {
   if (record.kind === 'offset') {
     return {
       key: packr.pack(['offset', record.groupId, record.topic, record.partition]),
+      value: record.value === null ? null : packr.pack(record.value),
+    }
+  }
+  if (record.kind === 'pending-offset') {
+    return {
+      key: packr.pack([
+        'pending-offset',
+        record.groupId,
+        record.topic,
+        record.partition,
+        record.producerId,
+      ]),
       value: record.value === null ? null : packr.pack(record.value),
     }
   }
@@ -95,6 +117,19 @@ export function encodeOffsetsRecord(record: OffsetsRecord): {
   }
 }
 
+function committedOffset(body: unknown): CommittedOffset {
+  const fields = fieldsOf(body, 'committed offset')
+  const metadata = fields.metadata
+  if (metadata !== null && typeof metadata !== 'string') {
+    throw new MalformedMessageError('offset metadata is a string or null')
+  }
+  return {
+    offset: integerField(fields, 'offset', -2),
+    metadata,
+    commitTimestamp: integerField(fields, 'commitTimestamp'),
+  }
+}
+
 function storedMember(value: unknown): StoredMember {
   const fields = fieldsOf(value, 'stored member')
   return {
@@ -107,30 +142,20 @@ function storedMember(value: unknown): StoredMember {
 export function decodeOffsetsRecord(key: Uint8Array, value: Uint8Array | null): OffsetsRecord {
   const parts: unknown = packr.unpack(key)
   if (!Array.isArray(parts)) throw new MalformedMessageError('an offsets record key is an array')
-  const [kind, groupId, topic, partition] = parts as unknown[]
+  const [kind, groupId, topic, partition, producerId] = parts as unknown[]
   if (typeof groupId !== 'string') throw new MalformedMessageError('a group id is a string')
   const body: unknown = value === null ? null : packr.unpack(value)
-  if (kind === 'offset') {
+  if (kind === 'offset' || kind === 'pending-offset') {
     if (typeof topic !== 'string' || !Number.isInteger(partition)) {
       throw new MalformedMessageError('an offset key names a topic and a partition')
     }
-    if (body === null) return { kind, groupId, topic, partition: partition as number, value: null }
-    const fields = fieldsOf(body, 'committed offset')
-    const metadata = fields.metadata
-    if (metadata !== null && typeof metadata !== 'string') {
-      throw new MalformedMessageError('offset metadata is a string or null')
+    const where = { groupId, topic, partition: partition as number }
+    const committed = body === null ? null : committedOffset(body)
+    if (kind === 'offset') return { kind, ...where, value: committed }
+    if (!Number.isInteger(producerId)) {
+      throw new MalformedMessageError('a pending offset key names its producer id')
     }
-    return {
-      kind,
-      groupId,
-      topic,
-      partition: partition as number,
-      value: {
-        offset: integerField(fields, 'offset', -2),
-        metadata,
-        commitTimestamp: integerField(fields, 'commitTimestamp'),
-      },
-    }
+    return { kind, ...where, producerId: producerId as number, value: committed }
   }
   if (kind === 'group') {
     if (body === null) return { kind, groupId, value: null }

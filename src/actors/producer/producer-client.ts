@@ -2,6 +2,7 @@ import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { Clock, Timer } from '../../runtime/clock/clock.js'
 import { AskTimeoutError } from '../../runtime/errors/actor-errors.js'
 import { type CompressionType, CompressionTypes } from '../../runtime/log/compression.js'
+import { TRANSACTIONAL_BIT } from '../../runtime/log/control-batch.js'
 import {
   type BatchIdentity,
   RecordBatchBuilder,
@@ -42,6 +43,12 @@ export interface ProducerClientOptions {
   readonly retrying?: <T>(attempt: () => Promise<T>) => Promise<T>
   /** Whom this producer's requests are from on their links (see SendOptions.from). */
   readonly linkName?: string
+  /**
+   * A transactional producer: its id and epoch come from its transaction coordinator, its
+   * batches carry the transactional bit, and a broken sequence is left to the transaction's
+   * abort rather than mended with a local epoch bump.
+   */
+  readonly transactional?: { readonly identity: () => Promise<ProducerIdentity> }
 }
 
 /** Where a record landed: the offset of the first of the caller's records in the partition. */
@@ -118,6 +125,7 @@ export class ProducerClient {
   readonly #idempotent: boolean
   readonly #retrying: <T>(attempt: () => Promise<T>) => Promise<T>
   readonly #linkName: string | undefined
+  readonly #transactional: ProducerClientOptions['transactional']
   #sendScheduled = false
   /** The last batch being compressed: the next waits for it, so batches keep their order. */
   #compressing: Promise<unknown> = Promise.resolve()
@@ -141,6 +149,13 @@ export class ProducerClient {
     this.#idempotent = options.idempotent ?? false
     this.#retrying = options.retrying ?? ((attempt) => attempt())
     this.#linkName = options.linkName
+    this.#transactional = options.transactional
+  }
+
+  /** Forgets the producer id and epoch: the next batch takes them anew (a transactional re-init). */
+  resetIdentity(): void {
+    this.#generation = undefined
+    this.#adopted = undefined
   }
 
   /**
@@ -349,15 +364,16 @@ export class ProducerClient {
         .finally(() => owned.release())
         .then(settle, fail)
     }
+    const attributes = this.#transactional === undefined ? 0 : TRANSACTIONAL_BIT
     if (compression === CompressionTypes.None) {
-      deliver(this.#own(builder.finish(), acks))
+      deliver(this.#own(builder.finish(attributes), acks))
       this.#spare(builder)
       return
     }
     // Compressed batches finish in the order they were sealed, so a partition's batches
     // still go out in order.
     const compressing = this.#compressing.then(() =>
-      compressRecordBatch(builder.finish(), compression),
+      compressRecordBatch(builder.finish(attributes), compression),
     )
     this.#compressing = compressing.then(
       () => this.#spare(builder),
@@ -462,7 +478,9 @@ export class ProducerClient {
         // Acks all: the idempotent producer's only mode (its callers refuse any other).
         send: (batch) => this.#dispatch(topic, partition, -1, batch),
         retrying: this.#retrying,
-        onBroken: () => this.#nextEpoch(generation),
+        onBroken: () => {
+          if (this.#transactional === undefined) this.#nextEpoch(generation)
+        },
       })
       generation.sequences.set(key, sequence)
     }
@@ -475,6 +493,12 @@ export class ProducerClient {
   }
 
   #initProducerId(): Promise<Generation> {
+    const transactional = this.#transactional
+    if (transactional !== undefined) {
+      return transactional
+        .identity()
+        .then((identity) => ({ identity, sequences: new Map(), retired: false }))
+    }
     return this.#retrying(() =>
       this.supervisor.ask<ProducerIdentity>(
         { type: 'init-producer-id' },

@@ -45,12 +45,18 @@ export type SupervisorRequest =
   | IsrChanged
   /** Kafka's InitProducerId → ProducerIdentity: a new id for an idempotent producer */
   | { readonly type: 'init-producer-id' }
-  /** Kafka's FindCoordinator → CoordinatorAddress; creates the offsets topic on first use */
-  | { readonly type: 'find-coordinator'; readonly groupId: string }
+  /**
+   * Kafka's FindCoordinator → CoordinatorAddress: of a group (`groupId`) or of a transactional
+   * id (`groupId` holds it, `kind` 'transaction'); creates the internal topic on first use
+   */
+  | { readonly type: 'find-coordinator'; readonly groupId: string; readonly kind?: CoordinatorKind }
   /** Kafka's DescribeConfigs of topics → TopicConfigs */
   | { readonly type: 'topic-configs'; readonly topics: readonly string[] }
   /** → { topic, partition, leader }[] of the partitions moved back to their preferred leader */
   | { readonly type: 'elect-preferred'; readonly topics?: readonly string[] }
+
+/** Kafka's FindCoordinator key types: a consumer group, or a transactional id. */
+export type CoordinatorKind = 'group' | 'transaction'
 
 /** The broker that coordinates a group: the leader of the group's offsets partition. */
 export interface CoordinatorAddress {
@@ -220,7 +226,11 @@ export function parseSupervisorRequest(value: unknown): SupervisorRequest {
     case 'init-producer-id':
       return { type: 'init-producer-id' }
     case 'find-coordinator':
-      return { type: 'find-coordinator', groupId: stringField(fields, 'groupId') }
+      return {
+        type: 'find-coordinator',
+        groupId: stringField(fields, 'groupId'),
+        kind: fields.kind === 'transaction' ? 'transaction' : 'group',
+      }
     case 'topic-configs':
       return { type: 'topic-configs', topics: stringArrayField(fields, 'topics') }
     case 'elect-preferred':

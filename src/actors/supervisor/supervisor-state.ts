@@ -3,9 +3,14 @@
 import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
-import type { BrokerMessage, IsrChanged } from '../broker/broker-protocol.js'
+import type { BrokerMessage } from '../broker/broker-protocol.js'
 import type { TopicConfig } from '../topic-config.js'
-import type { PartitionMetadata, SupervisorRequest, TopicResult } from './supervisor-protocol.js'
+import type {
+  CoordinatorKind,
+  PartitionMetadata,
+  SupervisorRequest,
+  TopicResult,
+} from './supervisor-protocol.js'
 
 export interface PreferredOutcome {
   readonly topic: string
@@ -73,8 +78,13 @@ export type Completion =
       readonly replier: Replier
     }
 
-  /** The offsets topic exists now: answer a FindCoordinator that waited for it. */
-  | { readonly type: 'offsets-topic-ready'; readonly groupId: string; readonly replier: Replier }
+  /** The internal topic exists now: answer a FindCoordinator that waited for it. */
+  | {
+      readonly type: 'offsets-topic-ready'
+      readonly groupId: string
+      readonly kind: CoordinatorKind
+      readonly replier: Replier
+    }
 
 export type SupervisorMessage = SupervisorRequest | Completion
 
@@ -127,6 +137,8 @@ export function updatePartition(
 }
 
 /** The supervisor's own address, as the leaders it creates report to it. */
-export function controllerOf(context: ActorContext<SupervisorMessage>): ActorRef<IsrChanged> {
-  return context.self as unknown as ActorRef<IsrChanged>
+export function controllerOf(
+  context: ActorContext<SupervisorMessage>,
+): ActorRef<SupervisorRequest> {
+  return context.self as unknown as ActorRef<SupervisorRequest>
 }

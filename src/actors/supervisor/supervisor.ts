@@ -112,9 +112,15 @@ function handle(
       context.reply({ producerId: state.nextProducerId, producerEpoch: 0 })
       return { ...state, nextProducerId: state.nextProducerId + 1 }
     case 'find-coordinator':
-      return findCoordinator(state, message.groupId, context.deferReply(), context)
+      return findCoordinator(
+        state,
+        message.groupId,
+        message.kind ?? 'group',
+        context.deferReply(),
+        context,
+      )
     case 'offsets-topic-ready':
-      return findCoordinator(state, message.groupId, message.replier, context)
+      return findCoordinator(state, message.groupId, message.kind, message.replier, context)
     case 'topic-configs':
       context.reply({
         defaults: state.topicDefaults,

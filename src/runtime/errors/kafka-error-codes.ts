@@ -46,6 +46,10 @@ export const KAFKA_ERROR_CODES = {
   OUT_OF_ORDER_SEQUENCE_NUMBER: { code: 45, retriable: false },
   DUPLICATE_SEQUENCE_NUMBER: { code: 46, retriable: false },
   INVALID_PRODUCER_EPOCH: { code: 47, retriable: false },
+  INVALID_TXN_STATE: { code: 48, retriable: false },
+  INVALID_PRODUCER_ID_MAPPING: { code: 49, retriable: false },
+  INVALID_TRANSACTION_TIMEOUT: { code: 50, retriable: false },
+  CONCURRENT_TRANSACTIONS: { code: 51, retriable: true },
   KAFKA_STORAGE_ERROR: { code: 56, retriable: true },
   UNKNOWN_PRODUCER_ID: { code: 59, retriable: false },
   NON_EMPTY_GROUP: { code: 68, retriable: false },
@@ -59,6 +63,7 @@ export const KAFKA_ERROR_CODES = {
   ELIGIBLE_LEADERS_NOT_AVAILABLE: { code: 83, retriable: true },
   ELECTION_NOT_NEEDED: { code: 84, retriable: true },
   INVALID_RECORD: { code: 87, retriable: false },
+  PRODUCER_FENCED: { code: 90, retriable: false },
   UNKNOWN_TOPIC_ID: { code: 100, retriable: true },
 } as const satisfies Record<string, { code: number; retriable: boolean }>
 

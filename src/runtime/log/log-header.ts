@@ -26,6 +26,14 @@ export const Counter = {
   FirstBatch: 5,
   /** Running number one past the last batch. */
   EndBatch: 6,
+  /**
+   * The first offset of the oldest transaction still open (no marker yet), or
+   * NO_UNSTABLE_OFFSET: a read-committed reader stops at it (or at the high watermark before).
+   */
+  FirstUnstableOffset: 12,
+  /** Running numbers of the first kept and one past the last aborted-transaction entry. */
+  AbortedStart: 13,
+  AbortedEnd: 14,
 } as const
 export type Counter = (typeof Counter)[keyof typeof Counter]
 
@@ -42,7 +50,20 @@ export const Word = {
 } as const
 export type Word = (typeof Word)[keyof typeof Word]
 
-export const HEADER_BYTES = 12 * CACHE_LINE
+const COUNTER_LINES = 15
+
+/** What FirstUnstableOffset holds while no transaction is open. */
+export const NO_UNSTABLE_OFFSET = Number.MAX_SAFE_INTEGER
+
+/** Entries of the aborted-transaction ring that follows the counters (see AbortedTransactions). */
+export const ABORTED_TRANSACTION_ENTRIES = 256
+/** An entry: producer id, first offset, marker offset, as float64s (safe integers). */
+export const ABORTED_TRANSACTION_FIELDS = 3
+export const ABORTED_TRANSACTIONS_OFFSET = COUNTER_LINES * CACHE_LINE
+
+export const HEADER_BYTES =
+  ABORTED_TRANSACTIONS_OFFSET +
+  ABORTED_TRANSACTION_ENTRIES * ABORTED_TRANSACTION_FIELDS * Float64Array.BYTES_PER_ELEMENT
 
 export const LogState = { Active: 0, Fenced: 1, Closed: 2 } as const
 export type LogState = (typeof LogState)[keyof typeof LogState]

@@ -1,8 +1,16 @@
 import { type Clock, SystemClock } from '../clock/clock.js'
 import { InvalidArgumentError, KafkaProtocolError, SamsaError } from '../errors/samsa-error.js'
 import { type LeaderEpoch, type Offset, toLeaderEpoch, toOffset } from '../ids.js'
+import { type AbortedTransaction, AbortedTransactions } from './aborted-transactions.js'
 import { readInt32, readInt64, writeInt32, writeInt64 } from './big-endian.js'
-import { Counter, HEADER_BYTES, LogHeader, LogState, Word } from './log-header.js'
+import {
+  Counter,
+  HEADER_BYTES,
+  LogHeader,
+  LogState,
+  NO_UNSTABLE_OFFSET,
+  Word,
+} from './log-header.js'
 import { OffsetIndex } from './offset-index.js'
 import {
   BATCH_BASE_OFFSET,
@@ -113,9 +121,14 @@ export function appendSignalWord(signal: SharedArrayBuffer): WaitWord {
   return { words: new Int32Array(signal, 0, 2), notifyIndex: 0, waitersIndex: 1 }
 }
 
+/**
+ * How far a read goes: read-uncommitted consumers to the high watermark, read-committed ones to
+ * the last stable offset, a replica fetcher to the log end.
+ */
+export type ReadLimit = 'high-watermark' | 'last-stable' | 'log-end'
+
 export interface ReadOptions {
-  /** Consumers read up to the high watermark; a replica fetcher reads up to the log end. */
-  readonly upTo?: 'high-watermark' | 'log-end'
+  readonly upTo?: ReadLimit
   /**
    * Return views into the ring instead of copies. The writer may overwrite them at any time:
    * after decoding, call `isIntact(result)` and discard what you decoded if it says false.
@@ -199,6 +212,7 @@ export class PartitionLogReader {
   private readonly waitWord: WaitWord
   /** Bumped by the writer's broker after its appends (see PartitionLogHandle.appendSignal). */
   readonly appendSignal: WaitWord
+  protected readonly aborted: AbortedTransactions
 
   protected constructor(handle: PartitionLogHandle) {
     checkCapacities(handle.capacity, handle.indexCapacity)
@@ -211,6 +225,7 @@ export class PartitionLogReader {
     this.header = new LogHeader(handle.header)
     this.index = new OffsetIndex(handle.index, handle.indexCapacity)
     this.data = new Uint8Array(handle.data)
+    this.aborted = new AbortedTransactions(this.header)
     this.waitWord = {
       words: this.header.words,
       notifyIndex: LogHeader.wordIndex(Word.Notify),
@@ -256,6 +271,22 @@ export class PartitionLogReader {
     return this.header.load(Counter.HighWatermark) as Offset
   }
 
+  /**
+   * Kafka's last stable offset: read-committed readers see offsets below it only. The high
+   * watermark, or before it the first offset of the oldest transaction still open.
+   */
+  get lastStableOffset(): Offset {
+    return Math.min(
+      this.header.load(Counter.HighWatermark),
+      this.header.load(Counter.FirstUnstableOffset),
+    ) as Offset
+  }
+
+  /** The aborted transactions with data in [fromOffset, toOffset) (see AbortedTransactions). */
+  abortedTransactions(fromOffset: number, toOffset: number): AbortedTransaction[] {
+    return this.aborted.overlapping(fromOffset, toOffset)
+  }
+
   get leaderEpoch(): LeaderEpoch {
     return this.header.loadWord(Word.LeaderEpoch) as LeaderEpoch
   }
@@ -279,13 +310,18 @@ export class PartitionLogReader {
     const header = this.header
     const index = this.index
     const capacity = this.capacity
-    const toLogEnd = options.upTo === 'log-end'
+    const upTo = options.upTo ?? 'high-watermark'
     for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
       const truncations = header.loadWord(Word.Truncations)
       this.checkActive()
       const logEnd = header.load(Counter.LogEndOffset)
       const highWatermark = header.load(Counter.HighWatermark)
-      const limit = toLogEnd ? logEnd : highWatermark
+      const limit =
+        upTo === 'log-end'
+          ? logEnd
+          : upTo === 'last-stable'
+            ? Math.min(highWatermark, header.load(Counter.FirstUnstableOffset))
+            : highWatermark
       const endBatch = header.load(Counter.EndBatch)
       const firstBatch = header.load(Counter.FirstBatch)
       const logStart = header.load(Counter.LogStartOffset)
@@ -430,15 +466,21 @@ export class PartitionLogReader {
     } = DEFAULT_READ,
   ): Promise<boolean> {
     toOffset(offset)
-    const counter = options.upTo === 'log-end' ? Counter.LogEndOffset : Counter.HighWatermark
     const header = this.header
+    const upTo = options.upTo ?? 'high-watermark'
     return waitUntil(
       this.waitWord,
-      () => header.load(counter) > offset || header.loadWord(Word.State) !== LogState.Active,
+      () => this.limitOf(upTo) > offset || header.loadWord(Word.State) !== LogState.Active,
       timeoutMs,
       options.clock ?? new SystemClock(),
       options.spinIterations ?? 0,
     )
+  }
+
+  /** Where a read with this limit stops now. */
+  limitOf(upTo: ReadLimit): number {
+    if (upTo === 'log-end') return this.header.load(Counter.LogEndOffset)
+    return upTo === 'last-stable' ? this.lastStableOffset : this.header.load(Counter.HighWatermark)
   }
 
   protected checkActive(): void {
@@ -535,6 +577,7 @@ export class PartitionLog extends PartitionLogReader {
     this.header.store(Counter.LogStartOffset, this.logStart)
     this.header.store(Counter.LogEndOffset, this.logEnd)
     this.header.store(Counter.HighWatermark, this.highWatermarkValue)
+    this.header.store(Counter.FirstUnstableOffset, NO_UNSTABLE_OFFSET)
     this.header.storeWord(Word.LeaderEpoch, this.epoch)
     this.header.storeWord(Word.State, LogState.Active)
   }
@@ -629,6 +672,39 @@ export class PartitionLog extends PartitionLogReader {
     this.notifyReaders()
   }
 
+  /**
+   * Where the oldest open transaction starts (undefined: none is open), for read-committed
+   * readers. The leader's transaction table keeps it.
+   */
+  setFirstUnstableOffset(offset: number | undefined): void {
+    const value = offset ?? NO_UNSTABLE_OFFSET
+    if (this.header.load(Counter.FirstUnstableOffset) === value) return
+    this.header.store(Counter.FirstUnstableOffset, value)
+    this.notifyReaders()
+  }
+
+  /**
+   * Records an aborted transaction whose marker was just appended. When the index is full, the
+   * log first evicts up to the marker of the entry that goes, so no reader of a batch still in
+   * the log misses its abort.
+   */
+  addAbortedTransaction(aborted: AbortedTransaction): void {
+    const overwritten = this.aborted.overwrittenMarker()
+    if (overwritten !== undefined && overwritten >= this.logStart)
+      this.evict(Number.NEGATIVE_INFINITY, overwritten + 1)
+    this.aborted.add(aborted)
+  }
+
+  /** Replaces the transaction state readers see (a new leader, rebuilt from its log). */
+  restoreTransactions(
+    firstUnstable: number | undefined,
+    aborted: readonly AbortedTransaction[],
+  ): void {
+    this.aborted.clear()
+    for (const entry of aborted) this.addAbortedTransaction(entry)
+    this.setFirstUnstableOffset(firstUnstable)
+  }
+
   /** The epoch written into each batch appended from now on. */
   setLeaderEpoch(epoch: number): void {
     this.epoch = toLeaderEpoch(epoch)
@@ -672,6 +748,7 @@ export class PartitionLog extends PartitionLogReader {
     this.header.store(Counter.EndBatch, this.endBatch)
     this.header.store(Counter.EndBytePosition, this.endByte)
     this.header.store(Counter.LogEndOffset, this.logEnd)
+    this.aborted.truncateTo(this.logEnd)
     if (this.highWatermarkValue > this.logEnd) {
       this.highWatermarkValue = this.logEnd
       this.header.store(Counter.HighWatermark, this.logEnd)
@@ -690,6 +767,8 @@ export class PartitionLog extends PartitionLogReader {
     this.logEnd = startOffset
     this.highWatermarkValue = startOffset
     this.runningMaxTimestamp = Number.NEGATIVE_INFINITY
+    this.aborted.clear()
+    this.header.store(Counter.FirstUnstableOffset, NO_UNSTABLE_OFFSET)
     this.header.store(Counter.FirstBatch, this.firstBatch)
     this.header.store(Counter.StartBytePosition, this.startByte)
     this.header.store(Counter.LogStartOffset, startOffset)
@@ -717,10 +796,11 @@ export class PartitionLog extends PartitionLogReader {
 
   /**
    * Evicts from the front: batches in the way of a write that ends at byte `writeEnd`
-   * (the ring, or retentionBytes, counting from there), batches past the index's room, and
-   * batches older than retentionMs. Publishes the new front before anything is overwritten.
+   * (the ring, or retentionBytes, counting from there), batches past the index's room,
+   * batches older than retentionMs, and batches that end by `evictBefore`. Publishes the new
+   * front before anything is overwritten.
    */
-  private evict(writeEnd: number): void {
+  private evict(writeEnd: number, evictBefore = Number.NEGATIVE_INFINITY): void {
     const index = this.index
     const keepFrom = writeEnd - this.retentionBytes
     const indexRoom = writeEnd === Number.NEGATIVE_INFINITY ? index.capacity : index.capacity - 1
@@ -734,7 +814,8 @@ export class PartitionLog extends PartitionLogReader {
       first < end &&
       (index.bytePosition(first) < keepFrom ||
         end - first > indexRoom ||
-        index.maxTimestamp(first) < expiredBefore)
+        index.maxTimestamp(first) < expiredBefore ||
+        index.nextOffset(first) <= evictBefore)
     ) {
       first++
     }

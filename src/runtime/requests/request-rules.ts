@@ -23,6 +23,10 @@ export const REQUEST_APIS = [
   'ListGroups',
   'DeleteGroups',
   'ElectLeaders',
+  'AddPartitionsToTxn',
+  'AddOffsetsToTxn',
+  'EndTxn',
+  'TxnOffsetCommit',
 ] as const
 
 export type RequestApi = (typeof REQUEST_APIS)[number]

@@ -3,6 +3,7 @@ import type { BrokerMessage, IsrChanged } from '../../../src/actors/broker/broke
 import type { FollowerReplica, LeaderReplica } from '../../../src/actors/broker/broker-state.js'
 import { copyFromLeader } from '../../../src/actors/broker/follower-fetch.js'
 import { advanceHighWatermark, leaderReplica } from '../../../src/actors/broker/leader-replica.js'
+import type { SupervisorRequest } from '../../../src/actors/supervisor/supervisor-protocol.js'
 import type { TopicConfig } from '../../../src/actors/topic-config.js'
 import type { ActorRef } from '../../../src/runtime/actor/actor-ref.js'
 import type { KafkaProtocolError } from '../../../src/runtime/errors/samsa-error.js'
@@ -54,7 +55,7 @@ function follower(leaderLog: PartitionLog): { replica: FollowerReplica; told: Br
 }
 
 function leader(followers: readonly number[]): { replica: LeaderReplica; told: IsrChanged[] } {
-  const { ref, told } = collectingRef<IsrChanged>('controller')
+  const { ref, told } = collectingRef<SupervisorRequest>('controller')
   const log = new PartitionLog({ capacity: config.logCapacityBytes })
   const replica = leaderReplica(
     { topic: 't', partition: 0 },
@@ -67,7 +68,7 @@ function leader(followers: readonly number[]): { replica: LeaderReplica; told: I
     },
     0,
   )
-  return { replica, told }
+  return { replica, told: told as IsrChanged[] }
 }
 
 describe('a follower copying from its leader', () => {

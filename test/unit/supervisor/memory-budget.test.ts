@@ -99,7 +99,7 @@ describe('the memory budget', () => {
     expect(refusal).toBeInstanceOf(KafkaProtocolError)
     expect((refusal as KafkaProtocolError).type).toBe('POLICY_VIOLATION')
     expect((refusal as Error).message).toMatch(
-      /10 new partitions × 3 replicas × 13\.0 MiB .* ask for 390\.0 MiB; .*maxMemoryBytes 64\.0 MiB\) has 38\.0 MiB left/,
+      /10 new partitions × 3 replicas × 13\.0 MiB .* ask for 390\.2 MiB; .*maxMemoryBytes 64\.0 MiB\) has 38\.0 MiB left/,
     )
   })
 
