@@ -23,6 +23,7 @@ import { KafkaJSNonRetriableError } from './errors.js'
 import { type ClusterEvent, ClusterFaults } from './faults.js'
 import { defaultMaxMemoryBytes } from './memory-default.js'
 import { Producer, type ProducerConfig } from './producer.js'
+import { validateProducerConfig } from './producer-config.js'
 import { ClusterRequests } from './request-log.js'
 import { ClusterRules } from './request-rules.js'
 import { type ListenOptions, WireServer } from './serve/wire-server.js'
@@ -246,6 +247,7 @@ export class Cluster {
   }
 
   producer(config: ProducerConfig = {}): Producer {
+    validateProducerConfig(config)
     // Numbered per cluster, so that a run's fault decisions on a producer's links (drawn per
     // link name) replay from its seed.
     const linkName = `$producer-${++this.#producersMade}`

@@ -9,6 +9,7 @@ import {
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
 } from '../../src/api/errors.js'
+import type { ProducerConfig } from '../../src/api/producer.js'
 import { ManualClock } from '../../src/runtime/clock/clock.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
 import { decodeRecordBatch, encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
@@ -274,6 +275,11 @@ describe('producer', () => {
   it('refuses bad input with typed errors and keeps serving', async () => {
     const { cluster, admin } = await startCluster({ brokers: 1, maxMessageBytes: 1024 })
     await admin.createTopics({ topics: [{ topic: 't' }] })
+    for (const config of [null, 42, { requestTimeout: -1 }]) {
+      expect(() => cluster.producer(config as unknown as ProducerConfig)).toThrow(
+        KafkaJSNonRetriableError,
+      )
+    }
     const producer = cluster.producer({ retry: { retries: 1, initialRetryTime: 5 } })
     await expect(
       producer.send({ topic: 't', messages: [{ value: 'early' }] }),
