@@ -40,23 +40,39 @@ const workload =
     : consumerWorkload(connection, setup, recorder)
 /** Never notified: a stall is a wait on it that only its timeout ends. */
 const stallWord = new Int32Array(new SharedArrayBuffer(4))
+/** A stall that `pause` promised and that has not begun yet. */
+let stallDueMs: number | undefined
+
+function stallIfDue(): void {
+  const forMs = stallDueMs
+  if (forMs === undefined) return
+  stallDueMs = undefined
+  Atomics.wait(stallWord, 0, 0, forMs)
+}
 
 const control: WorkloadControl = {
-  start: () => workload.start(),
+  start() {
+    stallIfDue()
+    return workload.start()
+  },
   pause(forMs: unknown) {
     if (typeof forMs !== 'number' || !(forMs >= 0 && forMs <= 60_000)) {
       throw new InvalidArgumentError(`pause takes 0 to 60000 ms, got ${String(forMs)}`)
     }
-    // After this turn, so that the answer is on its way before the thread stops.
-    setImmediate(() => Atomics.wait(stallWord, 0, 0, forMs))
+    // After this turn, so that the answer is on its way before the thread stops. A control
+    // call that comes first (a port drains every waiting message in one turn) stalls first.
+    stallDueMs = forMs
+    setImmediate(stallIfDue)
   },
   snapshot(from: unknown) {
+    stallIfDue()
     if (!Number.isSafeInteger(from) || (from as number) < 0) {
       throw new InvalidArgumentError(`snapshot takes an event index, got ${String(from)}`)
     }
     return events.slice(from as number)
   },
   async stop() {
+    stallIfDue()
     const sends = await workload.stop()
     stopped = true
     await guest.leave()
