@@ -12,7 +12,7 @@ const outDir = fileURLToPath(
 )
 
 describe('the built package', () => {
-  it('runs actor threads from plain .js files, with no TypeScript loader', async () => {
+  it('runs actor threads from plain .js files, with no TypeScript loader, brokers from the thread bundle', async () => {
     await rm(outDir, { recursive: true, force: true })
     try {
       await run(process.execPath, [
@@ -24,20 +24,44 @@ describe('the built package', () => {
       ]).catch(() => {
         // Type errors are `npm test`'s to report; the files are emitted all the same.
       })
+      await run(process.execPath, [`${root}scripts/bundle-threads.mjs`, outDir])
+      const built = (path: string) => JSON.stringify(`file://${outDir}${path}`)
+      // A test actor is not in the thread bundle: its thread loads module by module. A
+      // cluster's brokers run from the bundle.
       const script = `
-        const { ActorSystem } = await import(${JSON.stringify(`${outDir}src/runtime/index.js`)})
+        const { ActorSystem } = await import(${built('src/runtime/index.js')})
         const system = ActorSystem.start()
         const ref = await system.spawnOnThread({
-          module: new URL(${JSON.stringify(`file://${outDir}test/fixtures/test-actors.js`)}),
+          module: new URL(${built('test/fixtures/test-actors.js')}),
           exportName: 'counter', name: 'counter', args: { start: 2 },
         })
         ref.tell({ type: 'add', n: 40 })
         console.log(await ref.ask({ type: 'get' }))
         await system.stop()
+        const { threadFiles } = await import(${built('src/runtime/thread/spawn-thread.js')})
+        const files = threadFiles(
+          new URL(${built('src/runtime/thread/actor-thread.js')}),
+          new URL(${built('src/actors/broker/broker.js')}),
+        )
+        console.log(files.entry.href.slice(${outDir.length + 7}), files.module.slice(${outDir.length + 7}))
+        const { Cluster } = await import(${built('src/index.js')})
+        const cluster = await Cluster.start({ brokers: 1 })
+        const admin = cluster.admin()
+        await admin.connect()
+        await admin.createTopics({ topics: [{ topic: 't' }] })
+        const producer = cluster.producer()
+        await producer.connect()
+        const [written] = await producer.send({ topic: 't', messages: [{ value: 'v' }] })
+        console.log(written.baseOffset)
+        await cluster.stop()
       `
       await writeFile(`${outDir}check.mjs`, script)
       const { stdout } = await run(process.execPath, [`${outDir}check.mjs`], { timeout: 30_000 })
-      expect(stdout.trim()).toBe('42')
+      expect(stdout.trim().split('\n')).toEqual([
+        '42',
+        'threads/src/runtime/thread/actor-thread.js threads/src/actors/broker/broker.js',
+        '0',
+      ])
     } finally {
       await rm(outDir, { recursive: true, force: true })
     }
@@ -54,6 +78,7 @@ describe('the built package', () => {
     expect(files).toContain('dist/src/index.js')
     expect(files).toContain('dist/src/index.d.ts')
     expect(files).toContain('dist/src/actors/broker/broker.js')
+    expect(files).toContain('dist/threads/src/actors/broker/broker.js')
     expect(files).toContain('bin/samsa.js')
   })
 })

@@ -9,6 +9,7 @@ import {
   importableInThread,
   siblingEntry,
   spawnThread,
+  threadFiles,
 } from '../../src/runtime/thread/spawn-thread.js'
 
 const ECHO = new URL('../fixtures/echo-thread.ts', import.meta.url)
@@ -30,6 +31,19 @@ describe('spawnThread', () => {
     expect(runs).toMatch(
       /node_modules\/\.cache\/samsa-threads\/[0-9a-f]+\/test\/fixtures\/echo-thread\.js$/,
     )
+  })
+
+  it('runs an actor thread from the thread bundle when its actor is in it, else module by module', () => {
+    const actorThread = new URL('../../src/runtime/thread/actor-thread.ts', import.meta.url)
+    const broker = new URL('../../src/actors/broker/broker.ts', import.meta.url)
+    const testActors = new URL('../fixtures/test-actors.ts', import.meta.url)
+    const bundled = threadFiles(actorThread, broker)
+    expect(bundled.entry.href).toMatch(/\/bundled\/src\/runtime\/thread\/actor-thread\.js$/)
+    expect(bundled.module).toMatch(/\/bundled\/src\/actors\/broker\/broker\.js$/)
+    const apart = threadFiles(actorThread, testActors)
+    expect(apart.entry).toBe(actorThread)
+    expect(apart.module).toBe(importableInThread(testActors))
+    expect(apart.module).not.toMatch(/\/bundled\//)
   })
 
   it('starts a TypeScript entry from outside the project through the tsx loader', async () => {

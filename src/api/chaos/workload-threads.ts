@@ -2,7 +2,7 @@ import { MessageChannel, type Worker } from 'node:worker_threads'
 import { type Endpoint, type Remote, releaseProxy, wrap } from 'comlink'
 import type { Clock } from '../../runtime/clock/clock.js'
 import { guestPorts } from '../../runtime/thread/guest-links.js'
-import { siblingEntry, spawnThread } from '../../runtime/thread/spawn-thread.js'
+import { bundledEntry, siblingEntry, spawnThread } from '../../runtime/thread/spawn-thread.js'
 import type { Cluster } from '../cluster.js'
 import { parseClientEvents } from './client-events.js'
 import { withDeadline } from './control-deadline.js'
@@ -184,7 +184,7 @@ function spawnClient(
     acks: plan.acks,
     idempotent: plan.idempotent,
   }
-  const worker = spawnThread(siblingEntry(import.meta.url, 'workload-thread'), {
+  const worker = spawnThread(bundledEntry(siblingEntry(import.meta.url, 'workload-thread')), {
     workerData: setup,
     transferList: [...guestPorts(links), port2],
   })

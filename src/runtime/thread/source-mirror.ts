@@ -3,6 +3,7 @@ import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { BUNDLED_THREAD_SOURCES, threadBundleOptions } from './thread-bundles.js'
 
 /*
  * Worker threads from the TypeScript sources (tests, `npx samsa` in a checkout). Node 20 cannot
@@ -18,6 +19,8 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const SOURCE_FOLDERS = ['src', 'bench', 'test']
 const CACHE = join(PROJECT_ROOT, 'node_modules', '.cache', 'samsa-threads')
 const STALE_AFTER_MS = 24 * 60 * 60 * 1000
+/** Where in a mirror the thread bundles are (see thread-bundles.ts). */
+const BUNDLE_FOLDER = 'bundled'
 
 interface BuildSync {
   buildSync(options: Record<string, unknown>): unknown
@@ -67,6 +70,7 @@ function mirror(): string {
       tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
       logLevel: 'error',
     })
+    esbuild.buildSync(threadBundleOptions(PROJECT_ROOT, join(building, BUNDLE_FOLDER)))
     try {
       renameSync(building, dir)
     } catch {
@@ -96,4 +100,12 @@ export function isMirrored(url: URL): boolean {
 export function mirroredUrl(url: URL): URL {
   const path = relative(PROJECT_ROOT, fileURLToPath(url)).replace(/\.ts$/, '.js')
   return pathToFileURL(join(mirror(), path))
+}
+
+/** The bundled file a worker runs for a source in BUNDLED_THREAD_SOURCES; undefined for others. */
+export function bundledUrl(url: URL): URL | undefined {
+  if (url.protocol !== 'file:') return undefined
+  const source = relative(PROJECT_ROOT, fileURLToPath(url))
+  if (!BUNDLED_THREAD_SOURCES.includes(source)) return undefined
+  return pathToFileURL(join(mirror(), BUNDLE_FOLDER, source.replace(/\.ts$/, '.js')))
 }

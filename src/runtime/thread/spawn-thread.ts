@@ -1,5 +1,12 @@
+import { existsSync } from 'node:fs'
+import { relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
-import { isMirrored, mirroredUrl } from './source-mirror.js'
+import { bundledUrl, isMirrored, mirroredUrl } from './source-mirror.js'
+import { BUNDLED_THREAD_SOURCES } from './thread-bundles.js'
+
+/** The tree this file is in: the project from the sources, `dist/` in a built package. */
+const TREE_ROOT = new URL('../../../', import.meta.url)
 
 /**
  * The one way samsa starts a worker thread.
@@ -20,6 +27,36 @@ export function spawnThread(entry: URL, options: WorkerOptions = {}): Worker {
 /** What a worker imports for `module`: its mirror when it is one of this project's sources. */
 export function importableInThread(module: URL): string {
   return isMirrored(module) ? mirroredUrl(module).href : module.href
+}
+
+/**
+ * What a worker runs for `entry`, and imports for `module` (an actor's, which the entry
+ * imports by URL): both from the thread bundle when both are in it (see thread-bundles.ts),
+ * otherwise module by module. Never one from each: a module the two share would be loaded
+ * twice, as two modules.
+ */
+export function threadFiles(entry: URL, module: URL): { entry: URL; module: string } {
+  const entryFile = bundledFile(entry)
+  const moduleFile = bundledFile(module)
+  if (entryFile !== undefined && moduleFile !== undefined) {
+    return { entry: entryFile, module: moduleFile.href }
+  }
+  return { entry, module: importableInThread(module) }
+}
+
+/** What a worker that imports nothing by URL runs for `entry`: the bundle's file, if it has one. */
+export function bundledEntry(entry: URL): URL {
+  return bundledFile(entry) ?? entry
+}
+
+/** The bundle's file for `url` from the sources or from a built package that has the bundle. */
+function bundledFile(url: URL): URL | undefined {
+  if (url.pathname.endsWith('.ts')) return isMirrored(url) ? bundledUrl(url) : undefined
+  if (url.protocol !== 'file:' || !url.href.startsWith(TREE_ROOT.href)) return undefined
+  const built = relative(fileURLToPath(TREE_ROOT), fileURLToPath(url))
+  if (!BUNDLED_THREAD_SOURCES.includes(built.replace(/\.js$/, '.ts'))) return undefined
+  const file = new URL(`threads/${built}`, TREE_ROOT)
+  return existsSync(file) ? file : undefined
 }
 
 /** Entry files sit next to the module that names them, with the same extension it has. */

@@ -25,7 +25,7 @@ import {
 import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js'
 import type { ActorThreadData } from './actor-thread-data.js'
 import type { GuestLinks } from './guest-links-data.js'
-import { importableInThread, siblingEntry, spawnThread } from './spawn-thread.js'
+import { siblingEntry, spawnThread, threadFiles } from './spawn-thread.js'
 import type { ThreadHost } from './thread-host.js'
 import { ThreadPolls } from './thread-polls.js'
 
@@ -46,6 +46,7 @@ export interface ThreadSupervisorOptions {
   readonly heartbeatTimeoutMs?: number
 }
 
+const ACTOR_THREAD_ENTRY = siblingEntry(import.meta.url, 'actor-thread')
 /** How often a pauser looks whether its thread died or was resumed before it stalled. */
 const PAUSE_CHECK_MS = 5
 /** The longest a collection of the request log waits for a thread that does not answer. */
@@ -339,10 +340,11 @@ export class ThreadSupervisor {
   }
 
   #start(child: ThreadChild): void {
+    const files = threadFiles(ACTOR_THREAD_ENTRY, child.spec.module)
     const data: ActorThreadData = {
       node: child.node,
       name: child.spec.name,
-      module: importableInThread(child.spec.module),
+      module: files.module,
       exportName: child.spec.exportName,
       args: child.spec.args,
       seed: this.host.seed,
@@ -354,7 +356,7 @@ export class ThreadSupervisor {
       requestsVersion: this.#requestsVersion,
       virtualTime: this.virtualClock?.shared,
     }
-    const worker = spawnThread(siblingEntry(import.meta.url, 'actor-thread'), { workerData: data })
+    const worker = spawnThread(files.entry, { workerData: data })
     child.worker = worker
     child.status = 'starting'
     child.pauseGate = undefined

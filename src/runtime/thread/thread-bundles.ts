@@ -1,0 +1,40 @@
+import { join } from 'node:path'
+
+/*
+ * The threads samsa starts on every cluster, each loaded from one bundle instead of one module
+ * file at a time. A worker resolves, reads, compiles and links each ESM file on its own, about
+ * a millisecond apiece: a broker thread's ~80 files took 75–105 ms to import, the bundle 27–44
+ * (see bench/README.md, startup). The entries are bundled together with code splitting, so
+ * that a module they share is one module in a worker that loads two of them (an actor thread
+ * and the actor it runs): classes keep one identity.
+ *
+ * From the sources the bundle is part of the thread mirror (source-mirror.ts); a built package
+ * has it under dist/threads (scripts/bundle-threads.mjs, run by `npm run build`). A worker
+ * whose entry or actor module is outside this list loads module by module, as before.
+ */
+
+/** Sources relative to the project's root. */
+export const BUNDLED_THREAD_SOURCES: readonly string[] = [
+  'src/runtime/thread/actor-thread.ts',
+  'src/actors/broker/broker.ts',
+  'src/api/chaos/workload-thread.ts',
+]
+
+/** esbuild's options for the bundle of the project at `root` into `outdir`. */
+export function threadBundleOptions(root: string, outdir: string): Record<string, unknown> {
+  return {
+    entryPoints: BUNDLED_THREAD_SOURCES.map((source) => join(root, source)),
+    outdir,
+    outbase: root,
+    tsconfig: join(root, 'tsconfig.json'),
+    bundle: true,
+    splitting: true,
+    // Packages stay imports: native ones cannot be bundled, and the rest resolve as before.
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'error',
+  }
+}
