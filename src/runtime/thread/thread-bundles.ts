@@ -2,9 +2,9 @@ import { join } from 'node:path'
 
 /*
  * The threads samsa starts on every cluster, each loaded from one bundle instead of one module
- * file at a time. A worker resolves, reads, compiles and links each ESM file on its own, about
- * a millisecond apiece: a broker thread's ~80 files took 75–105 ms to import, the bundle 27–44
- * (see bench/README.md, startup). The entries are bundled together with code splitting, so
+ * file at a time: a worker resolves, reads, compiles and links each ESM file on its own, which
+ * for a broker's some 80 files was most of a cluster's start (bench/README.md has the figures,
+ * under session 8). The entries are bundled together with code splitting, so
  * that a module they share is one module in a worker that loads two of them (an actor thread
  * and the actor it runs): classes keep one identity.
  *
