@@ -1,6 +1,7 @@
 import { Cluster, DEFAULT_LOG_CAPACITY_BYTES } from '../../src/api/cluster.js'
 import type { Consumer } from '../../src/api/consumer.js'
 import type { Producer } from '../../src/api/producer.js'
+import type { Transaction } from '../../src/api/transaction.js'
 import { type ProgressSample, ProgressSampler } from '../report/progress-sampler.js'
 import { MIN_SEQUENCED_BYTES, SequenceCheck, sequencedMessages } from './sequenced-messages.js'
 
@@ -53,6 +54,13 @@ export interface ApiEndToEndOptions {
    * timed (default 0): the first records meet code every thread still has to compile.
    */
   readonly warmUpRecords?: number
+  /**
+   * Sends per transaction. When given, two more phases on topics of their own: an idempotent
+   * producer with acks all, then a transactional one (KafkaJS's `producer.transaction()`)
+   * committing every that many sends, each with a read_committed consumer reading along that
+   * checks every record (default: neither phase).
+   */
+  readonly transactionSends?: number
 }
 
 /** One phase's figures. */
@@ -76,6 +84,10 @@ export interface ApiEndToEndReport extends ApiEndToEndOptions {
   readonly send: PhaseFigures
   readonly consume: ConsumePhaseFigures
   readonly produceConsume: PhaseFigures
+  /** With transactionSends: the idempotent producer's sends, acks all. */
+  readonly idempotentSend?: PhaseFigures
+  /** With transactionSends: the transactional producer's sends, to its last commit. */
+  readonly transactionalSend?: PhaseFigures
   /** Records produced and consumed in the produce-and-consume phase, sampled while it ran. */
   readonly samples: readonly ProgressSample[]
   readonly verified: boolean
@@ -92,6 +104,8 @@ const SEND_TOPIC = 'api-send'
 const CONSUME_TOPIC = 'api-consume'
 const BOTH_TOPIC = 'api-produce-consume'
 const WARM_UP_TOPIC = 'api-warm-up'
+const IDEMPOTENT_TOPIC = 'api-idempotent'
+const TRANSACTIONAL_TOPIC = 'api-transactional'
 const DEFAULT_IDLE_MS = 10_000
 /** Kafka's batch.size default, which the producer's accumulator splits batches at. */
 const PRODUCER_BATCH_BYTES = 16_384
@@ -188,6 +202,12 @@ export async function runApiEndToEnd(
       [CONSUME_TOPIC, consumeLogCapacityBytes],
       [BOTH_TOPIC, logCapacityBytes],
       ...(warmUp.records > 0 ? [[WARM_UP_TOPIC, apiLogCapacity(warmUp)] as const] : []),
+      ...(options.transactionSends === undefined
+        ? []
+        : ([
+            [IDEMPOTENT_TOPIC, logCapacityBytes],
+            [TRANSACTIONAL_TOPIC, logCapacityBytes],
+          ] as const)),
     ] as const
     await admin.createTopics({
       topics: rings.map(([topic, ring]) => ({
@@ -306,6 +326,30 @@ export async function runApiEndToEnd(
     )
     await disconnect(producer, 'the producer', problems)
 
+    let idempotentSend: PhaseFigures | undefined
+    let transactionalSend: PhaseFigures | undefined
+    if (options.transactionSends !== undefined) {
+      hooks.phase?.('api: idempotent send, acks all')
+      idempotentSend = await checkedSend(
+        cluster,
+        cluster.producer({ idempotent: true }),
+        { ...options, topic: IDEMPOTENT_TOPIC, transactionSends: undefined },
+        problems,
+      )
+      problems.push(...(await logProblems(admin, IDEMPOTENT_TOPIC, records)))
+      hooks.phase?.(`api: transactional send, a commit every ${options.transactionSends} sends`)
+      transactionalSend = await checkedSend(
+        cluster,
+        cluster.producer({
+          transactionalId: 'bench-transactional',
+          idempotent: true,
+          maxInFlightRequests: 1,
+        }),
+        { ...options, topic: TRANSACTIONAL_TOPIC, transactionSends: options.transactionSends },
+        problems,
+      )
+    }
+
     hooks.phase?.('api: checking the logs')
     for (const topic of [SEND_TOPIC, CONSUME_TOPIC, BOTH_TOPIC]) {
       problems.push(...(await logProblems(admin, topic, records)))
@@ -319,6 +363,8 @@ export async function runApiEndToEnd(
       send,
       consume,
       produceConsume,
+      ...(idempotentSend === undefined ? {} : { idempotentSend }),
+      ...(transactionalSend === undefined ? {} : { transactionalSend }),
       samples: bothSamples,
       verified: problems.length === 0,
       problems,
@@ -328,24 +374,79 @@ export async function runApiEndToEnd(
   }
 }
 
-/** One phase's sends: `records` records, `messagesPerSend` at a time, each send awaited. */
+/**
+ * Times `producer` sending a phase's records into `options.topic` (acks all; in transactions
+ * when `options.transactionSends` is given) while a read_committed consumer checks every
+ * record; disconnects both.
+ */
+async function checkedSend(
+  cluster: Cluster,
+  producer: Producer,
+  options: ApiEndToEndOptions & { readonly topic: string },
+  problems: string[],
+): Promise<PhaseFigures> {
+  const { records, partitions, recordSize, topic } = options
+  const label = options.transactionSends === undefined ? 'idempotent send' : 'transactional send'
+  const check = new SequenceCheck(records, partitions, recordSize, false)
+  const consumer = cluster.consumer({ groupId: `bench-${topic}` })
+  const sending = new Sending(producer, { ...options, acks: -1 }, options.transactionSends)
+  let elapsedMs = 0
+  try {
+    await producer.connect()
+    await subscribeFromBeginning(consumer, topic)
+    await runInto(consumer, options.handler, check)
+    check.restartIdleClock()
+    const sent = await sending.run(topic)
+    elapsedMs = sent.elapsedMs
+    problems.push(...sent.problems.map((problem) => `${label}: ${problem}`))
+    await check.allConsumed(options.idleMs ?? DEFAULT_IDLE_MS, () => sent.problems[0])
+  } finally {
+    await disconnect(consumer, `the ${label} consumer`, problems)
+    await disconnect(producer, `the ${label} producer`, problems)
+  }
+  problems.push(...check.problems.map((problem) => `${label}: ${problem}`))
+  return figuresOf(sending.acknowledged, elapsedMs, recordSize)
+}
+
+/**
+ * One phase's sends: `records` records, `messagesPerSend` at a time, each send awaited; with
+ * `transactionSends`, inside transactions of that many sends, each committed.
+ */
 class Sending {
   acknowledged = 0
 
   constructor(
     private readonly producer: Producer,
     private readonly options: ApiEndToEndOptions,
+    private readonly transactionSends?: number,
   ) {}
 
   async run(topic: string): Promise<{ elapsedMs: number; problems: string[] }> {
     const { records, messagesPerSend, recordSize, acks } = this.options
+    const { transactionSends } = this
     const started = performance.now()
+    let transaction: Transaction | undefined
+    let sendsInTransaction = 0
     try {
       while (this.acknowledged < records) {
         const count = Math.min(messagesPerSend, records - this.acknowledged)
         const messages = sequencedMessages(this.acknowledged, count, recordSize)
-        await this.producer.send({ topic, acks, messages })
+        if (transactionSends === undefined) {
+          await this.producer.send({ topic, acks, messages })
+        } else {
+          transaction ??= await this.producer.transaction()
+          await transaction.send({ topic, acks, messages })
+          sendsInTransaction++
+        }
         this.acknowledged += count
+        if (
+          transaction !== undefined &&
+          (sendsInTransaction === transactionSends || this.acknowledged >= records)
+        ) {
+          await transaction.commit()
+          transaction = undefined
+          sendsInTransaction = 0
+        }
       }
       return { elapsedMs: performance.now() - started, problems: [] }
     } catch (error) {

@@ -63,6 +63,11 @@ const OPTIONS = {
     help: 'API: messages in each producer.send, each send awaited before the next',
     default: 1000,
   },
+  'transaction-sends': {
+    kind: 'integer',
+    min: 1,
+    help: 'API: also an idempotent producer (acks all) and a transactional one committing every N sends, each on a topic of its own with a read_committed consumer checking along',
+  },
   handler: {
     kind: 'choice',
     values: ['eachBatch', 'eachMessage'],
@@ -148,6 +153,7 @@ export const e2eBench: BenchScenario = {
         messagesPerSend: options['messages-per-send'],
         handler: options.handler,
         warmUpRecords: options['warm-up'],
+        transactionSends: options['transaction-sends'],
       },
       engine: {
         ...common,

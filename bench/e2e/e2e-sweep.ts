@@ -118,10 +118,18 @@ export interface EntryFigures {
   readonly sendRecordsPerSec?: number
   readonly consumeRecordsPerSec?: number
   readonly produceConsumeRecordsPerSec?: number
+  readonly idempotentSendRecordsPerSec?: number
+  readonly transactionalSendRecordsPerSec?: number
   readonly engineRecordsPerSec?: number
 }
 
-const API_FIGURES = ['sendRecordsPerSec', 'consumeRecordsPerSec', 'produceConsumeRecordsPerSec']
+const API_FIGURES = [
+  'sendRecordsPerSec',
+  'consumeRecordsPerSec',
+  'produceConsumeRecordsPerSec',
+  'idempotentSendRecordsPerSec',
+  'transactionalSendRecordsPerSec',
+]
 
 export function figuresOf(entry: SweepEntry): EntryFigures {
   const { api, engine } = entry
@@ -132,6 +140,12 @@ export function figuresOf(entry: SweepEntry): EntryFigures {
           sendRecordsPerSec: api.send.recordsPerSec,
           consumeRecordsPerSec: api.consume.recordsPerSec,
           produceConsumeRecordsPerSec: api.produceConsume.recordsPerSec,
+          ...(api.idempotentSend === undefined
+            ? {}
+            : { idempotentSendRecordsPerSec: api.idempotentSend.recordsPerSec }),
+          ...(api.transactionalSend === undefined
+            ? {}
+            : { transactionalSendRecordsPerSec: api.transactionalSend.recordsPerSec }),
         }),
     ...(engine === undefined ? {} : { engineRecordsPerSec: engine.recordsPerSec }),
   }
@@ -165,6 +179,14 @@ export function ratiosOfEntry(
     }
   }
   for (const figure of API_FIGURES) add(figure, figures[figure], Object.keys(against))
+  // What transactions cost over idempotence alone, both with acks all.
+  const idempotent = figures.idempotentSendRecordsPerSec
+  const transactional = figures.transactionalSendRecordsPerSec
+  if (idempotent !== undefined && transactional !== undefined && idempotent > 0) {
+    ratios['transactionalSendRecordsPerSec/idempotentSendRecordsPerSec'] = round3(
+      transactional / idempotent,
+    )
+  }
   const engineName = path === 'engine' ? 'recordsPerSec' : 'engineRecordsPerSec'
   add(engineName, figures.engineRecordsPerSec, ['sab-ring', 'post-message'])
   return ratios
@@ -174,6 +196,8 @@ const BAR_NAMES: Readonly<Record<keyof EntryFigures, string>> = {
   sendRecordsPerSec: 'api send',
   consumeRecordsPerSec: 'api consume',
   produceConsumeRecordsPerSec: 'api produce+consume',
+  idempotentSendRecordsPerSec: 'api idempotent send',
+  transactionalSendRecordsPerSec: 'api transactional send',
   engineRecordsPerSec: 'engine',
 }
 
@@ -321,6 +345,17 @@ export function sweepText(
         phase('consume', consume, ` (first record after ${count(consume.firstRecordMs)} ms)`),
         phase('produce+consume', produceConsume),
       )
+      const { idempotentSend, transactionalSend } = entry.api
+      if (idempotentSend !== undefined) lines.push(phase('idempotent send', idempotentSend))
+      if (transactionalSend !== undefined) {
+        lines.push(
+          phase(
+            'transactional',
+            transactionalSend,
+            ` (a commit every ${options.api.transactionSends} sends)`,
+          ),
+        )
+      }
     }
     if (entry.engine !== undefined) {
       const run = entry.engine
