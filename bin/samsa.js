@@ -3,11 +3,11 @@
 // a published package ships only dist/.
 import { existsSync } from 'node:fs'
 
-const source = new URL('../src/api/cli/main.ts', import.meta.url)
+const source = new URL('../cli/main.ts', import.meta.url)
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api')
   register()
   await import(source.href)
 } else {
-  await import(new URL('../dist/src/api/cli/main.js', import.meta.url).href)
+  await import(new URL('../dist/cli/main.js', import.meta.url).href)
 }

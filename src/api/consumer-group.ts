@@ -8,7 +8,7 @@ import {
   type OffsetToCommit,
   parseFetchedOffsets,
 } from '../actors/coordinator/coordinator-protocol.js'
-import { isInternalTopic } from '../actors/coordinator/offsets-topic.js'
+import { isInternalTopic } from '../actors/internal-topics.js'
 import type { Clock } from '../runtime/clock/clock.js'
 import { KafkaProtocolError } from '../runtime/errors/samsa-error.js'
 import { waitForWordChange } from '../runtime/log/wait.js'

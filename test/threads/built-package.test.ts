@@ -80,5 +80,6 @@ describe('the built package', () => {
     expect(files).toContain('dist/src/actors/broker/broker.js')
     expect(files).toContain('dist/threads/src/actors/broker/broker.js')
     expect(files).toContain('bin/samsa.js')
+    expect(files).toContain('dist/cli/main.js')
   })
 })

@@ -6,10 +6,10 @@ import {
   produceRequest,
 } from '../../src/actors/broker/broker-protocol.js'
 import {
-  OFFSETS_TOPIC,
   OFFSETS_TOPIC_PARTITIONS,
   offsetsPartitionFor,
 } from '../../src/actors/coordinator/offsets-topic.js'
+import { OFFSETS_TOPIC } from '../../src/actors/internal-topics.js'
 import type {
   CoordinatorAddress,
   MetadataSnapshot,

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { offsetsPartitionFor } from '../../src/actors/coordinator/offsets-topic.js'
-import {
-  TRANSACTION_TOPIC,
-  TRANSACTION_TOPIC_PARTITIONS,
-} from '../../src/actors/transactions/transaction-log.js'
+import { TRANSACTION_TOPIC } from '../../src/actors/internal-topics.js'
+import { TRANSACTION_TOPIC_PARTITIONS } from '../../src/actors/transactions/transaction-log.js'
 import type { ClusterOptions } from '../../src/api/cluster.js'
 import { Cluster } from '../../src/api/cluster.js'
 import type { Consumer } from '../../src/api/consumer.js'

@@ -19,11 +19,10 @@ import {
 } from '../../runtime/log/record-batch-codec.js'
 import { notifyChange } from '../../runtime/log/wait.js'
 import { coordinator } from '../coordinator/coordinator.js'
-import { OFFSETS_TOPIC } from '../coordinator/offsets-topic.js'
+import { OFFSETS_TOPIC, TRANSACTION_TOPIC } from '../internal-topics.js'
 import { fieldsOf, integerField } from '../protocol-fields.js'
 import type { TopicConfig } from '../topic-config.js'
 import { transactionCoordinator } from '../transactions/transaction-coordinator.js'
-import { TRANSACTION_TOPIC } from '../transactions/transaction-log.js'
 import {
   type Acks,
   type BrokerMessage,

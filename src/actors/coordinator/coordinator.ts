@@ -5,6 +5,7 @@ import type { Timer } from '../../runtime/clock/clock.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
 import type { PartitionLogReader } from '../../runtime/log/partition-log.js'
 import type { BrokerMessage } from '../broker/broker-protocol.js'
+import { OFFSETS_TOPIC } from '../internal-topics.js'
 import {
   type CoordinatorMessage,
   type DescribedGroup,
@@ -36,7 +37,6 @@ import {
   type CommittedOffset,
   decodeOffsetsRecord,
   encodeOffsetsRecord,
-  OFFSETS_TOPIC,
   OFFSETS_TOPIC_LOG_BYTES,
   OFFSETS_TOPIC_PARTITIONS,
   type OffsetsRecord,

@@ -12,22 +12,15 @@ import {
   integerField,
   optionalStringField,
 } from '../protocol-fields.js'
-import { TRANSACTION_TOPIC } from '../transactions/transaction-log.js'
 import { joinRequestFields } from './coordinator-protocol.js'
 import type { JoinRequest } from './group.js'
 
-export const OFFSETS_TOPIC = '__consumer_offsets'
 /** Kafka's `offsets.topic.num.partitions` is 50; in one process a few spread the load enough. */
 export const OFFSETS_TOPIC_PARTITIONS = 5
 /** Kafka's `offsets.topic.replication.factor`, capped at the brokers there are. */
 export const OFFSETS_TOPIC_REPLICATION = 3
 /** Each replica's ring; coordinators rewrite what is live well before it wraps (see snapshots). */
 export const OFFSETS_TOPIC_LOG_BYTES = 4 * 1024 * 1024
-
-/** Internal topics: not offered to pattern subscriptions (Kafka's `exclude.internal.topics`). */
-export function isInternalTopic(topic: string): boolean {
-  return topic === OFFSETS_TOPIC || topic === TRANSACTION_TOPIC
-}
 
 /** Kafka's placement: the group id's Java `String.hashCode`, made non-negative, modulo the count. */
 export function offsetsPartitionFor(groupId: string, partitions: number): number {

@@ -5,14 +5,13 @@
 import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import {
-  OFFSETS_TOPIC,
   OFFSETS_TOPIC_LOG_BYTES,
   OFFSETS_TOPIC_PARTITIONS,
   OFFSETS_TOPIC_REPLICATION,
   offsetsPartitionFor,
 } from '../coordinator/offsets-topic.js'
+import { OFFSETS_TOPIC, TRANSACTION_TOPIC } from '../internal-topics.js'
 import {
-  TRANSACTION_TOPIC,
   TRANSACTION_TOPIC_LOG_BYTES,
   TRANSACTION_TOPIC_PARTITIONS,
   TRANSACTION_TOPIC_REPLICATION,

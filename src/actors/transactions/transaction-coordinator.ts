@@ -12,6 +12,7 @@ import {
   readKeyedRecords,
   recordBytes,
 } from '../coordinator/internal-topic.js'
+import { TRANSACTION_TOPIC } from '../internal-topics.js'
 import {
   type ProducerIdentity,
   parseProducerIdentity,
@@ -20,7 +21,6 @@ import {
 import {
   decodeTransactionRecord,
   encodeTransactionRecord,
-  TRANSACTION_TOPIC,
   TRANSACTION_TOPIC_LOG_BYTES,
   TRANSACTION_TOPIC_PARTITIONS,
   type TransactionMetadata,

@@ -9,7 +9,6 @@ import { parseTopicPartitions, type TopicPartition } from '../broker/broker-prot
 import type { KeyedRecord } from '../coordinator/internal-topic.js'
 import { fieldsOf, integerField, stringArrayField, stringField } from '../protocol-fields.js'
 
-export const TRANSACTION_TOPIC = '__transaction_state'
 /** Kafka's `transaction.state.log.num.partitions` is 50; a few spread the load in one process. */
 export const TRANSACTION_TOPIC_PARTITIONS = 5
 /** Kafka's `transaction.state.log.replication.factor`, capped at the brokers there are. */

@@ -1,4 +1,4 @@
-import { OFFSETS_TOPIC } from '../../../actors/coordinator/offsets-topic.js'
+import { OFFSETS_TOPIC } from '../../../actors/internal-topics.js'
 import type {
   MetadataSnapshot,
   PartitionMetadata,

@@ -1,12 +1,16 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { InvalidArgumentError } from '../../runtime/errors/samsa-error.js'
-import { writeSeedOutput } from '../chaos/chaos-output.js'
-import { ANOMALY_KINDS, type AnomalyKind } from '../chaos/checker.js'
-import { describeStep, NEMESIS_KINDS, type NemesisKind } from '../chaos/nemesis.js'
-import { type ChaosOptions, type ChaosSeedReport, runChaosSeed } from '../chaos/run-chaos.js'
-import { summarizeSeed } from '../chaos/timeline-summary.js'
+import { writeSeedOutput } from '../src/api/chaos/chaos-output.js'
+import { ANOMALY_KINDS, type AnomalyKind } from '../src/api/chaos/checker.js'
+import { describeStep, NEMESIS_KINDS, type NemesisKind } from '../src/api/chaos/nemesis.js'
+import {
+  type ChaosOptions,
+  type ChaosSeedReport,
+  runChaosSeed,
+} from '../src/api/chaos/run-chaos.js'
+import { summarizeSeed } from '../src/api/chaos/timeline-summary.js'
+import { InvalidArgumentError } from '../src/runtime/errors/samsa-error.js'
 
 export const CHAOS_USAGE = `Usage: samsa chaos [options]
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { scenarios } from '../../../bench/scenarios.js'
+import { scenarios } from '../bench/scenarios.js'
 import { CHAOS_USAGE, chaos } from './chaos.js'
 import { runDemo } from './demo.js'
 import { SERVE_USAGE, serve } from './serve.js'

@@ -1,4 +1,4 @@
-import { runEndToEnd } from '../../../bench/e2e/end-to-end.js'
+import { runEndToEnd } from '../bench/e2e/end-to-end.js'
 
 const DEMO = {
   brokers: 3,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
-import { InvalidArgumentError } from '../../runtime/errors/samsa-error.js'
-import { Cluster } from '../cluster.js'
+import { Cluster } from '../src/api/cluster.js'
+import { InvalidArgumentError } from '../src/runtime/errors/samsa-error.js'
 
 export const SERVE_USAGE = `Usage: samsa serve [--brokers 3] [--host 127.0.0.1] [--port 9092] [--auto-create-topics]
 
