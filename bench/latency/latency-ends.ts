@@ -9,7 +9,8 @@ import {
 } from '../../src/actors/protocol-fields.js'
 import { MalformedMessageError } from '../../src/runtime/errors/actor-errors.js'
 import type { Clock } from '../../src/runtime/index.js'
-import { type PartitionLogHandle, PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import type { PartitionLogHandle } from '../../src/runtime/log/log-layout.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 import { checkRecordBatch, forEachRecord } from '../../src/runtime/log/record-batch-codec.js'
 import {
   type LatencyFigures,

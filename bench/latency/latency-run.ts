@@ -1,6 +1,7 @@
 import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import { Cluster } from '../../src/api/cluster.js'
-import { type PartitionLogHandle, PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import type { PartitionLogHandle } from '../../src/runtime/log/log-layout.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 import { guestPorts } from '../../src/runtime/thread/guest-links.js'
 import { LoadPool } from '../load/load-pool.js'
 import { type LatencyRun, parseConsumerOutcome, parseProducerOutcome } from './latency-ends.js'

@@ -8,7 +8,8 @@ import {
   stringField,
 } from '../../src/actors/protocol-fields.js'
 import { MalformedMessageError } from '../../src/runtime/errors/actor-errors.js'
-import { type PartitionLogHandle, PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import type { PartitionLogHandle } from '../../src/runtime/log/log-layout.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 import { type GuestLinks, parseGuestLinks } from '../../src/runtime/thread/guest-links.js'
 
 /*

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
-import { PartitionLog, PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { PartitionLog } from '../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 import {
   encodeRecordBatch,
   forEachRecord,

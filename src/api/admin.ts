@@ -7,7 +7,7 @@ import type {
 } from '../actors/supervisor/supervisor-protocol.js'
 import { OUTSIDE } from '../runtime/actor/actor-system.js'
 import { fromWireError } from '../runtime/errors/wire-error.js'
-import { PartitionLogReader } from '../runtime/log/partition-log.js'
+import { PartitionLogReader } from '../runtime/log/partition-log-reader.js'
 import { AdminGroups, type DeletedGroup, type TopicOffsets } from './admin-groups.js'
 import type { ClusterConnection } from './cluster.js'
 import type { GroupDescription } from './consumer.js'

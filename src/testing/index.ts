@@ -2,7 +2,7 @@ import { decodeMessages, type KafkaMessage } from '../actors/consumer/kafka-mess
 import { parseMetadataSnapshot } from '../actors/supervisor/supervisor-protocol.js'
 import type { Admin } from '../api/admin.js'
 import { type Cluster, clusterClockOf } from '../api/cluster.js'
-import { PartitionLogReader } from '../runtime/log/partition-log.js'
+import { PartitionLogReader } from '../runtime/log/partition-log-reader.js'
 
 /*
  * What tests against an embedded cluster keep writing: waits for a group to settle or catch

@@ -1,7 +1,7 @@
 import { expect } from 'vitest'
 import { parseMetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import type { Cluster } from '../../src/index.js'
-import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 import {
   type RecordBatchHeader,
   readRecordBatchHeader,

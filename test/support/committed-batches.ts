@@ -1,6 +1,6 @@
 import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import type { Cluster } from '../../src/api/cluster.js'
-import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 import {
   type DecodedRecordBatch,
   decodeRecordBatch,

@@ -11,7 +11,7 @@ import {
 } from '../../src/api/errors.js'
 import type { ProducerConfig } from '../../src/api/producer.js'
 import { ManualClock } from '../../src/runtime/clock/clock.js'
-import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 import { decodeRecordBatch, encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
 import { committedBatches } from '../support/committed-batches.js'
 import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'

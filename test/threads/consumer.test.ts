@@ -25,7 +25,7 @@ import {
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
 } from '../../src/api/errors.js'
-import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 import { encodeRecordBatch, type RecordInput } from '../../src/runtime/log/record-batch-codec.js'
 import { expectNothingLeftSince, liveResources } from '../support/live-resources.js'
 

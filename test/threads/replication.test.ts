@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import { Cluster, type ClusterOptions } from '../../src/api/cluster.js'
 import { LogState } from '../../src/runtime/log/log-header.js'
-import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 
 const clusters: Cluster[] = []
 afterEach(async () => {

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { batchIdentity } from '../../src/actors/broker/producer-state.js'
 import { parseMetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import { Cluster } from '../../src/index.js'
-import { PartitionLogReader } from '../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
 import { within } from '../support/within.js'
 
 /*

@@ -2,7 +2,8 @@ import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import { KAFKA_ERROR_CODES, type KafkaErrorType } from '../../runtime/errors/kafka-error-codes.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
-import { type PartitionLogHandle, PartitionLogReader } from '../../runtime/log/partition-log.js'
+import type { PartitionLogHandle } from '../../runtime/log/log-layout.js'
+import { PartitionLogReader } from '../../runtime/log/partition-log-reader.js'
 import {
   arrayField,
   booleanField,

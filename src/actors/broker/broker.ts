@@ -5,12 +5,9 @@ import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error
 import { readInt16, readInt32 } from '../../runtime/log/big-endian.js'
 import { COMPRESSION_CODEC_MASK } from '../../runtime/log/compression.js'
 import { encodeMarkerBatch } from '../../runtime/log/control-batch.js'
-import {
-  APPEND_SIGNAL_BYTES,
-  appendSignalWord,
-  PartitionLog,
-  PartitionLogReader,
-} from '../../runtime/log/partition-log.js'
+import { APPEND_SIGNAL_BYTES, appendSignalWord } from '../../runtime/log/log-layout.js'
+import { PartitionLog } from '../../runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../runtime/log/partition-log-reader.js'
 import {
   BATCH_ATTRIBUTES,
   BATCH_LAST_OFFSET_DELTA,

@@ -4,12 +4,8 @@ import type { AbortedTransaction } from '../../runtime/log/aborted-transactions.
 import { readInt64 } from '../../runtime/log/big-endian.js'
 import { isControlBatch, isTransactionalBatch } from '../../runtime/log/control-batch.js'
 import { LogHeader, LogState, Word } from '../../runtime/log/log-header.js'
-import {
-  type LogReadResult,
-  type PartitionLogHandle,
-  PartitionLogReader,
-  type ReadLimit,
-} from '../../runtime/log/partition-log.js'
+import type { LogReadResult, PartitionLogHandle, ReadLimit } from '../../runtime/log/log-layout.js'
+import { PartitionLogReader } from '../../runtime/log/partition-log-reader.js'
 import { BATCH_BASE_OFFSET, BATCH_PRODUCER_ID } from '../../runtime/log/record-batch-codec.js'
 import { type WaitWord, waitUntil } from '../../runtime/log/wait.js'
 

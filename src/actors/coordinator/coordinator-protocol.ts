@@ -1,6 +1,7 @@
 import type { Replier } from '../../runtime/actor/actor-definition.js'
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
-import { type PartitionLogHandle, PartitionLogReader } from '../../runtime/log/partition-log.js'
+import type { PartitionLogHandle } from '../../runtime/log/log-layout.js'
+import { PartitionLogReader } from '../../runtime/log/partition-log-reader.js'
 import {
   arrayField,
   booleanField,

@@ -3,7 +3,7 @@ import { defineActor } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { Timer } from '../../runtime/clock/clock.js'
 import { KafkaProtocolError, SamsaError } from '../../runtime/errors/samsa-error.js'
-import type { PartitionLogReader } from '../../runtime/log/partition-log.js'
+import type { PartitionLogReader } from '../../runtime/log/partition-log-reader.js'
 import type { BrokerMessage } from '../broker/broker-protocol.js'
 import { OFFSETS_TOPIC } from '../internal-topics.js'
 import {

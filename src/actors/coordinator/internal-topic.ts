@@ -4,7 +4,7 @@
 
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
-import { PartitionLogReader } from '../../runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../runtime/log/partition-log-reader.js'
 import { decodeRecordBatch, encodeRecordBatch } from '../../runtime/log/record-batch-codec.js'
 import {
   type BrokerMessage,

@@ -2,7 +2,7 @@
 
 import type { ActorContext } from '../../runtime/actor/actor-definition.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
-import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
+import type { PartitionLogHandle } from '../../runtime/log/log-layout.js'
 import type { BrokerMessage, ReplicaCreated } from '../broker/broker-protocol.js'
 import type { SupervisorMessage, SupervisorState } from './supervisor-state.js'
 import { controllerOf } from './supervisor-state.js'

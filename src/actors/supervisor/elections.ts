@@ -2,7 +2,8 @@
 
 import type { ActorContext } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
-import { PartitionLog, type PartitionLogHandle } from '../../runtime/log/partition-log.js'
+import type { PartitionLogHandle } from '../../runtime/log/log-layout.js'
+import { PartitionLog } from '../../runtime/log/partition-log.js'
 import type { BrokerMessage, ReplicaCreated } from '../broker/broker-protocol.js'
 import type { TopicConfig } from '../topic-config.js'
 import type { PartitionMetadata } from './supervisor-protocol.js'

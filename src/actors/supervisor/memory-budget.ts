@@ -2,7 +2,7 @@
 // a topic or partition is created so that a request for more than is left costs nothing.
 
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
-import { logBytesFor } from '../../runtime/log/partition-log.js'
+import { logBytesFor } from '../../runtime/log/log-layout.js'
 import type { TopicConfig } from '../topic-config.js'
 import type { SupervisorState } from './supervisor-state.js'
 

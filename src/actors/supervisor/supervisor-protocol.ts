@@ -1,7 +1,7 @@
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import type { WireError } from '../../runtime/errors/wire-error.js'
-import { type PartitionLogHandle, parseLogHandle } from '../../runtime/log/partition-log.js'
+import { type PartitionLogHandle, parseLogHandle } from '../../runtime/log/log-layout.js'
 import type { BrokerMessage, IsrChanged } from '../broker/broker-protocol.js'
 import {
   arrayField,

@@ -2,7 +2,7 @@
 
 import type { ActorContext, Replier } from '../../runtime/actor/actor-definition.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
-import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
+import type { PartitionLogHandle } from '../../runtime/log/log-layout.js'
 import type { BrokerMessage } from '../broker/broker-protocol.js'
 import type { TopicConfig } from '../topic-config.js'
 import type {

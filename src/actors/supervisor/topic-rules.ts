@@ -1,6 +1,6 @@
 import { describeValue } from '../../runtime/errors/describe-value.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
-import { isLogCapacity, LOG_CAPACITY_RULE } from '../../runtime/log/partition-log.js'
+import { isLogCapacity, LOG_CAPACITY_RULE } from '../../runtime/log/log-layout.js'
 import type { TopicSpec } from './supervisor-protocol.js'
 
 /** Kafka's `Topic.MAX_NAME_LENGTH`: longer names would not fit a partition directory name. */

@@ -4,7 +4,7 @@ import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { answeringRequestFailures } from '../../runtime/actor/request-failures.js'
 import type { Timer } from '../../runtime/clock/clock.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
-import { PartitionLogReader } from '../../runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../runtime/log/partition-log-reader.js'
 import type { BrokerMessage } from '../broker/broker-protocol.js'
 import {
   appendRecords,

@@ -1,5 +1,5 @@
 import { InterruptibleLogReader } from '../../actors/consumer/partition-fetcher.js'
-import type { PartitionLogHandle } from '../../runtime/log/partition-log.js'
+import type { PartitionLogHandle } from '../../runtime/log/log-layout.js'
 
 /** Readers by the log's header buffer: opened once per log, whatever the number of fetches. */
 const readers = new WeakMap<SharedArrayBuffer, InterruptibleLogReader>()

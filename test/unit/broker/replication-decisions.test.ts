@@ -7,7 +7,8 @@ import type { SupervisorRequest } from '../../../src/actors/supervisor/superviso
 import type { TopicConfig } from '../../../src/actors/topic-config.js'
 import type { ActorRef } from '../../../src/runtime/actor/actor-ref.js'
 import type { KafkaProtocolError } from '../../../src/runtime/errors/samsa-error.js'
-import { PartitionLog, PartitionLogReader } from '../../../src/runtime/log/partition-log.js'
+import { PartitionLog } from '../../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../../src/runtime/log/partition-log-reader.js'
 import { encodeRecordBatch } from '../../../src/runtime/log/record-batch-codec.js'
 
 /*

@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { KafkaProtocolError } from '../../../src/runtime/errors/samsa-error.js'
-import { PartitionLog, PartitionLogReader } from '../../../src/runtime/log/partition-log.js'
+import { PartitionLog } from '../../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../../src/runtime/log/partition-log-reader.js'
 import {
   decodeRecordBatch,
   encodeRecordBatch,

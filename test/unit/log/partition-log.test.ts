@@ -4,11 +4,9 @@ import {
   KafkaProtocolError,
 } from '../../../src/runtime/errors/samsa-error.js'
 import { writeInt32 } from '../../../src/runtime/log/big-endian.js'
-import {
-  APPEND_SIGNAL_BYTES,
-  PartitionLog,
-  PartitionLogReader,
-} from '../../../src/runtime/log/partition-log.js'
+import { APPEND_SIGNAL_BYTES } from '../../../src/runtime/log/log-layout.js'
+import { PartitionLog } from '../../../src/runtime/log/partition-log.js'
+import { PartitionLogReader } from '../../../src/runtime/log/partition-log-reader.js'
 import {
   BATCH_LENGTH,
   BATCH_MAGIC,

@@ -6,7 +6,7 @@ import type {
   ListOffsetsResponse,
 } from '../../../runtime/kafka-protocol/generated/list-offsets.js'
 import { ApiKeys } from '../../../runtime/kafka-protocol/index.js'
-import type { PartitionLogReader } from '../../../runtime/log/partition-log.js'
+import type { PartitionLogReader } from '../../../runtime/log/partition-log-reader.js'
 import { forEachRecord, inflateRecordBatch } from '../../../runtime/log/record-batch-codec.js'
 import { ledPartition } from '../cluster-view.js'
 import { errorCodeOf, NONE } from '../error-codes.js'
