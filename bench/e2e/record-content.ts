@@ -3,9 +3,9 @@ import {
   BATCH_PRODUCER_EPOCH,
   BATCH_PRODUCER_ID,
   encodeRecordBatch,
-  forEachRecord,
   sealRecordBatch,
 } from '../../src/runtime/log/record-batch-codec.js'
+import { forEachRecord } from '../../src/runtime/log/record-reader.js'
 
 /*
  * What the end-to-end benchmark writes, so the consumer can check every record: a value of

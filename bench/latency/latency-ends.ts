@@ -11,7 +11,8 @@ import { MalformedMessageError } from '../../src/runtime/errors/actor-errors.js'
 import type { Clock } from '../../src/runtime/index.js'
 import type { PartitionLogHandle } from '../../src/runtime/log/log-layout.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
-import { checkRecordBatch, forEachRecord } from '../../src/runtime/log/record-batch-codec.js'
+import { checkRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { forEachRecord } from '../../src/runtime/log/record-reader.js'
 import {
   type LatencyFigures,
   latencyFigures,

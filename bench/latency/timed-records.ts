@@ -1,4 +1,5 @@
-import { encodeRecordBatch, type RecordView } from '../../src/runtime/log/record-batch-codec.js'
+import { encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import type { RecordView } from '../../src/runtime/log/record-reader.js'
 
 /*
  * What the latency benchmark writes: each record's value carries its sequence number in the

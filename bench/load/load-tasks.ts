@@ -9,7 +9,8 @@ import {
 } from '../../src/actors/supervisor/supervisor-protocol.js'
 import type { ActorRef } from '../../src/runtime/actor/actor-ref.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
-import { checkRecordBatch, forEachRecord } from '../../src/runtime/log/record-batch-codec.js'
+import { checkRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { forEachRecord } from '../../src/runtime/log/record-reader.js'
 import { joinAsGuest, parseGuestLinks } from '../../src/runtime/thread/guest-links.js'
 import { BatchTemplate, SequencedValues, sequenceOf } from '../e2e/record-content.js'
 import {

@@ -1,11 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { PartitionLog } from '../../src/runtime/log/partition-log.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
-import {
-  encodeRecordBatch,
-  forEachRecord,
-  type RecordView,
-} from '../../src/runtime/log/record-batch-codec.js'
+import { encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { forEachRecord, type RecordView } from '../../src/runtime/log/record-reader.js'
 import {
   type BenchThreadConfig,
   type BenchThreadDone,

@@ -1,12 +1,8 @@
 import { Bench } from 'tinybench'
 import { DefaultPartitioner, murmur2 } from '../../src/actors/producer/partitioner.js'
 import { PartitionLog } from '../../src/runtime/log/partition-log.js'
-import {
-  decodeRecordBatch,
-  encodeRecordBatch,
-  forEachRecord,
-  type RecordInput,
-} from '../../src/runtime/log/record-batch-codec.js'
+import { encodeRecordBatch, type RecordInput } from '../../src/runtime/log/record-batch-codec.js'
+import { decodeRecordBatch, forEachRecord } from '../../src/runtime/log/record-reader.js'
 import { type OptionTable, parseOptions, usageOf } from '../options.js'
 import { barsOf, emitReport, REPORT_OPTIONS, ratiosOf } from '../report/bench-report.js'
 import { ProgressLine } from '../report/progress-line.js'

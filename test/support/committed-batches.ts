@@ -1,10 +1,8 @@
 import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import type { Cluster } from '../../src/api/cluster.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
-import {
-  type DecodedRecordBatch,
-  decodeRecordBatch,
-} from '../../src/runtime/log/record-batch-codec.js'
+import type { DecodedRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { decodeRecordBatch } from '../../src/runtime/log/record-reader.js'
 
 /**
  * Every committed batch of a partition, decoded, read from its leader's log as consumers read

@@ -2,7 +2,7 @@ import { expect } from 'vitest'
 import type { MetadataSnapshot } from '../../src/actors/supervisor/supervisor-protocol.js'
 import type { Cluster } from '../../src/api/cluster.js'
 import { PartitionLogReader } from '../../src/runtime/log/partition-log-reader.js'
-import { decodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { decodeRecordBatch } from '../../src/runtime/log/record-reader.js'
 import { within } from './within.js'
 
 /*

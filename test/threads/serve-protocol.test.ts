@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Cluster } from '../../src/index.js'
 import { ApiKeys, ZERO_UUID } from '../../src/runtime/kafka-protocol/index.js'
-import { decodeRecordBatch, encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
+import { decodeRecordBatch } from '../../src/runtime/log/record-reader.js'
 import { WireTestClient } from '../support/wire-client.js'
 import { within } from '../support/within.js'
 

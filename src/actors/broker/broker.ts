@@ -12,8 +12,8 @@ import {
   BATCH_ATTRIBUTES,
   BATCH_LAST_OFFSET_DELTA,
   checkRecordBatch,
-  validateRecords,
 } from '../../runtime/log/record-batch-codec.js'
+import { validateRecords } from '../../runtime/log/record-reader.js'
 import { notifyChange } from '../../runtime/log/wait.js'
 import { coordinator } from '../coordinator/coordinator.js'
 import { OFFSETS_TOPIC, TRANSACTION_TOPIC } from '../internal-topics.js'

@@ -12,12 +12,14 @@ import {
   BATCH_PARTITION_LEADER_EPOCH,
   BATCH_PRODUCER_EPOCH,
   BATCH_PRODUCER_ID,
+  inflateRecordBatchWithCodecs,
+} from '../../runtime/log/record-batch-codec.js'
+import {
   fieldBytes,
   forEachRecord,
-  inflateRecordBatchWithCodecs,
   type RecordView,
   readHeaders,
-} from '../../runtime/log/record-batch-codec.js'
+} from '../../runtime/log/record-reader.js'
 import type { FetchedPartition } from './partition-fetcher.js'
 
 /** Header values as KafkaJS gives them: a key written more than once has an array of values. */

@@ -5,7 +5,8 @@
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import { PartitionLogReader } from '../../runtime/log/partition-log-reader.js'
-import { decodeRecordBatch, encodeRecordBatch } from '../../runtime/log/record-batch-codec.js'
+import { encodeRecordBatch } from '../../runtime/log/record-batch-codec.js'
+import { decodeRecordBatch } from '../../runtime/log/record-reader.js'
 import {
   type BrokerMessage,
   type PartitionBatch,

@@ -4,9 +4,9 @@ import {
   BATCH_ATTRIBUTES,
   BATCH_PRODUCER_EPOCH,
   BATCH_PRODUCER_ID,
-  decodeRecordBatch,
   encodeRecordBatch,
 } from './record-batch-codec.js'
+import { decodeRecordBatch } from './record-reader.js'
 
 /*
  * Kafka's transaction markers. A marker is a control batch (attributes: transactional and

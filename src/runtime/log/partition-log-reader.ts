@@ -23,9 +23,9 @@ import {
   BATCH_LAST_OFFSET_DELTA,
   BATCH_LENGTH,
   BATCH_LOG_OVERHEAD,
-  forEachRecord,
   inflateRecordBatch,
 } from './record-batch-codec.js'
+import { forEachRecord } from './record-reader.js'
 import { notifyChange, type WaitWord, waitUntil } from './wait.js'
 
 /*

@@ -28,16 +28,18 @@ import {
   BATCH_RECORD_COUNT,
   checkRecordBatch,
   compressRecordBatch,
-  decodeRecordBatch,
   encodeRecordBatch,
-  forEachRecord,
   inflateRecordBatch,
   inflateRecordBatchWithCodecs,
   type RecordInput,
   readRecordBatchHeader,
   sealRecordBatch,
-  validateRecords,
 } from '../../../src/runtime/log/record-batch-codec.js'
+import {
+  decodeRecordBatch,
+  forEachRecord,
+  validateRecords,
+} from '../../../src/runtime/log/record-reader.js'
 import { propertySeed } from './seed.js'
 
 const require = createRequire(import.meta.url)

@@ -3,10 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { KafkaProtocolError } from '../../../src/runtime/errors/samsa-error.js'
 import { PartitionLog } from '../../../src/runtime/log/partition-log.js'
 import { PartitionLogReader } from '../../../src/runtime/log/partition-log-reader.js'
-import {
-  decodeRecordBatch,
-  encodeRecordBatch,
-} from '../../../src/runtime/log/record-batch-codec.js'
+import { encodeRecordBatch } from '../../../src/runtime/log/record-batch-codec.js'
+import { decodeRecordBatch } from '../../../src/runtime/log/record-reader.js'
 import { type ModelRead, PartitionLogModel } from './partition-log-model.js'
 import { propertySeed } from './seed.js'
 

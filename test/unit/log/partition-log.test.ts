@@ -10,9 +10,9 @@ import { PartitionLogReader } from '../../../src/runtime/log/partition-log-reade
 import {
   BATCH_LENGTH,
   BATCH_MAGIC,
-  decodeRecordBatch,
   encodeRecordBatch,
 } from '../../../src/runtime/log/record-batch-codec.js'
+import { decodeRecordBatch } from '../../../src/runtime/log/record-reader.js'
 
 const value = (n: number) => Uint8Array.from([n & 0xff, (n >> 8) & 0xff])
 const batchOf = (count: number, timestamp = 0, size = 2) =>

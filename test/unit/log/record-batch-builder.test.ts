@@ -8,10 +8,10 @@ import {
 } from '../../../src/runtime/log/record-batch-builder.js'
 import {
   checkRecordBatch,
-  decodeRecordBatch,
   encodeRecordBatch,
   type RecordHeader,
 } from '../../../src/runtime/log/record-batch-codec.js'
+import { decodeRecordBatch } from '../../../src/runtime/log/record-reader.js'
 import { propertySeed } from './seed.js'
 
 const bytesOf = (value: RecordBytes): Uint8Array | null =>

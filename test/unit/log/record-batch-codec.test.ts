@@ -11,12 +11,11 @@ import {
   BATCH_MAGIC,
   BATCH_RECORD_COUNT,
   checkRecordBatch,
-  decodeRecordBatch,
   encodeRecordBatch,
-  forEachRecord,
   type RecordInput,
   readRecordBatchHeader,
 } from '../../../src/runtime/log/record-batch-codec.js'
+import { decodeRecordBatch, forEachRecord } from '../../../src/runtime/log/record-reader.js'
 import {
   VarintReader,
   varlongSize,
