@@ -24,5 +24,5 @@ export {
 } from './errors/actor-errors.js'
 export { KAFKA_ERROR_CODES, type KafkaErrorType } from './errors/kafka-error-codes.js'
 export { InvalidArgumentError, KafkaProtocolError, SamsaError } from './errors/samsa-error.js'
-export { ThreadSpawnError, type ThreadSpawnSpec } from './thread/thread-supervisor.js'
+export { ThreadSpawnError, type ThreadSpawnSpec } from './thread/thread-child.js'
 export type { LinkFaultRule } from './transport/link-faults.js'

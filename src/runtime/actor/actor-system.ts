@@ -8,12 +8,9 @@ import { InvalidArgumentError } from '../errors/samsa-error.js'
 import { RequestDispatch, type RequestSetup } from '../requests/request-dispatch.js'
 import type { RequestRecord } from '../requests/request-log.js'
 import type { GuestLinks } from '../thread/guest-links-data.js'
+import type { ThreadSpawnSpec, ThreadSupervisorOptions } from '../thread/thread-child.js'
 import type { ThreadHost } from '../thread/thread-host.js'
-import {
-  type ThreadSpawnSpec,
-  ThreadSupervisor,
-  type ThreadSupervisorOptions,
-} from '../thread/thread-supervisor.js'
+import { ThreadSupervisor } from '../thread/thread-supervisor.js'
 import type { ThreadTimeReport } from '../transport/control-frames.js'
 import { type LinkFaultRule, LinkFaults } from '../transport/link-faults.js'
 import type { FramePort } from '../transport/peer-link.js'

@@ -1,14 +1,9 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads'
 import type { ActorRef } from '../actor/actor-ref.js'
-import {
-  DEFAULT_SUPERVISION,
-  decideRestart,
-  type RestartHistory,
-  type SupervisionPolicy,
-} from '../actor/supervision.js'
+import { DEFAULT_SUPERVISION, decideRestart } from '../actor/supervision.js'
 import type { VirtualClock } from '../clock/virtual-clock.js'
 import { ActorTerminatedError } from '../errors/actor-errors.js'
-import { InvalidArgumentError, SamsaError } from '../errors/samsa-error.js'
+import { InvalidArgumentError, type SamsaError } from '../errors/samsa-error.js'
 import {
   NO_REQUEST_SETUP,
   parseRequestSetup,
@@ -26,53 +21,20 @@ import { type LinkFaultRule, parseFaultRules } from '../transport/link-faults.js
 import type { ActorThreadData } from './actor-thread-data.js'
 import type { GuestLinks } from './guest-links-data.js'
 import { siblingEntry, spawnThread, threadFiles } from './spawn-thread.js'
+import {
+  type ThreadChild,
+  ThreadSpawnError,
+  type ThreadSpawnSpec,
+  type ThreadSupervisorOptions,
+} from './thread-child.js'
 import type { ThreadHost } from './thread-host.js'
 import { ThreadPolls } from './thread-polls.js'
-
-/** An actor to run alone on its own worker thread, loaded there from `module`. */
-export interface ThreadSpawnSpec<Args> {
-  /** The module that exports the actor's definition (a file URL, `.ts` or `.js`). */
-  readonly module: URL
-  readonly exportName: string
-  readonly name: string
-  readonly args: Args
-  readonly supervision?: SupervisionPolicy
-}
-
-export interface ThreadSupervisorOptions {
-  /** How often a thread says it is alive. */
-  readonly heartbeatIntervalMs?: number
-  /** Silence longer than this (on the parent's clock) counts as death. */
-  readonly heartbeatTimeoutMs?: number
-}
 
 const ACTOR_THREAD_ENTRY = siblingEntry(import.meta.url, 'actor-thread')
 /** How often a pauser looks whether its thread died or was resumed before it stalled. */
 const PAUSE_CHECK_MS = 5
 /** The longest a collection of the request log waits for a thread that does not answer. */
 const COLLECT_TIMEOUT_MS = 2_000
-
-type ChildStatus = 'starting' | 'running' | 'down' | 'stopped'
-
-interface ThreadChild {
-  readonly node: number
-  readonly spec: ThreadSpawnSpec<unknown>
-  readonly policy: SupervisionPolicy
-  worker: Worker | undefined
-  status: ChildStatus
-  lastHeartbeatAt: number
-  history: RestartHistory
-  firstStart: { resolve: () => void; reject: (error: unknown) => void } | undefined
-  appliedFaultsVersion: number
-  appliedRequestsVersion: number
-  /** Set while the thread is paused; storing 1 in it lets the thread go on. */
-  pauseGate: Int32Array | undefined
-}
-
-/** Failed to start an actor thread: its module, export or arguments are wrong. */
-export class ThreadSpawnError extends SamsaError {
-  override readonly name: string = 'ThreadSpawnError'
-}
 
 /**
  * The main thread's side of worker-hosted actors: it owns the `Worker` handles, so it is the
