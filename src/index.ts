@@ -30,7 +30,7 @@ export {
   type LinkFault,
   type StorageOnKill,
 } from './api/faults.js'
-export { type Message, Producer, type ProducerConfig, type RecordMetadata } from './api/producer.js'
+export { Producer, type ProducerConfig, type RecordMetadata } from './api/producer.js'
 export { ClusterRequests, type RequestFilter, type RequestRecord } from './api/request-log.js'
 export {
   ClusterRules,
@@ -39,6 +39,7 @@ export {
   type RequestRuleAction,
   type RequestRuleHandle,
 } from './api/request-rules.js'
+export type { Message } from './api/send-arguments.js'
 export type { Clock } from './runtime/clock/clock.js'
 export {
   type ActorContext,

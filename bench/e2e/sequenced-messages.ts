@@ -1,4 +1,4 @@
-import type { Message } from '../../src/api/producer.js'
+import type { Message } from '../../src/api/send-arguments.js'
 
 /*
  * What the public-API end-to-end phases send and check. Each message is what a user's code

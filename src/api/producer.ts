@@ -4,27 +4,22 @@ import { DefaultPartitioner } from '../actors/producer/partitioner.js'
 import { ProducerClient } from '../actors/producer/producer-client.js'
 import { TransactionManager } from '../actors/producer/transaction-manager.js'
 import type { TopicMetadata } from '../actors/supervisor/supervisor-protocol.js'
-import {
-  CompressionCodecs,
-  type CompressionType,
-  CompressionTypes,
-  isCompressionType,
-} from '../runtime/log/compression.js'
+import type { CompressionType } from '../runtime/log/compression.js'
 import type { RecordHeaders } from '../runtime/log/record-batch-builder.js'
 import type { ClusterConnection } from './cluster.js'
-import {
-  KafkaJSError,
-  KafkaJSNonRetriableError,
-  KafkaJSNotImplemented,
-  toKafkaJSError,
-} from './errors.js'
+import { KafkaJSError, KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js'
 import { validateProducerConfig, validateSendTimeout } from './producer-config.js'
 import { type RetryOptions, resolveRetry, withRetries } from './retry.js'
+import {
+  checkTopicMessages,
+  type Message,
+  type Timestamps,
+  toAcks,
+  toCompression,
+} from './send-arguments.js'
 import { Transaction, type TransactionalSender } from './transaction.js'
 import {
-  checkHeaders,
-  checkRecordBytes,
   describeValue,
   requireArray,
   requireObject,
@@ -65,15 +60,6 @@ export interface ProducerConfig {
   }) => number
 }
 
-/** KafkaJS's `Message`. */
-export interface Message {
-  readonly key?: string | Buffer | null
-  readonly value: string | Buffer | null
-  readonly partition?: number
-  readonly headers?: Readonly<Record<string, string | Buffer | (string | Buffer)[] | undefined>>
-  readonly timestamp?: string
-}
-
 export interface ProducerRecord {
   readonly topic: string
   readonly messages: readonly Message[]
@@ -110,46 +96,6 @@ const EVENTS = {
   REQUEST_QUEUE_SIZE: 'producer.network.request_queue_size',
 } as const
 
-function toAcks(value: unknown): Acks {
-  if (value === undefined) return -1
-  if (value === -1 || value === 0 || value === 1) return value
-  throw new KafkaJSNonRetriableError(
-    `Invalid acks: expected -1, 0 or 1, got ${describeValue(value)}`,
-  )
-}
-
-/** How an error names a message. */
-const messageField = (index: number, topic: string) => `message ${index} for topic "${topic}"`
-
-/**
- * KafkaJS's `compression`: one of `CompressionTypes`, whose codec must be registered in
- * `CompressionCodecs` (samsa registers all four; a user may replace or remove one).
- */
-function toCompression(value: unknown): CompressionType {
-  if (value === undefined) return CompressionTypes.None
-  if (typeof value !== 'number' || !isCompressionType(value)) {
-    throw new KafkaJSNonRetriableError(
-      `Invalid compression: expected one of CompressionTypes (0 to 4), got ${describeValue(value)}`,
-    )
-  }
-  if (value !== CompressionTypes.None && CompressionCodecs[value] === undefined) {
-    const name = Object.entries(CompressionTypes).find(([, type]) => type === value)?.[0]
-    throw new KafkaJSNotImplemented(`${name} compression not implemented`)
-  }
-  return value
-}
-
-function toTimestamp(value: unknown, field: string): number {
-  const timestamp =
-    typeof value === 'string' || typeof value === 'number' ? Number(value) : Number.NaN
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-    throw new KafkaJSNonRetriableError(
-      `Invalid ${field}: expected epoch milliseconds, got ${describeValue(value)}`,
-    )
-  }
-  return timestamp
-}
-
 /** One topic's messages, checked, with the partition each goes to. */
 interface RoutedMessages {
   readonly topic: string
@@ -157,12 +103,6 @@ interface RoutedMessages {
   readonly partitions: Int32Array
   readonly numPartitions: number
   readonly timestamps: Timestamps
-}
-
-/** Each message's timestamp: `now` for all, or, when some message gives its own, one each. */
-interface Timestamps {
-  readonly now: number
-  readonly given: Float64Array | undefined
 }
 
 /** Whether every message goes to the same partition (one message, one partition, one key). */
@@ -381,7 +321,7 @@ export class Producer implements TransactionalSender {
     // fails the whole send, and nothing of it goes out.
     const checked = requireArray(batch.topicMessages, 'topicMessages').map((entry) => {
       const { topic, messages } = requireObject(entry, 'topicMessages entry')
-      return this.#check(topic, messages, now)
+      return checkTopicMessages(topic, messages, now)
     })
     const routed: RoutedMessages[] = []
     for (const { topic, messages, timestamps } of checked) {
@@ -483,39 +423,6 @@ export class Producer implements TransactionalSender {
     if (!this.#connected || this.connection.isStopped()) {
       throw new KafkaJSError('The producer is disconnected', { retriable: true })
     }
-  }
-
-  /** Checks one topic's messages as KafkaJS would, and reads their timestamps. */
-  #check(topic: unknown, messages: unknown, now: number) {
-    const name = validateTopicName(topic)
-    if (!Array.isArray(messages)) {
-      throw new KafkaJSNonRetriableError(
-        `Invalid messages array ${describeValue(messages)} for topic "${name}"`,
-      )
-    }
-    let given: Float64Array | undefined
-    for (let index = 0; index < messages.length; index++) {
-      const message: unknown = messages[index]
-      if (typeof message !== 'object' || message === null) {
-        throw new KafkaJSNonRetriableError(
-          `Invalid ${messageField(index, name)}: expected an object`,
-        )
-      }
-      const { key, value, headers, timestamp } = message as Message
-      if (value === undefined) {
-        throw new KafkaJSNonRetriableError(`Invalid ${messageField(index, name)}: it has no value`)
-      }
-      checkRecordBytes(key, 'key of', index, name)
-      checkRecordBytes(value, 'value of', index, name)
-      if (headers !== undefined && headers !== null) {
-        checkHeaders(headers, `headers of ${messageField(index, name)}`)
-      }
-      if (timestamp !== undefined && timestamp !== null) {
-        given ??= new Float64Array(messages.length).fill(now)
-        given[index] = toTimestamp(timestamp, `timestamp of ${messageField(index, name)}`)
-      }
-    }
-    return { topic: name, messages: messages as readonly Message[], timestamps: { now, given } }
   }
 
   /** The partition of each message, by the custom partitioner or KafkaJS's default one. */
