@@ -20,6 +20,7 @@ import {
 } from '../supervisor/supervisor-protocol.js'
 import { BrokerProduceQueue } from './broker-produce-queue.js'
 import { MAX_UNACKNOWLEDGED_BATCHES, PartitionSequence } from './partition-sequence.js'
+import { type Generation, ProducerGenerations } from './producer-generations.js'
 import { type StagedBatch, StagingArea } from './staging-area.js'
 
 export interface ProducerClientOptions {
@@ -78,17 +79,6 @@ interface OpenBatch {
 /** Writes record `index` of an append into `builder`; false when it does not fit there. */
 export type RecordWriter = (builder: RecordBatchBuilder, index: number) => boolean
 
-/** The largest producer epoch (an int16): past it, a producer takes a new id instead. */
-const MAX_PRODUCER_EPOCH = 32_767
-
-/** An idempotent producer's id and epoch, and its partitions' sequences under that epoch. */
-interface Generation {
-  readonly identity: ProducerIdentity
-  readonly sequences: Map<string, PartitionSequence>
-  /** A batch given up on: batches from now on wait for the next epoch. */
-  retired: boolean
-}
-
 const NO_ROOM_HELD = { release() {} }
 
 const queueKey = (leader: ActorRef<BrokerMessage>, acks: Acks) =>
@@ -129,9 +119,7 @@ export class ProducerClient {
   #sendScheduled = false
   /** The last batch being compressed: the next waits for it, so batches keep their order. */
   #compressing: Promise<unknown> = Promise.resolve()
-  #generation: Promise<Generation> | undefined
-  /** What `#generation` resolved to, once it has. */
-  #adopted: Generation | undefined
+  readonly #generations = new ProducerGenerations(() => this.#initProducerId())
   #staging: StagingArea | undefined
 
   constructor(
@@ -154,8 +142,7 @@ export class ProducerClient {
 
   /** Forgets the producer id and epoch: the next batch takes them anew (a transactional re-init). */
   resetIdentity(): void {
-    this.#generation = undefined
-    this.#adopted = undefined
+    this.#generations.reset()
   }
 
   /**
@@ -403,9 +390,9 @@ export class ProducerClient {
       return this.#retrying(() => this.#dispatch(topic, partition, acks, batch))
     }
     // The generation in use is taken without an await (see #dispatch).
-    let generation = this.#adopted ?? (await this.#currentGeneration())
+    let generation = this.#generations.adopted ?? (await this.#generations.current())
     // A batch given up on meanwhile retired it: this one waits for the next epoch.
-    while (generation.retired) generation = await this.#currentGeneration()
+    while (generation.retired) generation = await this.#generations.current()
     const { producerId, producerEpoch } = generation.identity
     return this.#sequenceOf(generation, topic, partition).add(recordCount, (baseSequence) => {
       const identity: BatchIdentity = { producerId, producerEpoch, baseSequence }
@@ -479,7 +466,7 @@ export class ProducerClient {
         send: (batch) => this.#dispatch(topic, partition, -1, batch),
         retrying: this.#retrying,
         onBroken: () => {
-          if (this.#transactional === undefined) this.#nextEpoch(generation)
+          if (this.#transactional === undefined) this.#generations.nextEpoch(generation)
         },
       })
       generation.sequences.set(key, sequence)
@@ -487,18 +474,9 @@ export class ProducerClient {
     return sequence
   }
 
-  /** The producer id and epoch batches are encoded with now (the id asked for once). */
-  #currentGeneration(): Promise<Generation> {
-    return this.#generation ?? this.#adopt(this.#initProducerId())
-  }
-
-  #initProducerId(): Promise<Generation> {
+  #initProducerId(): Promise<ProducerIdentity> {
     const transactional = this.#transactional
-    if (transactional !== undefined) {
-      return transactional
-        .identity()
-        .then((identity) => ({ identity, sequences: new Map(), retired: false }))
-    }
+    if (transactional !== undefined) return transactional.identity()
     return this.#retrying(() =>
       this.supervisor.ask<ProducerIdentity>(
         { type: 'init-producer-id' },
@@ -507,46 +485,6 @@ export class ProducerClient {
           parseReply: parseProducerIdentity,
           from: this.#linkName,
         },
-      ),
-    ).then((identity) => ({ identity, sequences: new Map(), retired: false }))
-  }
-
-  #adopt(next: Promise<Generation>): Promise<Generation> {
-    this.#generation = next
-    this.#adopted = undefined
-    next.then(
-      (generation) => {
-        if (this.#generation === next) this.#adopted = generation
-      },
-      () => {
-        // A failed start is not kept: the next batch asks again.
-        if (this.#generation === next) this.#generation = undefined
-      },
-    )
-    return next
-  }
-
-  /**
-   * A batch was given up on, so a partition's sequence has a gap no retry fills (and whether
-   * that batch is in the log cannot be known). As Kafka's idempotent producer does (KIP-360),
-   * go on under the next epoch of the same producer id, every partition's sequence from 0
-   * again — once every batch under this epoch is answered, so that none is retried after a
-   * batch of the new epoch, which the leader would take for a zombie's.
-   */
-  #nextEpoch(retiring: Generation): void {
-    if (retiring.retired) return
-    retiring.retired = true
-    const { producerId, producerEpoch } = retiring.identity
-    const sequences = [...retiring.sequences.values()]
-    this.#adopt(
-      Promise.all(sequences.map((sequence) => sequence.idle())).then(() =>
-        producerEpoch < MAX_PRODUCER_EPOCH
-          ? {
-              identity: { producerId, producerEpoch: producerEpoch + 1 },
-              sequences: new Map(),
-              retired: false,
-            }
-          : this.#initProducerId(),
       ),
     )
   }
