@@ -278,6 +278,32 @@ describe('transaction requests over a raw socket', () => {
     expect(offsets.topics[0]?.partitions[0]?.errorCode).toBe(42)
   })
 
+  it('lets only the current producer of a transactional id resume under its own id', async () => {
+    const seed = await rawClient(bootstrap)
+    const found = await seed.request(ApiKeys.FindCoordinator, 1, {
+      key: 'resuming',
+      keyType: 1,
+      coordinatorKeys: [],
+    })
+    const coordinator = await rawClientOf(found.nodeId)
+    const init = (version: number, producerId: bigint, producerEpoch: number) =>
+      coordinator.request(ApiKeys.InitProducerId, version, {
+        transactionalId: 'resuming',
+        transactionTimeoutMs: 60_000,
+        producerId,
+        producerEpoch,
+      })
+    const first = await init(4, -1n, -1)
+    expect(first).toMatchObject({ errorCode: 0, producerEpoch: 0 })
+    const resumed = await init(4, first.producerId, 0)
+    expect(resumed).toMatchObject({ errorCode: 0, producerId: first.producerId, producerEpoch: 1 })
+    // Epoch 0 is fenced now: PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH before version 4.
+    expect((await init(4, first.producerId, 0)).errorCode).toBe(90)
+    expect((await init(3, first.producerId, 0)).errorCode).toBe(47)
+    expect((await init(4, first.producerId, -1)).errorCode).toBe(42)
+    expect((await init(4, -1n, -1)).producerEpoch).toBe(2)
+  })
+
   it('ends read-committed Fetch and ListOffsets at the last stable offset, naming aborted transactions', async () => {
     const topic = 'txn-isolation'
     await createTopic(topic)

@@ -2,6 +2,7 @@ import {
   type ProducerIdentity,
   parseProducerIdentity,
 } from '../../../actors/supervisor/supervisor-protocol.js'
+import { KafkaProtocolError } from '../../../runtime/errors/samsa-error.js'
 import type {
   InitProducerIdRequest,
   InitProducerIdResponse,
@@ -20,7 +21,9 @@ const FENCED_SINCE = 4
  * in-process idempotent producer gets one. With one: the transaction coordinator beside this
  * broker bumps the id's epoch (fencing every older incarnation and aborting its open
  * transaction) and keeps the transaction timeout, exactly as for an in-process transactional
- * producer; a broker that does not coordinate the id answers NOT_COORDINATOR.
+ * producer; a broker that does not coordinate the id answers NOT_COORDINATOR. From version 3 a
+ * client resuming after an error names its producer id and epoch: only the current
+ * incarnation may resume so.
  */
 export const initProducerId: RequestHandler<typeof ApiKeys.InitProducerId> = {
   apiKey: ApiKeys.InitProducerId,
@@ -65,7 +68,23 @@ function transactionalIdentity(
       type: 'init-transactional-producer',
       transactionalId,
       transactionTimeoutMs: request.transactionTimeoutMs,
+      ...resumingProducer(request),
     },
     parseProducerIdentity,
   )
+}
+
+/** The producer a request names (none: -1 and -1, which versions before 3 always carry). */
+function resumingProducer(
+  request: InitProducerIdRequest,
+): { producerId: number; producerEpoch: number } | undefined {
+  const { producerId, producerEpoch } = request
+  if (producerId === -1n && producerEpoch === -1) return undefined
+  if (producerId < 0n || producerId > BigInt(Number.MAX_SAFE_INTEGER) || producerEpoch < 0) {
+    throw new KafkaProtocolError(
+      'INVALID_REQUEST',
+      `producer id ${producerId} epoch ${producerEpoch} names no producer`,
+    )
+  }
+  return { producerId: Number(producerId), producerEpoch }
 }
