@@ -44,9 +44,17 @@ describe('samsa serve, over a raw socket', () => {
     expect(byKey.get(ApiKeys.Produce)).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 9 })
     expect(byKey.get(ApiKeys.Fetch)).toEqual({ apiKey: 1, minVersion: 4, maxVersion: 12 })
     expect(byKey.get(ApiKeys.Metadata)).toEqual({ apiKey: 3, minVersion: 0, maxVersion: 12 })
-    // Transactions are not served, so they are not advertised.
-    expect(byKey.has(ApiKeys.EndTxn)).toBe(false)
-    expect(byKey.size).toBe(21)
+    // The clients' versions of the transaction APIs: later ones are brokers' own, or bump
+    // the epoch on every transaction, which the coordinator does not.
+    expect(byKey.get(ApiKeys.AddPartitionsToTxn)).toEqual({
+      apiKey: 24,
+      minVersion: 0,
+      maxVersion: 3,
+    })
+    expect(byKey.get(ApiKeys.AddOffsetsToTxn)).toEqual({ apiKey: 25, minVersion: 0, maxVersion: 4 })
+    expect(byKey.get(ApiKeys.EndTxn)).toEqual({ apiKey: 26, minVersion: 0, maxVersion: 4 })
+    expect(byKey.get(ApiKeys.TxnOffsetCommit)).toEqual({ apiKey: 28, minVersion: 0, maxVersion: 4 })
+    expect(byKey.size).toBe(25)
   })
 
   it('lists the brokers at their listeners, and a topic with its partitions', async () => {

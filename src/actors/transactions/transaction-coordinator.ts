@@ -33,6 +33,7 @@ import {
 } from './transaction-protocol.js'
 import {
   checkProducer,
+  checkResumingProducer,
   checkTransactionTimeout,
   completed,
   endTransaction,
@@ -181,6 +182,7 @@ function request(
   switch (message.type) {
     case 'init-transactional-producer': {
       checkTransactionTimeout(message.transactionTimeoutMs)
+      checkResumingProducer(current, message.producerId, message.producerEpoch)
       const timeoutMs = message.transactionTimeoutMs
       const init = async () => {
         let metadata = current

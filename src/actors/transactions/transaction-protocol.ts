@@ -4,7 +4,14 @@ import { MalformedMessageError } from '../../runtime/errors/actor-errors.js'
 import type { PartitionLogHandle } from '../../runtime/log/log-layout.js'
 import { PartitionLogReader } from '../../runtime/log/partition-log-reader.js'
 import { parseTopicPartitions, type TopicPartition } from '../broker/broker-protocol.js'
-import { booleanField, fieldsOf, integerField, refField, stringField } from '../protocol-fields.js'
+import {
+  booleanField,
+  fieldsOf,
+  integerField,
+  optionalIntegerField,
+  refField,
+  stringField,
+} from '../protocol-fields.js'
 import type { SupervisorRequest } from '../supervisor/supervisor-protocol.js'
 import type { TransactionMetadata } from './transaction-log.js'
 
@@ -15,6 +22,13 @@ export type TransactionRequest =
       readonly type: 'init-transactional-producer'
       readonly transactionalId: string
       readonly transactionTimeoutMs: number
+      /**
+       * The producer that asks, when it already has the id (a wire client resuming after an
+       * error, InitProducerId v3 on): an older incarnation is refused rather than let fence
+       * the current one.
+       */
+      readonly producerId?: number
+      readonly producerEpoch?: number
     }
   /** Kafka's AddPartitionsToTxn → true */
   | {
@@ -82,12 +96,18 @@ function producerFields(fields: Readonly<Record<string, unknown>>) {
 export function parseTransactionCoordinatorMessage(value: unknown): TransactionCoordinatorMessage {
   const fields = fieldsOf(value, 'transaction coordinator message')
   switch (fields.type) {
-    case 'init-transactional-producer':
+    case 'init-transactional-producer': {
+      const producerId = optionalIntegerField(fields, 'producerId')
+      const producerEpoch = optionalIntegerField(fields, 'producerEpoch')
       return {
         type: 'init-transactional-producer',
         transactionalId: stringField(fields, 'transactionalId'),
         transactionTimeoutMs: integerField(fields, 'transactionTimeoutMs'),
+        ...(producerId === undefined || producerEpoch === undefined
+          ? {}
+          : { producerId, producerEpoch }),
       }
+    }
     case 'add-partitions-to-txn':
       return {
         type: 'add-partitions-to-txn',

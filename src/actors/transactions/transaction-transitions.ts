@@ -54,6 +54,23 @@ export function fencingAbort(metadata: TransactionMetadata): TransactionMetadata
   return { ...metadata, producerEpoch: metadata.producerEpoch + 1, phase: 'PrepareAbort' }
 }
 
+/**
+ * Refuses an InitProducerId from a producer that names itself (to resume after an error) but
+ * is not the id's current incarnation: letting it bump the epoch would fence the current one.
+ */
+export function checkResumingProducer(
+  metadata: TransactionMetadata | undefined,
+  producerId: number | undefined,
+  producerEpoch: number | undefined,
+): void {
+  if (metadata === undefined || producerId === undefined || producerEpoch === undefined) return
+  if (metadata.producerId === producerId && metadata.producerEpoch === producerEpoch) return
+  throw new KafkaProtocolError(
+    'PRODUCER_FENCED',
+    `producer ${producerId} epoch ${producerEpoch} is not the current producer of transactional id '${metadata.transactionalId}' (${metadata.producerId} epoch ${metadata.producerEpoch})`,
+  )
+}
+
 /** Refuses a request from a producer that is not this transactional id's current one. */
 export function checkProducer(
   metadata: TransactionMetadata | undefined,

@@ -1,9 +1,16 @@
 import type { GroupRequest } from '../../actors/coordinator/coordinator-protocol.js'
+import type { TransactionRequest } from '../../actors/transactions/transaction-protocol.js'
 import { ActorTerminatedError } from '../../runtime/errors/actor-errors.js'
+import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
 import type { ListenerContext } from './serve-context.js'
 
 /** Deadline of a group request that the coordinator answers at once. */
 export const GROUP_REQUEST_TIMEOUT_MS = 10_000
+/**
+ * Deadline of a transaction request: an EndTxn answers once every partition of the
+ * transaction has its marker, which may wait out a leader's failover.
+ */
+export const TRANSACTION_REQUEST_TIMEOUT_MS = 30_000
 /** Room beyond a join's own rebalance timeout for the coordinator's answer to come back. */
 export const JOIN_ANSWER_MARGIN_MS = 5_000
 
@@ -25,4 +32,56 @@ export async function askCoordinator<T>(
     if (error instanceof ActorTerminatedError) listener.forgetCoordinator()
     throw error
   }
+}
+
+/**
+ * Asks the transaction coordinator beside this listener's broker: one that does not keep the
+ * transactional id answers NOT_COORDINATOR, and the client looks for the right one again.
+ */
+export async function askTransactionCoordinator<T>(
+  listener: ListenerContext,
+  request: TransactionRequest,
+  parseReply: (value: unknown) => T,
+): Promise<T> {
+  const coordinator = await listener.transactionCoordinator()
+  try {
+    return await coordinator.ask(request, {
+      parseReply,
+      timeoutMs: TRANSACTION_REQUEST_TIMEOUT_MS,
+    })
+  } catch (error) {
+    if (error instanceof ActorTerminatedError) listener.forgetTransactionCoordinator()
+    throw error
+  }
+}
+
+/** A transactional producer as a transaction request names it, checked. */
+export interface TransactionalProducer {
+  readonly transactionalId: string
+  readonly producerId: number
+  readonly producerEpoch: number
+}
+
+/**
+ * The producer a transaction request comes from, or the error Kafka's coordinator answers for
+ * what no producer of the id can be: an empty id, a negative producer id or epoch.
+ */
+export function transactionalProducer(
+  transactionalId: string,
+  producerId: bigint,
+  producerEpoch: number,
+): TransactionalProducer {
+  if (transactionalId.length === 0) {
+    throw new KafkaProtocolError('INVALID_REQUEST', 'a transactional id must not be empty')
+  }
+  if (producerId < 0n || producerId > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new KafkaProtocolError(
+      'INVALID_PRODUCER_ID_MAPPING',
+      `producer id ${producerId} is no producer of transactional id '${transactionalId}'`,
+    )
+  }
+  if (producerEpoch < 0) {
+    throw new KafkaProtocolError('INVALID_PRODUCER_EPOCH', `producer epoch ${producerEpoch}`)
+  }
+  return { transactionalId, producerId: Number(producerId), producerEpoch }
 }

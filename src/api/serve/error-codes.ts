@@ -28,3 +28,19 @@ export function errorCodeOf(error: unknown, unreachable: KafkaErrorType): number
 export function errorMessageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
+
+/**
+ * As `errorCodeOf`, for a transaction request from a client that may predate PRODUCER_FENCED:
+ * below `fencedSince`, the request's first version that knows it, a fenced producer is told
+ * INVALID_PRODUCER_EPOCH instead, which such clients handle the same way (as Kafka does).
+ */
+export function transactionErrorCodeOf(
+  error: unknown,
+  version: number,
+  fencedSince: number,
+): number {
+  const code = errorCodeOf(error, 'NOT_COORDINATOR')
+  return code === codeOf('PRODUCER_FENCED') && version < fencedSince
+    ? codeOf('INVALID_PRODUCER_EPOCH')
+    : code
+}

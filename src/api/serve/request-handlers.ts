@@ -1,5 +1,7 @@
 import type { ApiKey } from '../../runtime/kafka-protocol/index.js'
 import type { RequestHandler } from './request-handler.js'
+import { addOffsetsToTxn } from './requests/add-offsets-to-txn.js'
+import { addPartitionsToTxn } from './requests/add-partitions-to-txn.js'
 import { apiVersions } from './requests/api-versions.js'
 import { createPartitions } from './requests/create-partitions.js'
 import { createTopics } from './requests/create-topics.js'
@@ -8,6 +10,7 @@ import { deleteTopics } from './requests/delete-topics.js'
 import { describeCluster } from './requests/describe-cluster.js'
 import { describeConfigs } from './requests/describe-configs.js'
 import { describeGroups } from './requests/describe-groups.js'
+import { endTxn } from './requests/end-txn.js'
 import { fetch } from './requests/fetch.js'
 import { findCoordinator } from './requests/find-coordinator.js'
 import { heartbeat } from './requests/heartbeat.js'
@@ -21,6 +24,7 @@ import { offsetCommit } from './requests/offset-commit.js'
 import { offsetFetch } from './requests/offset-fetch.js'
 import { produce } from './requests/produce.js'
 import { syncGroup } from './requests/sync-group.js'
+import { txnOffsetCommit } from './requests/txn-offset-commit.js'
 
 /** Every API the wire listener serves, one handler each. */
 export const REQUEST_HANDLERS = [
@@ -41,6 +45,10 @@ export const REQUEST_HANDLERS = [
   createTopics,
   deleteTopics,
   initProducerId,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  txnOffsetCommit,
   describeConfigs,
   createPartitions,
   deleteGroups,

@@ -1,5 +1,6 @@
 import type { BrokerMessage } from '../../actors/broker/broker-protocol.js'
 import type { GroupRequest } from '../../actors/coordinator/coordinator-protocol.js'
+import type { TransactionRequest } from '../../actors/transactions/transaction-protocol.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import type { SupportedVersions } from '../../runtime/kafka-protocol/index.js'
 import type { ClusterConnection } from '../cluster.js'
@@ -27,6 +28,10 @@ export interface ListenerContext {
   coordinator(): Promise<ActorRef<GroupRequest>>
   /** Forgets the coordinator found, after it died (a restarted broker has a new one). */
   forgetCoordinator(): void
+  /** The transaction coordinator beside this broker. */
+  transactionCoordinator(): Promise<ActorRef<TransactionRequest>>
+  /** Forgets the transaction coordinator found, after it died. */
+  forgetTransactionCoordinator(): void
 }
 
 /** One request as its handler sees it: the listener, the connection, the client. */

@@ -1,6 +1,7 @@
 import type { BrokerMessage } from '../../actors/broker/broker-protocol.js'
 import type { GroupRequest } from '../../actors/coordinator/coordinator-protocol.js'
 import { refField } from '../../actors/protocol-fields.js'
+import type { TransactionRequest } from '../../actors/transactions/transaction-protocol.js'
 import type { ActorRef } from '../../runtime/actor/actor-ref.js'
 import { InvalidArgumentError } from '../../runtime/errors/samsa-error.js'
 import type { ClusterConnection } from '../cluster.js'
@@ -132,7 +133,8 @@ function listenerContext(
   options: ListenOptions,
   shared: ListenerShared,
 ): ListenerContext {
-  let coordinator: Promise<ActorRef<GroupRequest>> | undefined
+  const groups = besideBroker<GroupRequest>(broker, 'group-coordinator')
+  const transactions = besideBroker<TransactionRequest>(broker, 'transaction-coordinator')
   return {
     brokerId,
     broker,
@@ -141,20 +143,37 @@ function listenerContext(
     autoCreateTopics: options.autoCreateTopics === true,
     clusterId: CLUSTER_ID,
     supported: shared.dispatcher.supported,
-    coordinator() {
-      coordinator ??= broker
-        .ask<ActorRef<GroupRequest>>(
-          { type: 'group-coordinator' },
-          { parseReply: (value) => refField<GroupRequest>({ ref: value }, 'ref') },
+    coordinator: groups.find,
+    forgetCoordinator: groups.forget,
+    transactionCoordinator: transactions.find,
+    forgetTransactionCoordinator: transactions.forget,
+  }
+}
+
+/**
+ * A coordinator that runs beside `broker`, asked of it once and kept until it is forgotten
+ * (a restarted broker has a new one).
+ */
+function besideBroker<Request>(
+  broker: ActorRef<BrokerMessage>,
+  type: 'group-coordinator' | 'transaction-coordinator',
+): { find(): Promise<ActorRef<Request>>; forget(): void } {
+  let found: Promise<ActorRef<Request>> | undefined
+  return {
+    find() {
+      found ??= broker
+        .ask<ActorRef<Request>>(
+          { type },
+          { parseReply: (value) => refField<Request>({ ref: value }, 'ref') },
         )
         .catch((error: unknown) => {
-          coordinator = undefined
+          found = undefined
           throw error
         })
-      return coordinator
+      return found
     },
-    forgetCoordinator() {
-      coordinator = undefined
+    forget() {
+      found = undefined
     },
   }
 }

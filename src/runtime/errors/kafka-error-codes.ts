@@ -50,6 +50,7 @@ export const KAFKA_ERROR_CODES = {
   INVALID_PRODUCER_ID_MAPPING: { code: 49, retriable: false },
   INVALID_TRANSACTION_TIMEOUT: { code: 50, retriable: false },
   CONCURRENT_TRANSACTIONS: { code: 51, retriable: true },
+  OPERATION_NOT_ATTEMPTED: { code: 55, retriable: false },
   KAFKA_STORAGE_ERROR: { code: 56, retriable: true },
   UNKNOWN_PRODUCER_ID: { code: 59, retriable: false },
   NON_EMPTY_GROUP: { code: 68, retriable: false },

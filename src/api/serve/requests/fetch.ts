@@ -2,15 +2,17 @@ import type { InterruptibleLogReader } from '../../../actors/consumer/partition-
 import type { MetadataSnapshot } from '../../../actors/supervisor/supervisor-protocol.js'
 import { KafkaProtocolError } from '../../../runtime/errors/samsa-error.js'
 import type {
+  AbortedTransaction,
   FetchPartition,
   FetchRequest,
   FetchResponse,
   PartitionData,
 } from '../../../runtime/kafka-protocol/generated/fetch.js'
 import { ApiKeys } from '../../../runtime/kafka-protocol/index.js'
+import type { ReadLimit } from '../../../runtime/log/log-layout.js'
 import { ledPartition } from '../cluster-view.js'
 import { errorCodeOf, NONE } from '../error-codes.js'
-import { logReader } from '../log-readers.js'
+import { logReader, readLimitOf } from '../log-readers.js'
 import type { RequestHandler } from '../request-handler.js'
 import type { ListenerContext } from '../serve-context.js'
 
@@ -18,6 +20,7 @@ import type { ListenerContext } from '../serve-context.js'
 interface Waitable {
   readonly reader: InterruptibleLogReader
   readonly offset: number
+  readonly upTo: ReadLimit
 }
 
 interface FetchRound {
@@ -29,9 +32,12 @@ interface FetchRound {
 
 /**
  * Fetch (full fetches, no sessions: the answer's session id 0 tells the client none was made):
- * committed records, up to each partition's high watermark, straight from the leader's shared
- * log, as the in-process consumer reads them. When less than `min_bytes` is there, the request
- * waits on the logs until data comes, `max_wait_ms` passes, or the connection closes.
+ * records straight from the leader's shared log, as the in-process consumer reads them: up to
+ * each partition's high watermark read uncommitted, up to its last stable offset read
+ * committed, with the aborted transactions of the range read so that the client leaves their
+ * records out (Kafka's brokers hand them all over and let the client filter, as here). When
+ * less than `min_bytes` is there, the request waits on the logs until data comes,
+ * `max_wait_ms` passes, or the connection closes.
  */
 export const fetch: RequestHandler<typeof ApiKeys.Fetch> = {
   apiKey: ApiKeys.Fetch,
@@ -71,11 +77,18 @@ function readAll(
   let bytes = 0
   let failed = false
   const waitables: Waitable[] = []
+  const upTo = readLimitOf(request.isolationLevel)
   const topics = request.topics.map((topic) => ({
     topic: topic.topic,
     topicId: topic.topicId,
     partitions: topic.partitions.map((asked): PartitionData => {
       try {
+        if (upTo === undefined) {
+          throw new KafkaProtocolError(
+            'INVALID_REQUEST',
+            `isolation level ${request.isolationLevel} is neither 0 nor 1`,
+          )
+        }
         const partition = ledPartition(snapshot, listener, topic.topic, asked.partition)
         checkLeaderEpoch(asked, partition.leaderEpoch)
         const reader = logReader(partition.log)
@@ -83,17 +96,23 @@ function readAll(
         // Past the byte budget a partition gets nothing this time; the first one with data
         // gets at least one batch, however big (as Kafka does, so a client never stalls).
         const limit = Math.min(asked.partitionMaxBytes, budget)
-        const read = bytes > 0 && limit <= 0 ? undefined : readRecords(reader, offset, limit)
-        waitables.push({ reader, offset: read?.nextOffset ?? offset })
+        const read = bytes > 0 && limit <= 0 ? undefined : readRecords(reader, offset, limit, upTo)
+        const nextOffset = read?.nextOffset ?? offset
+        waitables.push({ reader, offset: nextOffset, upTo })
         const records = read?.records ?? new Uint8Array(0)
         bytes += records.length
         budget -= records.length
-        const highWatermark = BigInt(read?.highWatermark ?? reader.highWatermark)
+        const highWatermark = read?.highWatermark ?? reader.highWatermark
         return partitionData(asked.partition, NONE, {
-          highWatermark,
-          lastStableOffset: highWatermark,
+          highWatermark: BigInt(highWatermark),
+          // Read after the records: it only moves forward, so it is never below what was read.
+          lastStableOffset: BigInt(Math.min(highWatermark, reader.lastStableOffset)),
           logStartOffset: BigInt(read?.logStartOffset ?? reader.logStartOffset),
           records,
+          abortedTransactions:
+            upTo === 'last-stable' && nextOffset > offset
+              ? abortedIn(reader, offset, nextOffset)
+              : null,
         })
       } catch (error) {
         failed = true
@@ -120,14 +139,33 @@ function checkLeaderEpoch(asked: FetchPartition, leaderEpoch: number): void {
   )
 }
 
+/**
+ * The aborted transactions with data in [fromOffset, toOffset), by first offset: clients walk
+ * the records and this list together, in that order.
+ */
+function abortedIn(
+  reader: InterruptibleLogReader,
+  fromOffset: number,
+  toOffset: number,
+): AbortedTransaction[] {
+  return reader
+    .abortedTransactions(fromOffset, toOffset)
+    .sort((one, other) => one.firstOffset - other.firstOffset)
+    .map(({ producerId, firstOffset }) => ({
+      producerId: BigInt(producerId),
+      firstOffset: BigInt(firstOffset),
+    }))
+}
+
 /** Whole batches from `offset`, in one buffer: read in place, then copied once. */
 function readRecords(
   reader: InterruptibleLogReader,
   offset: number,
   maxBytes: number,
+  upTo: ReadLimit,
 ): { records: Uint8Array; nextOffset: number; highWatermark: number; logStartOffset: number } {
   for (;;) {
-    const result = reader.read(offset, Math.max(0, maxBytes), { zeroCopy: true })
+    const result = reader.read(offset, Math.max(0, maxBytes), { zeroCopy: true, upTo })
     let size = 0
     for (const batch of result.batches) size += batch.length
     const records = new Uint8Array(size)
@@ -156,11 +194,13 @@ function partitionData(
     lastStableOffset: bigint
     logStartOffset: bigint
     records: Uint8Array
+    abortedTransactions: AbortedTransaction[] | null
   } = {
     highWatermark: -1n,
     lastStableOffset: -1n,
     logStartOffset: -1n,
     records: new Uint8Array(0),
+    abortedTransactions: null,
   },
 ): PartitionData {
   return {
@@ -170,7 +210,6 @@ function partitionData(
     divergingEpoch: { epoch: -1, endOffset: -1n },
     currentLeader: { leaderId: -1, leaderEpoch: -1 },
     snapshotId: { endOffset: -1n, epoch: -1 },
-    abortedTransactions: [],
     preferredReadReplica: -1,
   }
 }
@@ -192,8 +231,8 @@ async function waitForAny(
   // With no log to wait on, the clock bounds the wait.
   const timer = waitables.length === 0 ? clock.schedule(timeoutMs, wake) : undefined
   connectionClosed.addEventListener('abort', wake, { once: true })
-  const waits = waitables.map(({ reader, offset }) =>
-    reader.waitForDataOr(offset, timeoutMs, interrupted, clock),
+  const waits = waitables.map(({ reader, offset, upTo }) =>
+    reader.waitForDataOr(offset, timeoutMs, interrupted, clock, upTo),
   )
   try {
     await Promise.race([woken, ...waits])

@@ -1,5 +1,6 @@
 import {
   type CoordinatorAddress,
+  type CoordinatorKind,
   parseCoordinatorAddress,
 } from '../../../actors/supervisor/supervisor-protocol.js'
 import type {
@@ -11,14 +12,19 @@ import { codeOf, errorCodeOf, errorMessageOf, NONE } from '../error-codes.js'
 import type { RequestHandler } from '../request-handler.js'
 import type { ListenerContext } from '../serve-context.js'
 
-const GROUP_KEY = 0
+/** FindCoordinator's key types. */
+const KEY_KINDS = new Map<number, CoordinatorKind>([
+  [0, 'group'],
+  [1, 'transaction'],
+])
 /** Room for the controller to create the offsets topic on a group's first lookup. */
 const LOOKUP_TIMEOUT_MS = 30_000
 
 /**
- * FindCoordinator: the broker whose coordinator keeps a group (the leader of the group's
- * offsets partition, as the controller names it), at its listener's address. Groups only:
- * samsa has no transactions. Version 4 on asks for many groups at once.
+ * FindCoordinator: the broker whose coordinator keeps a group or a transactional id (the
+ * leader of its partition of the offsets or transaction state topic, as the controller names
+ * it, as for in-process clients), at its listener's address. Version 4 on asks for many keys
+ * at once.
  */
 export const findCoordinator: RequestHandler<typeof ApiKeys.FindCoordinator> = {
   apiKey: ApiKeys.FindCoordinator,
@@ -49,13 +55,15 @@ async function find(listener: ListenerContext, key: string, keyType: number): Pr
     errorCode,
     errorMessage,
   })
-  if (keyType !== GROUP_KEY) {
-    return failed(codeOf('INVALID_REQUEST'), 'samsa coordinates groups only, not transactions')
+  const kind = KEY_KINDS.get(keyType)
+  if (kind === undefined) return failed(codeOf('INVALID_REQUEST'), `key type ${keyType}`)
+  if (kind === 'transaction' && key.length === 0) {
+    return failed(codeOf('INVALID_REQUEST'), 'a transactional id must not be empty')
   }
   let address: CoordinatorAddress
   try {
     address = await listener.cluster.supervisor.ask(
-      { type: 'find-coordinator', groupId: key },
+      { type: 'find-coordinator', groupId: key, kind },
       { parseReply: parseCoordinatorAddress, timeoutMs: LOOKUP_TIMEOUT_MS },
     )
   } catch (error) {

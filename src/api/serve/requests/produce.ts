@@ -38,7 +38,10 @@ interface PartitionEntry {
 /**
  * Produce (RecordBatch v2 only): every partition's batches go to this listener's broker in one
  * produce request, exactly as an in-process producer's do, so the broker checks leadership,
- * CRCs, sizes and idempotent producers' sequences alike for both. acks 0 gets no response.
+ * CRCs, sizes and idempotent producers' sequences alike for both. A transactional batch is
+ * checked there too: its leader takes it only for a partition the transaction coordinator added
+ * to the producer's transaction (Kafka 4's verification), so the request's transactional id is
+ * not needed to judge it. acks 0 gets no response.
  *
  * Versions from 0 are advertised, as Kafka 3.x brokers do, because librdkafka up to 2.11 only
  * gzips, snappies or lz4s a batch for a broker that lists Produce v0. Versions 0 to 2 carry
@@ -59,15 +62,6 @@ export const produce: RequestHandler<typeof ApiKeys.Produce> = {
         entries,
         entries.map((entry) => refusal(entry, invalid)),
       )
-    }
-    if (request.transactionalId !== null) {
-      const refused = new KafkaProtocolError('INVALID_REQUEST', 'samsa has no transactions')
-      return acks === 0
-        ? undefined
-        : response(
-            entries,
-            entries.map((entry) => refusal(entry, refused)),
-          )
     }
     const sent: PartitionBatch[] = []
     for (const entry of entries) {

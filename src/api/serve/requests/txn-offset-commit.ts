@@ -1,0 +1,79 @@
+import { type OffsetToCommit, parseTrue } from '../../../actors/coordinator/coordinator-protocol.js'
+import { KafkaProtocolError } from '../../../runtime/errors/samsa-error.js'
+import type {
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
+} from '../../../runtime/kafka-protocol/generated/txn-offset-commit.js'
+import { ApiKeys } from '../../../runtime/kafka-protocol/index.js'
+import { askCoordinator, transactionalProducer } from '../coordinator-requests.js'
+import { NONE, transactionErrorCodeOf } from '../error-codes.js'
+import type { RequestHandler } from '../request-handler.js'
+
+/** No version of TxnOffsetCommit answers PRODUCER_FENCED: a fenced producer's is INVALID_PRODUCER_EPOCH. */
+const FENCED_SINCE = Number.POSITIVE_INFINITY
+
+/**
+ * TxnOffsetCommit: the group's coordinator writes the offsets as the producer's pending ones,
+ * held apart until the transaction coordinator ends the transaction (committed then, or
+ * dropped), as for an in-process producer's `sendOffsets`. The whole commit succeeds or fails
+ * together.
+ */
+export const txnOffsetCommit: RequestHandler<typeof ApiKeys.TxnOffsetCommit> = {
+  apiKey: ApiKeys.TxnOffsetCommit,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(request, version, { listener }): Promise<TxnOffsetCommitResponse> {
+    let errorCode = NONE
+    try {
+      const { producerId, producerEpoch } = transactionalProducer(
+        request.transactionalId,
+        request.producerId,
+        request.producerEpoch,
+      )
+      if (request.groupId.length === 0) {
+        throw new KafkaProtocolError('INVALID_GROUP_ID', 'a group id must not be empty')
+      }
+      await askCoordinator(
+        listener,
+        {
+          type: 'txn-offset-commit',
+          groupId: request.groupId,
+          producerId,
+          producerEpoch,
+          offsets: offsetsOf(request),
+        },
+        parseTrue,
+      )
+    } catch (error) {
+      errorCode = transactionErrorCodeOf(error, version, FENCED_SINCE)
+    }
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode })),
+      })),
+    }
+  },
+}
+
+/** The offsets to commit: a transaction commits positions, so each is an offset in a log. */
+function offsetsOf(request: TxnOffsetCommitRequest): OffsetToCommit[] {
+  return request.topics.flatMap((topic) =>
+    topic.partitions.map((partition) => {
+      const offset = partition.committedOffset
+      if (partition.partitionIndex < 0 || offset < 0n || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new KafkaProtocolError(
+          'INVALID_REQUEST',
+          `offset ${offset} of ${topic.name}-${partition.partitionIndex} is no position in a log`,
+        )
+      }
+      return {
+        topic: topic.name,
+        partition: partition.partitionIndex,
+        offset: Number(offset),
+        metadata: partition.committedMetadata,
+      }
+    }),
+  )
+}
