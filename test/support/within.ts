@@ -10,3 +10,17 @@ export async function within<T>(ms: number, what: string, work: Promise<T>): Pro
     clearTimeout(timer)
   }
 }
+
+/** Waits until `ready()` holds, looking every `everyMs`; an error saying what did not happen after `ms`. */
+export async function until(
+  ms: number,
+  what: string,
+  ready: () => boolean | Promise<boolean>,
+  everyMs = 20,
+): Promise<void> {
+  const deadline = performance.now() + ms
+  while (!(await ready())) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, everyMs))
+  }
+}
