@@ -29,8 +29,9 @@ export function threadBundleOptions(root: string, outdir: string): Record<string
     tsconfig: join(root, 'tsconfig.json'),
     bundle: true,
     splitting: true,
-    // Packages stay imports: native ones cannot be bundled, and the rest resolve as before.
-    packages: 'external',
+    // Packages imported statically are plain JavaScript (msgpackr, comlink, pure-rand) and go
+    // into the bundle: msgpackr's five ES modules alone were most of a bundle's import. The
+    // native ones are loaded on first use through createRequire, which stays a runtime require.
     format: 'esm',
     platform: 'node',
     target: 'node20',
