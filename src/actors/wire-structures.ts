@@ -10,8 +10,8 @@ import {
 /**
  * The shapes of the messages on the record path, which every thread of a cluster agrees on at
  * start: msgpackr then writes each as a record id and its values, where a shape it was not
- * given goes with its keys in every frame and is learned again by every decode. On the
- * latency scenario this halved the median (p50 about 530 µs before, about 300 µs after).
+ * given goes with its keys in every frame and is learned again by every decode, which on the
+ * latency scenario doubled the median (bench/README.md, "Figures behind choices in the code").
  * A message whose fields drift from its entry here still travels, only slower; the unit test
  * of this list checks that none has.
  */

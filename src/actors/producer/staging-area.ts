@@ -10,7 +10,7 @@ const align8 = (bytes: number) => (bytes + 7) & ~7
 /**
  * Shared memory where a producer places outgoing record batches, so a produce request carries
  * a view (no copy through the message, and no fresh ArrayBuffer per batch: allocating one per
- * batch made V8 collect garbage constantly — about 100 µs a batch, measured). The broker copies
+ * batch made V8 collect garbage constantly, at a cost per batch that bench/README.md gives). The broker copies
  * the batch into its log before it replies, so room is given back when the reply arrives, in
  * the order it was taken (a FIFO of reservations; later ones released early wait their turn).
  * Batches sit 8-byte aligned and never straddle the end, for the fast aligned copy.

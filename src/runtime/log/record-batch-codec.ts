@@ -54,8 +54,8 @@ type Crc32c = (input: Uint8Array, initialState?: number) => number
 let loadedCrc32c: Crc32c | undefined
 
 /**
- * CRC-32C from `@node-rs/crc32`, loaded on first use: its native addon costs about 30 ms to
- * load, and a broker thread that never checks a batch (a follower, say) should not pay it
+ * CRC-32C from `@node-rs/crc32`, loaded on first use: its native addon is slow to load (a
+ * large part of a thread's start, see bench/README.md), and a broker thread that never checks a batch (a follower, say) should not pay it
  * while the cluster starts.
  */
 function crc32c(input: Uint8Array): number {

@@ -7,8 +7,8 @@ import { BUNDLED_THREAD_SOURCES, threadBundleOptions } from './thread-bundles.js
 
 /*
  * Worker threads from the TypeScript sources (tests, `npx samsa` in a checkout). Node 20 cannot
- * load a .ts file, and registering tsx's loader in each worker cost 150–200 ms a thread (its
- * hooks run on a thread of their own), measured: a 3-broker cluster took over a second to start.
+ * load a .ts file, and registering tsx's loader in each worker made every thread slow to start
+ * (its hooks run on a thread of their own; bench/README.md has the figures).
  * Instead the project's sources are transpiled once, by esbuild (what tsx itself uses), into a
  * plain-JavaScript mirror of the tree under node_modules/.cache, so that relative imports and
  * packages resolve as from the sources, and workers run that. Any source file added, removed or

@@ -22,8 +22,9 @@ const SHARED_MEMORY_EXTENSION = 0x52
 const BYTES_EXTENSION = 0x53
 /**
  * Byte arrays at least this large travel in their own transferred buffer: they arrive 8-byte
- * aligned (V8 copies aligned bytes into shared memory 4–5× faster than misaligned ones, and a
- * record batch's next stop is a log's ring) and skip two copies through msgpack.
+ * aligned, which V8 copies into shared memory several times faster than misaligned bytes
+ * (bench/README.md), and a record batch's next stop is a log's ring; they also skip two copies
+ * through msgpack.
  */
 const ATTACH_AT_BYTES = 4096
 

@@ -1,10 +1,9 @@
 import { createRequire } from 'node:module'
 
 /*
- * The compression libraries, each loaded on first use: a native add-on costs a few
- * milliseconds to load (snappy about 15 ms, lz4 and zstd about 5, node:zlib about 3, measured
- * on Node 20), and a broker thread that never meets a compressed batch should not pay that
- * while the cluster starts. Each interface lists only what samsa calls.
+ * The compression libraries, each loaded on first use: a native add-on takes milliseconds to
+ * load (bench/README.md has each one's), and a broker thread that never meets a compressed
+ * batch should not pay that while the cluster starts. Each interface lists only what samsa calls.
  *
  * - snappy (napi-rs): raw Snappy blocks; samsa adds xerial's framing itself.
  * - lz4-napi (napi-rs, lz4_flex): the LZ4 frame format, which Kafka uses for magic 2.
