@@ -6,6 +6,7 @@ import {
   FrameSplitter,
   type RequestByApiKey,
   type ResponseByApiKey,
+  ZERO_UUID,
 } from '../../src/runtime/kafka-protocol/index.js'
 
 /**
@@ -73,5 +74,39 @@ export class WireTestClient {
 
   #next(): Promise<Uint8Array> {
     return new Promise((resolve) => this.#waiting.push(resolve))
+  }
+}
+
+/** A Fetch (v4 on) of `topic`'s partition 0 from `fetchOffset`, as a consumer asks it. */
+export function fetchRequest(topic: string, fetchOffset: bigint) {
+  return {
+    clusterId: null,
+    replicaId: -1,
+    replicaState: { replicaId: -1, replicaEpoch: -1n },
+    maxWaitMs: 1000,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        topicId: ZERO_UUID,
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1n,
+            partitionMaxBytes: 1 << 20,
+            replicaDirectoryId: ZERO_UUID,
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
   }
 }

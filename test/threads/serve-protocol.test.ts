@@ -3,7 +3,7 @@ import { Cluster } from '../../src/index.js'
 import { ApiKeys, ZERO_UUID } from '../../src/runtime/kafka-protocol/index.js'
 import { encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
 import { decodeRecordBatch } from '../../src/runtime/log/record-reader.js'
-import { WireTestClient } from '../support/wire-client.js'
+import { fetchRequest, WireTestClient } from '../support/wire-client.js'
 import { within } from '../support/within.js'
 
 const clusters: Cluster[] = []
@@ -124,36 +124,7 @@ describe('samsa serve, over a raw socket', () => {
       errorCode: 0,
       baseOffset: 0n,
     })
-    const fetched = await connection.request(ApiKeys.Fetch, 12, {
-      clusterId: null,
-      replicaId: -1,
-      replicaState: { replicaId: -1, replicaEpoch: -1n },
-      maxWaitMs: 1000,
-      minBytes: 1,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic: 'round-trip',
-          topicId: ZERO_UUID,
-          partitions: [
-            {
-              partition: 0,
-              currentLeaderEpoch: -1,
-              fetchOffset: 0n,
-              lastFetchedEpoch: -1,
-              logStartOffset: -1n,
-              partitionMaxBytes: 1 << 20,
-              replicaDirectoryId: ZERO_UUID,
-            },
-          ],
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    })
+    const fetched = await connection.request(ApiKeys.Fetch, 12, fetchRequest('round-trip', 0n))
     expect(fetched.sessionId).toBe(0)
     const partition = fetched.responses[0]?.partitions[0]
     expect(partition).toMatchObject({ errorCode: 0, highWatermark: 2n, logStartOffset: 0n })
@@ -281,36 +252,3 @@ describe('samsa serve, over a raw socket', () => {
     ).toHaveLength(3)
   })
 })
-
-function fetchRequest(topic: string, fetchOffset: bigint) {
-  return {
-    clusterId: null,
-    replicaId: -1,
-    replicaState: { replicaId: -1, replicaEpoch: -1n },
-    maxWaitMs: 1000,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        topicId: ZERO_UUID,
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset,
-            lastFetchedEpoch: -1,
-            logStartOffset: -1n,
-            partitionMaxBytes: 1 << 20,
-            replicaDirectoryId: ZERO_UUID,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  }
-}

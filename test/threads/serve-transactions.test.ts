@@ -8,8 +8,8 @@ import {
 } from 'kafkajs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Cluster } from '../../src/index.js'
-import { ApiKeys, ZERO_UUID } from '../../src/runtime/kafka-protocol/index.js'
-import { WireTestClient } from '../support/wire-client.js'
+import { ApiKeys } from '../../src/runtime/kafka-protocol/index.js'
+import { fetchRequest, WireTestClient } from '../support/wire-client.js'
 import { within } from '../support/within.js'
 
 /*
@@ -338,34 +338,10 @@ describe('transaction requests over a raw socket', () => {
 
     const fetchFromStart = async (isolationLevel: number) => {
       const answer = await leader.request(ApiKeys.Fetch, 11, {
-        clusterId: null,
-        replicaId: -1,
-        replicaState: { replicaId: -1, replicaEpoch: -1n },
+        ...fetchRequest(topic, 0n),
         maxWaitMs: 0,
         minBytes: 0,
-        maxBytes: 1 << 20,
         isolationLevel,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          {
-            topic,
-            topicId: ZERO_UUID,
-            partitions: [
-              {
-                partition: 0,
-                currentLeaderEpoch: -1,
-                fetchOffset: 0n,
-                lastFetchedEpoch: -1,
-                logStartOffset: -1n,
-                partitionMaxBytes: 1 << 20,
-                replicaDirectoryId: ZERO_UUID,
-              },
-            ],
-          },
-        ],
-        forgottenTopicsData: [],
-        rackId: '',
       })
       return answer.responses[0]?.partitions[0]
     }

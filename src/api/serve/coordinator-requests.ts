@@ -2,6 +2,7 @@ import type { GroupRequest } from '../../actors/coordinator/coordinator-protocol
 import type { TransactionRequest } from '../../actors/transactions/transaction-protocol.js'
 import { ActorTerminatedError } from '../../runtime/errors/actor-errors.js'
 import { KafkaProtocolError } from '../../runtime/errors/samsa-error.js'
+import { NONE, transactionErrorCodeOf } from './error-codes.js'
 import type { ListenerContext } from './serve-context.js'
 
 /** Deadline of a group request that the coordinator answers at once. */
@@ -66,7 +67,7 @@ export interface TransactionalProducer {
  * The producer a transaction request comes from, or the error Kafka's coordinator answers for
  * what no producer of the id can be: an empty id, a negative producer id or epoch.
  */
-export function transactionalProducer(
+function transactionalProducer(
   transactionalId: string,
   producerId: bigint,
   producerEpoch: number,
@@ -84,4 +85,36 @@ export function transactionalProducer(
     throw new KafkaProtocolError('INVALID_PRODUCER_EPOCH', `producer epoch ${producerEpoch}`)
   }
   return { transactionalId, producerId: Number(producerId), producerEpoch }
+}
+
+/**
+ * How the transaction handlers answer: the error code of doing `work` for the producer the
+ * request names, once checked (NONE when it is done), as clients of `version` know the error;
+ * PRODUCER_FENCED from `fencedSince` on.
+ */
+export async function transactionErrorCode(
+  producer: {
+    readonly transactionalId: string
+    readonly producerId: bigint
+    readonly producerEpoch: number
+  },
+  version: number,
+  fencedSince: number,
+  work: (producer: TransactionalProducer) => Promise<unknown>,
+): Promise<number> {
+  try {
+    await work(
+      transactionalProducer(producer.transactionalId, producer.producerId, producer.producerEpoch),
+    )
+    return NONE
+  } catch (error) {
+    return transactionErrorCodeOf(error, version, fencedSince)
+  }
+}
+
+/** A group id a transaction names: Kafka's coordinators refuse an empty one. */
+export function checkGroupId(groupId: string): void {
+  if (groupId.length === 0) {
+    throw new KafkaProtocolError('INVALID_GROUP_ID', 'a group id must not be empty')
+  }
 }

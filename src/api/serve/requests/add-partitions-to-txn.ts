@@ -7,8 +7,8 @@ import type {
 } from '../../../runtime/kafka-protocol/generated/add-partitions-to-txn.js'
 import { ApiKeys } from '../../../runtime/kafka-protocol/index.js'
 import { findPartition, findTopic } from '../cluster-view.js'
-import { askTransactionCoordinator, transactionalProducer } from '../coordinator-requests.js'
-import { codeOf, NONE, transactionErrorCodeOf } from '../error-codes.js'
+import { askTransactionCoordinator, transactionErrorCode } from '../coordinator-requests.js'
+import { codeOf, NONE } from '../error-codes.js'
 import type { RequestHandler } from '../request-handler.js'
 
 /** AddPartitionsToTxn's first version whose clients know PRODUCER_FENCED. */
@@ -45,24 +45,24 @@ export const addPartitionsToTxn: RequestHandler<typeof ApiKeys.AddPartitionsToTx
         ),
       )
     }
-    let errorCode = NONE
-    try {
-      const producer = transactionalProducer(
-        request.v3AndBelowTransactionalId,
-        request.v3AndBelowProducerId,
-        request.v3AndBelowProducerEpoch,
-      )
-      const partitions = distinctPartitions(topics)
-      if (partitions.length > 0) {
+    const errorCode = await transactionErrorCode(
+      {
+        transactionalId: request.v3AndBelowTransactionalId,
+        producerId: request.v3AndBelowProducerId,
+        producerEpoch: request.v3AndBelowProducerEpoch,
+      },
+      version,
+      FENCED_SINCE,
+      async (producer) => {
+        const partitions = distinctPartitions(topics)
+        if (partitions.length === 0) return
         await askTransactionCoordinator(
           listener,
           { type: 'add-partitions-to-txn', ...producer, partitions },
           parseTrue,
         )
-      }
-    } catch (error) {
-      errorCode = transactionErrorCodeOf(error, version, FENCED_SINCE)
-    }
+      },
+    )
     return answer(resultsOf(topics, () => errorCode))
   },
 }

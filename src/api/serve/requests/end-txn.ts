@@ -1,8 +1,7 @@
 import { parseTrue } from '../../../actors/coordinator/coordinator-protocol.js'
 import type { EndTxnResponse } from '../../../runtime/kafka-protocol/generated/end-txn.js'
 import { ApiKeys } from '../../../runtime/kafka-protocol/index.js'
-import { askTransactionCoordinator, transactionalProducer } from '../coordinator-requests.js'
-import { NONE, transactionErrorCodeOf } from '../error-codes.js'
+import { askTransactionCoordinator, transactionErrorCode } from '../coordinator-requests.js'
 import type { RequestHandler } from '../request-handler.js'
 
 /** EndTxn's first version whose clients know PRODUCER_FENCED. */
@@ -19,21 +18,13 @@ export const endTxn: RequestHandler<typeof ApiKeys.EndTxn> = {
   minVersion: 0,
   maxVersion: 4,
   async handle(request, version, { listener }): Promise<EndTxnResponse> {
-    let errorCode = NONE
-    try {
-      const producer = transactionalProducer(
-        request.transactionalId,
-        request.producerId,
-        request.producerEpoch,
-      )
-      await askTransactionCoordinator(
+    const errorCode = await transactionErrorCode(request, version, FENCED_SINCE, (producer) =>
+      askTransactionCoordinator(
         listener,
         { type: 'end-txn', ...producer, commit: request.committed },
         parseTrue,
-      )
-    } catch (error) {
-      errorCode = transactionErrorCodeOf(error, version, FENCED_SINCE)
-    }
+      ),
+    )
     return { throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 }
   },
 }

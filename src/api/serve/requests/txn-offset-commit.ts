@@ -5,8 +5,7 @@ import type {
   TxnOffsetCommitResponse,
 } from '../../../runtime/kafka-protocol/generated/txn-offset-commit.js'
 import { ApiKeys } from '../../../runtime/kafka-protocol/index.js'
-import { askCoordinator, transactionalProducer } from '../coordinator-requests.js'
-import { NONE, transactionErrorCodeOf } from '../error-codes.js'
+import { askCoordinator, checkGroupId, transactionErrorCode } from '../coordinator-requests.js'
 import type { RequestHandler } from '../request-handler.js'
 
 /** No version of TxnOffsetCommit answers PRODUCER_FENCED: a fenced producer's is INVALID_PRODUCER_EPOCH. */
@@ -23,30 +22,25 @@ export const txnOffsetCommit: RequestHandler<typeof ApiKeys.TxnOffsetCommit> = {
   minVersion: 0,
   maxVersion: 4,
   async handle(request, version, { listener }): Promise<TxnOffsetCommitResponse> {
-    let errorCode = NONE
-    try {
-      const { producerId, producerEpoch } = transactionalProducer(
-        request.transactionalId,
-        request.producerId,
-        request.producerEpoch,
-      )
-      if (request.groupId.length === 0) {
-        throw new KafkaProtocolError('INVALID_GROUP_ID', 'a group id must not be empty')
-      }
-      await askCoordinator(
-        listener,
-        {
-          type: 'txn-offset-commit',
-          groupId: request.groupId,
-          producerId,
-          producerEpoch,
-          offsets: offsetsOf(request),
-        },
-        parseTrue,
-      )
-    } catch (error) {
-      errorCode = transactionErrorCodeOf(error, version, FENCED_SINCE)
-    }
+    const errorCode = await transactionErrorCode(
+      request,
+      version,
+      FENCED_SINCE,
+      ({ producerId, producerEpoch }) => {
+        checkGroupId(request.groupId)
+        return askCoordinator(
+          listener,
+          {
+            type: 'txn-offset-commit',
+            groupId: request.groupId,
+            producerId,
+            producerEpoch,
+            offsets: offsetsOf(request),
+          },
+          parseTrue,
+        )
+      },
+    )
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((topic) => ({
