@@ -333,7 +333,8 @@ export async function runApiEndToEnd(
       idempotentSend = await checkedSend(
         cluster,
         cluster.producer({ idempotent: true }),
-        { ...options, topic: IDEMPOTENT_TOPIC, transactionSends: undefined },
+        options,
+        { topic: IDEMPOTENT_TOPIC, transactionSends: undefined },
         problems,
       )
       problems.push(...(await logProblems(admin, IDEMPOTENT_TOPIC, records)))
@@ -345,7 +346,8 @@ export async function runApiEndToEnd(
           idempotent: true,
           maxInFlightRequests: 1,
         }),
-        { ...options, topic: TRANSACTIONAL_TOPIC, transactionSends: options.transactionSends },
+        options,
+        { topic: TRANSACTIONAL_TOPIC, transactionSends: options.transactionSends },
         problems,
       )
     }
@@ -375,21 +377,22 @@ export async function runApiEndToEnd(
 }
 
 /**
- * Times `producer` sending a phase's records into `options.topic` (acks all; in transactions
- * when `options.transactionSends` is given) while a read_committed consumer checks every
+ * Times `producer` sending a phase's records into `topic` (acks all; in transactions
+ * when `transactionSends` is given) while a read_committed consumer checks every
  * record; disconnects both.
  */
 async function checkedSend(
   cluster: Cluster,
   producer: Producer,
-  options: ApiEndToEndOptions & { readonly topic: string },
+  options: ApiEndToEndOptions,
+  { topic, transactionSends }: { readonly topic: string; readonly transactionSends?: number },
   problems: string[],
 ): Promise<PhaseFigures> {
-  const { records, partitions, recordSize, topic } = options
-  const label = options.transactionSends === undefined ? 'idempotent send' : 'transactional send'
+  const { records, partitions, recordSize } = options
+  const label = transactionSends === undefined ? 'idempotent send' : 'transactional send'
   const check = new SequenceCheck(records, partitions, recordSize, false)
   const consumer = cluster.consumer({ groupId: `bench-${topic}` })
-  const sending = new Sending(producer, { ...options, acks: -1 }, options.transactionSends)
+  const sending = new Sending(producer, { ...options, acks: -1 }, transactionSends)
   let elapsedMs = 0
   try {
     await producer.connect()

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { offsetsPartitionFor } from '../../src/actors/coordinator/offsets-topic.js'
 import { TRANSACTION_TOPIC } from '../../src/actors/internal-topics.js'
 import { TRANSACTION_TOPIC_PARTITIONS } from '../../src/actors/transactions/transaction-log.js'
+import type { Admin } from '../../src/api/admin.js'
 import { Cluster } from '../../src/api/cluster.js'
 import { KafkaJSError } from '../../src/api/errors.js'
 import type { Producer } from '../../src/api/producer.js'
@@ -24,17 +25,11 @@ afterEach(async () => {
 })
 
 /** The broker leading `topic`'s `partition` now. */
-async function leaderOf(cluster: Cluster, topic: string, partition: number): Promise<number> {
-  const admin = cluster.admin()
-  await admin.connect()
-  try {
-    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics
-    const leader = metadata?.partitions.find((entry) => entry.partitionId === partition)?.leader
-    if (leader === undefined) throw new Error(`${topic}-${partition} has no leader`)
-    return leader
-  } finally {
-    await admin.disconnect()
-  }
+async function leaderOf(admin: Admin, topic: string, partition: number): Promise<number> {
+  const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics
+  const leader = metadata?.partitions.find((entry) => entry.partitionId === partition)?.leader
+  if (leader === undefined) throw new Error(`${topic}-${partition} has no leader`)
+  return leader
 }
 
 describe('consume-transform-produce in transactions', () => {
@@ -142,12 +137,12 @@ describe('consume-transform-produce in transactions', () => {
     await until(20_000, 'a first transaction committed', () => committedBatches > 0)
     await killWhileWorking(
       await leaderOf(
-        cluster,
+        admin,
         TRANSACTION_TOPIC,
         offsetsPartitionFor(TRANSACTIONAL_ID, TRANSACTION_TOPIC_PARTITIONS),
       ),
     )
-    await killWhileWorking(await leaderOf(cluster, 'out', 0))
+    await killWhileWorking(await leaderOf(admin, 'out', 0))
 
     await until(40_000, 'every input transformed and its offset committed', async () => {
       const [committed] = await admin.fetchOffsets({ groupId: GROUP, topics: ['in'] })
