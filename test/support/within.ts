@@ -11,16 +11,16 @@ export async function within<T>(ms: number, what: string, work: Promise<T>): Pro
   }
 }
 
-/** Waits until `ready()` holds, looking every `everyMs`; an error saying what did not happen after `ms`. */
+/** Waits until `check()` holds, looking every `everyMs`; an error naming `what` after `timeoutMs`. */
 export async function until(
-  ms: number,
   what: string,
-  ready: () => boolean | Promise<boolean>,
-  everyMs = 20,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+  everyMs = 10,
 ): Promise<void> {
-  const deadline = performance.now() + ms
-  while (!(await ready())) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`)
+  const deadline = performance.now() + timeoutMs
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, everyMs))
   }
 }

@@ -21,6 +21,7 @@ import { KafkaJSNonRetriableError, KafkaJSProtocolError } from '../../src/api/er
 import { defineActor } from '../../src/runtime/index.js'
 import { encodeRecordBatch } from '../../src/runtime/log/record-batch-codec.js'
 import type { JoinGroup, MemberReport } from '../fixtures/group-member-thread.js'
+import { until } from '../support/within.js'
 
 const clusters: Cluster[] = []
 
@@ -67,14 +68,6 @@ async function produce(cluster: Cluster, topic: string, partition: number, count
     ]),
   )
   reply.partitions.map(producedOrThrow)
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 /** Each member's partitions of `topic`, from the coordinator's own description of the group. */

@@ -129,12 +129,16 @@ describe('consume-transform-produce in transactions', () => {
       killed.push(INPUTS - committedInputs)
       await cluster.faults.killBroker(broker)
       const batches = committedBatches
-      await until(20_000, `a transaction committed after broker ${broker} died`, () => {
-        return committedBatches > batches + 2 || committedInputs === INPUTS
-      })
+      await until(
+        `a transaction committed after broker ${broker} died`,
+        () => {
+          return committedBatches > batches + 2 || committedInputs === INPUTS
+        },
+        20_000,
+      )
       await cluster.faults.restartBroker(broker)
     }
-    await until(20_000, 'a first transaction committed', () => committedBatches > 0)
+    await until('a first transaction committed', () => committedBatches > 0, 20_000)
     await killWhileWorking(
       await leaderOf(
         admin,
@@ -144,11 +148,15 @@ describe('consume-transform-produce in transactions', () => {
     )
     await killWhileWorking(await leaderOf(admin, 'out', 0))
 
-    await until(40_000, 'every input transformed and its offset committed', async () => {
-      const [committed] = await admin.fetchOffsets({ groupId: GROUP, topics: ['in'] })
-      const offsets = committed?.partitions ?? []
-      return offsets.length === 2 && offsets.every((entry) => entry.offset === String(INPUTS / 2))
-    })
+    await until(
+      'every input transformed and its offset committed',
+      async () => {
+        const [committed] = await admin.fetchOffsets({ groupId: GROUP, topics: ['in'] })
+        const offsets = committed?.partitions ?? []
+        return offsets.length === 2 && offsets.every((entry) => entry.offset === String(INPUTS / 2))
+      },
+      40_000,
+    )
     await transformer.disconnect()
 
     const outputs: string[] = []
@@ -161,7 +169,7 @@ describe('consume-transform-produce in transactions', () => {
         outputs.push(message.value?.toString() ?? '')
       },
     })
-    await until(20_000, 'every output read', () => outputs.length >= INPUTS)
+    await until('every output read', () => outputs.length >= INPUTS, 20_000)
     // Whatever came late would come now.
     await new Promise((resolve) => setTimeout(resolve, 300))
     const expected = Array.from({ length: INPUTS }, (_, index) => `out-${index}`)
